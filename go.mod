@@ -1,8 +1,7 @@
 module github.com/extfs/extfs
 
-go 1.24
+go 1.26.0
 
-require (
-	github.com/pkg/xattr v0.4.12 // indirect
-	golang.org/x/sys v0.49.0 // indirect
-)
+require golang.org/x/sys v0.49.0
+
+require github.com/pkg/xattr v0.4.12 // indirect

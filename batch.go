@@ -1,0 +1,348 @@
+package extfs
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"syscall"
+	"time"
+)
+
+// A Batch collects operations and runs them together with Submit, in as few
+// kernel round trips as the platform allows: on Linux, on io_uring or on a
+// small pool of workers, whichever measured faster for that kind of
+// operation. Each method returns a *Pending whose result is read after
+// Submit.
+//
+// The operations of one Batch must be independent of each other: they may
+// run in any order and concurrently (do not Mkdir a directory and create a
+// file in it in the same Batch). A Batch is not safe for concurrent use and
+// runs once.
+type Batch struct {
+	entries   []*batchEntry
+	submitted bool
+}
+
+type batchEntry struct {
+	file   *File                  // nil for path operations
+	build  func(fd uintptr) sysOp // nil when the entry failed validation
+	finish func(r opResult) error // stores the result in the Pending, returns its error
+	pre    error                  // the validation error, when build is nil
+	op     sysOp
+}
+
+// opResult is what an operation produced, whatever ran it.
+type opResult struct {
+	n     int
+	value []byte
+	names []string
+	stat  *Stat
+	err   error
+}
+
+// errNotSubmitted is the result of a Pending whose Batch has not run yet.
+var errNotSubmitted = errors.New("extfs: batch not submitted")
+
+// Pending is the result of one batched operation, available after Submit.
+type Pending[T any] struct {
+	val  T
+	err  error
+	done bool
+}
+
+// Result returns the operation's value and error. Before Submit it returns
+// an error saying so.
+func (p *Pending[T]) Result() (T, error) {
+	if !p.done {
+		var zero T
+		return zero, errNotSubmitted
+	}
+	return p.val, p.err
+}
+
+// Err returns the operation's error (nil if it succeeded).
+func (p *Pending[T]) Err() error {
+	_, err := p.Result()
+	return err
+}
+
+// NewBatch returns an empty Batch.
+func NewBatch() *Batch { return &Batch{} }
+
+// Len returns the number of operations in the batch.
+func (b *Batch) Len() int { return len(b.entries) }
+
+// add queues an operation. pre is a validation error (then build is not
+// called); wrap turns the raw result into the Pending's value and a wrapped error.
+func add[T any](b *Batch, f *File, pre error, build func(fd uintptr) sysOp, wrap func(r opResult) (T, error)) *Pending[T] {
+	p := &Pending[T]{}
+	e := &batchEntry{file: f, build: build, pre: pre}
+	if pre != nil {
+		e.build = nil
+	}
+	e.finish = func(r opResult) error {
+		p.val, p.err = wrap(r)
+		p.done = true
+		return p.err
+	}
+	b.entries = append(b.entries, e)
+	return p
+}
+
+// addFile queues an operation on the open file f. A nil f is refused here:
+// add would take it for a path operation and run the op on descriptor 0.
+func addFile[T any](b *Batch, f *File, pre error, build func(fd uintptr) sysOp, wrap func(r opResult) (T, error)) *Pending[T] {
+	if pre == nil && f == nil {
+		pre = errInvalid("nil *File")
+	}
+	return add(b, f, pre, build, wrap)
+}
+
+// Submit runs every queued operation and waits for all of them. It returns the
+// first error in the order the operations were added; each Pending holds its
+// own. If ctx is cancelled, operations that had not run report ctx.Err(); a
+// Submit never returns before the kernel is done with every buffer.
+func (b *Batch) Submit(ctx context.Context) error {
+	if b.submitted {
+		return errors.New("extfs: batch already submitted")
+	}
+	b.submitted = true
+
+	var files []*File
+	seen := map[*File]bool{}
+	for _, e := range b.entries {
+		if e.file != nil && e.file.f != nil && !seen[e.file] {
+			seen[e.file] = true
+			files = append(files, e.file)
+		}
+	}
+	results := make([]opResult, len(b.entries))
+	holdFds(files, map[*File]uintptr{}, func(fds map[*File]uintptr) {
+		var ops []sysOp
+		for i, e := range b.entries {
+			switch {
+			case e.build == nil:
+				results[i].err = e.pre
+				continue
+			case e.file != nil && e.file.f == nil:
+				results[i].err = fs.ErrInvalid
+				continue
+			}
+			var fd uintptr
+			if e.file != nil {
+				var ok bool
+				if fd, ok = fds[e.file]; !ok {
+					results[i].err = fs.ErrClosed
+					continue
+				}
+			}
+			e.op = e.build(fd)
+			ops = append(ops, e.op)
+		}
+		if err := ctx.Err(); err != nil {
+			for i, e := range b.entries {
+				if e.op != nil {
+					e.op, results[i].err = nil, err
+				}
+			}
+			return
+		}
+		sysRun(ctx, ops)
+		for i, e := range b.entries {
+			if e.op != nil {
+				results[i] = e.op.result()
+			}
+		}
+	})
+	var first error
+	for i, e := range b.entries {
+		if err := e.finish(results[i]); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// holdFds runs fn with the descriptors of files held (see File.control).
+// Closed files are left out of the map.
+func holdFds(files []*File, fds map[*File]uintptr, fn func(map[*File]uintptr)) {
+	if len(files) == 0 {
+		fn(fds)
+		return
+	}
+	f, rest := files[0], files[1:]
+	called := false
+	err := f.rc.Control(func(fd uintptr) {
+		called = true
+		fds[f] = fd
+		holdFds(rest, fds, fn)
+	})
+	if err != nil && !called {
+		holdFds(rest, fds, fn)
+	}
+}
+
+func noValue(op string, f *File, what string) func(opResult) (struct{}, error) {
+	return func(r opResult) (struct{}, error) { return struct{}{}, pathErr(op, f.Name(), classify(what, r.err)) }
+}
+
+// Fadvise queues File.Fadvise.
+func (b *Batch) Fadvise(f *File, off, n int64, advice Advice) *Pending[struct{}] {
+	pre := checkRange(off, n, true)
+	if pre == nil && (advice < AdviceNormal || advice > AdviceNoReuse) {
+		pre = errInvalid("unknown advice %d", int(advice))
+	}
+	return addFile(b, f, pre, func(fd uintptr) sysOp { return sysFadviseOp(fd, off, n, advice) },
+		noValue("fadvise", f, ""))
+}
+
+// Fallocate queues File.Fallocate.
+func (b *Batch) Fallocate(f *File, mode AllocMode, off, n int64) *Pending[struct{}] {
+	pre := checkRange(off, n, false)
+	if pre == nil {
+		pre = mode.check()
+	}
+	return addFile(b, f, pre, func(fd uintptr) sysOp { return sysFallocateOp(fd, mode, off, n) },
+		noValue("fallocate", f, mode.String()))
+}
+
+// PunchHole queues File.PunchHole.
+func (b *Batch) PunchHole(f *File, off, n int64) *Pending[struct{}] {
+	return b.Fallocate(f, AllocPunchHole|AllocKeepSize, off, n)
+}
+
+// Sync queues File.Sync.
+func (b *Batch) Sync(f *File) *Pending[struct{}] {
+	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFsyncOp(fd, false) }, noValue("fsync", f, ""))
+}
+
+// GetXattr queues File.GetXattr.
+func (b *Batch) GetXattr(f *File, name string) *Pending[[]byte] {
+	return addFile(b, f, checkXattr(name, nil, 0),
+		func(fd uintptr) sysOp { return sysFgetxattrOp(fd, name) },
+		func(r opResult) ([]byte, error) {
+			return r.value, pathErr("fgetxattr", f.Name(), xattrErr(name, r.err))
+		})
+}
+
+// SetXattr queues File.SetXattr. The batch keeps a reference to value: do not
+// modify it before Submit returns.
+func (b *Batch) SetXattr(f *File, name string, value []byte, flags XattrFlag) *Pending[struct{}] {
+	return addFile(b, f, checkXattr(name, value, flags),
+		func(fd uintptr) sysOp { return sysFsetxattrOp(fd, name, value, flags) },
+		func(r opResult) (struct{}, error) {
+			return struct{}{}, pathErr("fsetxattr", f.Name(), xattrErr(name, r.err))
+		})
+}
+
+// RemoveXattr queues File.RemoveXattr.
+func (b *Batch) RemoveXattr(f *File, name string) *Pending[struct{}] {
+	return addFile(b, f, checkXattr(name, nil, 0),
+		func(fd uintptr) sysOp { return sysFremovexattrOp(fd, name) },
+		func(r opResult) (struct{}, error) {
+			return struct{}{}, pathErr("fremovexattr", f.Name(), xattrErr(name, r.err))
+		})
+}
+
+// ListXattr queues File.ListXattr.
+func (b *Batch) ListXattr(f *File) *Pending[[]string] {
+	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFlistxattrOp(fd) },
+		func(r opResult) ([]string, error) { return r.names, pathErr("flistxattr", f.Name(), r.err) })
+}
+
+// Fstatx queues File.Statx.
+func (b *Batch) Fstatx(f *File) *Pending[*Stat] {
+	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFstatOp(fd) },
+		func(r opResult) (*Stat, error) { return r.stat, pathErr("statx", f.Name(), r.err) })
+}
+
+// Statx queues the package-level Statx.
+func (b *Batch) Statx(path string) *Pending[*Stat] { return b.statx(path, true) }
+
+// Lstatx queues the package-level Lstatx.
+func (b *Batch) Lstatx(path string) *Pending[*Stat] { return b.statx(path, false) }
+
+func (b *Batch) statx(path string, follow bool) *Pending[*Stat] {
+	var pre error
+	if path == "" {
+		pre = fs.ErrNotExist
+	}
+	return add(b, nil, pre, func(uintptr) sysOp { return sysStatatOp(atCWD, path, follow) },
+		func(r opResult) (*Stat, error) { return r.stat, pathErr("statx", path, r.err) })
+}
+
+// SetTimes queues File.SetTimes.
+func (b *Batch) SetTimes(f *File, atime, mtime time.Time) *Pending[struct{}] {
+	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFutimesOp(fd, atime, mtime) },
+		noValue("utimensat", f, ""))
+}
+
+// Chmod queues File.Chmod.
+func (b *Batch) Chmod(f *File, mode fs.FileMode) *Pending[struct{}] {
+	return addFile(b, f, checkChmod(mode), func(fd uintptr) sysOp { return sysFchmodOp(fd, mode) },
+		noValue("chmod", f, ""))
+}
+
+// Chown queues File.Chown.
+func (b *Batch) Chown(f *File, uid, gid int) *Pending[struct{}] {
+	return addFile(b, f, checkChown(uid, gid), func(fd uintptr) sysOp { return sysFchownOp(fd, uid, gid) },
+		noValue("chown", f, ""))
+}
+
+// Link queues the package-level Link.
+func (b *Batch) Link(oldname, newname string) *Pending[struct{}] {
+	return add(b, nil, nil, func(uintptr) sysOp { return sysLinkatOp(atCWD, oldname, atCWD, newname) },
+		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("link", oldname, newname, r.err) })
+}
+
+// Symlink queues the package-level Symlink.
+func (b *Batch) Symlink(target, linkname string) *Pending[struct{}] {
+	var pre error
+	if target == "" {
+		pre = errInvalid("empty symlink target")
+	}
+	return add(b, nil, pre, func(uintptr) sysOp { return sysSymlinkatOp(target, atCWD, linkname) },
+		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("symlink", target, linkname, r.err) })
+}
+
+// Readlink queues the package-level Readlink.
+func (b *Batch) Readlink(name string) *Pending[string] {
+	return add(b, nil, nil, func(uintptr) sysOp { return sysReadlinkatOp(atCWD, name) },
+		func(r opResult) (string, error) { return string(r.value), pathErr("readlink", name, r.err) })
+}
+
+// Mkdir queues os.Mkdir.
+func (b *Batch) Mkdir(name string, perm fs.FileMode) *Pending[struct{}] {
+	return add(b, nil, checkChmod(perm), func(uintptr) sysOp { return sysMkdiratOp(atCWD, name, perm) },
+		func(r opResult) (struct{}, error) { return struct{}{}, pathErr("mkdir", name, r.err) })
+}
+
+// Remove queues the removal of a file or an empty directory, like os.Remove.
+func (b *Batch) Remove(name string) *Pending[struct{}] {
+	return add(b, nil, nil, func(uintptr) sysOp { return sysUnlinkatOp(atCWD, name, false) },
+		func(r opResult) (struct{}, error) {
+			if errors.Is(r.err, syscall.EISDIR) {
+				// A directory: the batch could not know before asking.
+				r.err = sysUnlinkat(atCWD, name, true)
+			}
+			return struct{}{}, pathErr("unlinkat", name, r.err)
+		})
+}
+
+// Rename queues os.Rename.
+func (b *Batch) Rename(oldname, newname string) *Pending[struct{}] {
+	return add(b, nil, nil, func(uintptr) sysOp { return sysRenameatOp(atCWD, oldname, atCWD, newname) },
+		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("rename", oldname, newname, r.err) })
+}
+
+// OpenFile queues OpenFile; the caller closes the File it returns.
+func (b *Batch) OpenFile(name string, flag int, perm fs.FileMode) *Pending[*File] {
+	return add(b, nil, checkChmod(perm), func(uintptr) sysOp { return sysOpenatOp(atCWD, name, flag, perm) },
+		func(r opResult) (*File, error) {
+			if r.err != nil {
+				return nil, pathErr("open", name, r.err)
+			}
+			return NewFile(os.NewFile(uintptr(r.n), name)), nil
+		})
+}

@@ -1,0 +1,43 @@
+package extfs
+
+import "fmt"
+
+// Engine selects how operations reach the kernel.
+type Engine int
+
+const (
+	// EngineAuto uses a direct system call for a single operation and moves
+	// to io_uring or a worker pool for batches and under heavy concurrency,
+	// as measured fastest per kind of operation.
+	EngineAuto Engine = iota
+	// EngineRing runs every operation io_uring offers on the ring (Linux).
+	EngineRing
+	// EngineSyscall runs every operation as a direct system call.
+	EngineSyscall
+)
+
+var engineNames = [...]string{"auto", "ring", "syscall"}
+
+func (e Engine) String() string {
+	if e >= 0 && int(e) < len(engineNames) {
+		return engineNames[e]
+	}
+	return fmt.Sprintf("Engine(%d)", int(e))
+}
+
+// SetEngine sets the engine for the whole process and returns the previous
+// one. The initial engine comes from the EXTFS_ENGINE environment variable
+// (auto, ring or syscall). Selecting EngineRing where io_uring is not
+// available returns an error matching ErrNotSupported and changes nothing.
+func SetEngine(e Engine) (prev Engine, err error) {
+	if e < EngineAuto || e > EngineSyscall {
+		return CurrentEngine(), errInvalid("unknown engine %d", int(e))
+	}
+	if e == EngineRing && !Supports(FeatureRing) {
+		return CurrentEngine(), notSupportedErr("io_uring engine")
+	}
+	return sysSetEngine(e), nil
+}
+
+// CurrentEngine returns the engine in use.
+func CurrentEngine() Engine { return sysEngine() }

@@ -1,0 +1,101 @@
+package extfs
+
+import (
+	"fmt"
+	"strings"
+)
+
+// AllocMode selects what Fallocate does; the zero mode preallocates.
+type AllocMode uint32
+
+const (
+	// AllocKeepSize allocates or frees blocks without changing the file size.
+	AllocKeepSize AllocMode = 1 << iota
+	// AllocPunchHole deallocates the range, which then reads as zeros.
+	// Needs AllocKeepSize (PunchHole adds it).
+	AllocPunchHole
+	// AllocZeroRange makes the range read as zeros, allocated (ZeroRange).
+	AllocZeroRange
+	// AllocCollapseRange removes the range and shifts the rest of the file
+	// down. Offset and length must be multiples of the filesystem block size.
+	AllocCollapseRange
+	// AllocInsertRange inserts a hole at offset, shifting the rest up.
+	// Offset and length must be multiples of the filesystem block size.
+	AllocInsertRange
+	// AllocUnshareRange gives shared (copy-on-write) blocks in the range
+	// their own copy, so later writes cannot fail for lack of space.
+	AllocUnshareRange
+
+	allocAll = AllocKeepSize | AllocPunchHole | AllocZeroRange | AllocCollapseRange |
+		AllocInsertRange | AllocUnshareRange
+)
+
+var allocNames = []string{"keep-size", "punch-hole", "zero-range", "collapse-range", "insert-range", "unshare-range"}
+
+func (m AllocMode) String() string {
+	if m == 0 {
+		return "allocate"
+	}
+	var parts []string
+	for i, name := range allocNames {
+		if m&(1<<i) != 0 {
+			parts = append(parts, name)
+		}
+	}
+	if rest := m &^ allocAll; rest != 0 {
+		parts = append(parts, fmt.Sprintf("%#x", uint32(rest)))
+	}
+	return strings.Join(parts, "|")
+}
+
+// check refuses combinations no kernel accepts, so the caller gets a clear
+// message instead of a bare EINVAL.
+func (m AllocMode) check() error {
+	if m&^allocAll != 0 {
+		return errInvalid("unknown fallocate mode bits %#x", uint32(m&^allocAll))
+	}
+	if m&AllocPunchHole != 0 && m&AllocKeepSize == 0 {
+		return errInvalid("fallocate: punch-hole needs keep-size (or use PunchHole)")
+	}
+	if m&AllocPunchHole != 0 && m&AllocZeroRange != 0 {
+		return errInvalid("fallocate: punch-hole and zero-range are exclusive")
+	}
+	for _, alone := range []AllocMode{AllocCollapseRange, AllocInsertRange} {
+		if m&alone != 0 && m != alone {
+			return errInvalid("fallocate: %v must be used alone", alone)
+		}
+	}
+	return nil
+}
+
+// Fallocate manipulates the space of the range [off, off+n) as mode says.
+// With mode 0 it allocates the range (reads as zeros where it was a hole) and
+// grows the file if the range ends past its end; the next writes there cannot
+// fail for lack of space.
+//
+// Modes a filesystem lacks return an error matching ErrNotSupported (for
+// example AllocCollapseRange on btrfs or tmpfs). The file must be open for
+// writing.
+func (f *File) Fallocate(mode AllocMode, off, n int64) error {
+	if err := checkRange(off, n, false); err != nil {
+		return pathErr("fallocate", f.Name(), err)
+	}
+	if err := mode.check(); err != nil {
+		return pathErr("fallocate", f.Name(), err)
+	}
+	return f.control("fallocate", func(fd uintptr) error {
+		return classify(mode.String(), sysFallocate(fd, mode, off, n))
+	})
+}
+
+// PunchHole deallocates [off, off+n): the range reads as zeros and stops
+// using disk space. The file size does not change.
+func (f *File) PunchHole(off, n int64) error {
+	return f.Fallocate(AllocPunchHole|AllocKeepSize, off, n)
+}
+
+// ZeroRange makes [off, off+n) read as zeros, keeping it allocated, and grows
+// the file if the range ends past its end.
+func (f *File) ZeroRange(off, n int64) error {
+	return f.Fallocate(AllocZeroRange, off, n)
+}

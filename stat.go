@@ -1,0 +1,104 @@
+package extfs
+
+import (
+	"io/fs"
+	"time"
+)
+
+// Stat is what statx(2) reports about a file.
+type Stat struct {
+	Dev     uint64      // device holding the file
+	Ino     uint64      // inode number
+	Mode    fs.FileMode // type and permission bits, as in package io/fs
+	Nlink   uint64      // number of hard links
+	Uid     uint32
+	Gid     uint32
+	Rdev    uint64 // device number, for device files
+	Size    int64  // bytes
+	Blocks  int64  // allocated space in 512-byte units
+	Blksize int64  // preferred I/O size
+	Atime   time.Time
+	Mtime   time.Time
+	Ctime   time.Time
+	Btime   time.Time // birth time; the zero Time when the filesystem does not record it
+	// Attributes holds StatAttr flags; AttributesMask says which of them the
+	// filesystem supports (a flag outside the mask means "unknown").
+	Attributes     StatAttr
+	AttributesMask StatAttr
+}
+
+// StatAttr are file attribute flags (Linux STATX_ATTR_* values).
+type StatAttr uint64
+
+const (
+	AttrCompressed StatAttr = 0x04
+	AttrImmutable  StatAttr = 0x10
+	AttrAppend     StatAttr = 0x20
+	AttrNodump     StatAttr = 0x40
+	AttrEncrypted  StatAttr = 0x800
+	AttrAutomount  StatAttr = 0x1000
+	AttrMountRoot  StatAttr = 0x2000
+	AttrVerity     StatAttr = 0x100000
+	AttrDAX        StatAttr = 0x200000
+)
+
+// Statx returns the file's metadata.
+func (f *File) Statx() (*Stat, error) {
+	var st *Stat
+	err := f.control("statx", func(fd uintptr) (err error) {
+		st, err = sysFstat(fd)
+		return err
+	})
+	return st, err
+}
+
+// Statx returns the metadata of the file at path, following symbolic links.
+func Statx(path string) (*Stat, error) {
+	st, err := sysStatat(atCWD, path, true)
+	return st, pathErr("statx", path, err)
+}
+
+// Lstatx returns the metadata of the file at path; a symbolic link is
+// described itself, not followed.
+func Lstatx(path string) (*Stat, error) {
+	st, err := sysStatat(atCWD, path, false)
+	return st, pathErr("statx", path, err)
+}
+
+// SetTimes sets the file's access and modification times with nanosecond
+// precision. A zero time.Time leaves that time unchanged.
+func (f *File) SetTimes(atime, mtime time.Time) error {
+	return f.control("utimensat", func(fd uintptr) error { return sysFutimes(fd, atime, mtime) })
+}
+
+// Chmod changes the file's permission bits (and setuid, setgid, sticky).
+func (f *File) Chmod(mode fs.FileMode) error {
+	if err := checkChmod(mode); err != nil {
+		return pathErr("chmod", f.Name(), err)
+	}
+	return f.control("chmod", func(fd uintptr) error { return sysFchmod(fd, mode) })
+}
+
+// Chown changes the file's owner and group; -1 leaves one unchanged.
+func (f *File) Chown(uid, gid int) error {
+	if err := checkChown(uid, gid); err != nil {
+		return pathErr("chown", f.Name(), err)
+	}
+	return f.control("chown", func(fd uintptr) error { return sysFchown(fd, uid, gid) })
+}
+
+func checkChmod(mode fs.FileMode) error {
+	if mode&^(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) != 0 {
+		return errInvalid("chmod: mode %v has bits other than permissions, setuid, setgid, sticky", mode)
+	}
+	return nil
+}
+
+func checkChown(uid, gid int) error {
+	// -1 means "unchanged"; 1<<32-1 is the same value as the kernel sees it.
+	valid := func(id int) bool { return id >= -1 && int64(id) < 1<<32-1 }
+	if !valid(uid) || !valid(gid) {
+		return errInvalid("chown: invalid uid %d or gid %d", uid, gid)
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+package extfs
+
+// XattrFlag controls how SetXattr treats an existing attribute.
+type XattrFlag int
+
+const (
+	XattrCreate  XattrFlag = 1 << iota // fail with fs.ErrExist if the attribute exists
+	XattrReplace                       // fail if the attribute does not exist
+)
+
+// Limits the kernel enforces; checked up front for a clear error.
+const (
+	MaxXattrNameLen  = 255      // bytes, including the namespace prefix
+	MaxXattrValueLen = 64 << 10 // XATTR_SIZE_MAX
+)
+
+// checkXattr validates a name (and value size) before any system call.
+func checkXattr(name string, value []byte, flags XattrFlag) error {
+	switch {
+	case name == "":
+		return errInvalid("empty xattr name")
+	case len(name) > MaxXattrNameLen:
+		return errInvalid("xattr name is %d bytes, the limit is %d", len(name), MaxXattrNameLen)
+	case len(value) > MaxXattrValueLen:
+		return errInvalid("xattr value is %d bytes, the limit is %d", len(value), MaxXattrValueLen)
+	case flags&^(XattrCreate|XattrReplace) != 0:
+		return errInvalid("unknown xattr flags %#x", int(flags))
+	case flags == XattrCreate|XattrReplace:
+		return errInvalid("XattrCreate and XattrReplace are exclusive")
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] == 0 {
+			return errInvalid("xattr name contains a NUL byte")
+		}
+	}
+	return sysCheckXattrName(name)
+}
+
+// GetXattr returns the value of the extended attribute name.
+//
+// # Linux notes
+//
+// Names carry a namespace prefix: user., trusted., security. or system.
+// A missing attribute is syscall.ENODATA.
+func (f *File) GetXattr(name string) ([]byte, error) {
+	var v []byte
+	err := f.xattrOp("fgetxattr", name, nil, 0, func(fd uintptr) (err error) {
+		v, err = sysFgetxattr(fd, name)
+		return err
+	})
+	return v, err
+}
+
+// SetXattr sets the extended attribute name to value.
+func (f *File) SetXattr(name string, value []byte, flags XattrFlag) error {
+	return f.xattrOp("fsetxattr", name, value, flags, func(fd uintptr) error {
+		return sysFsetxattr(fd, name, value, flags)
+	})
+}
+
+// ListXattr returns the names of the file's extended attributes.
+func (f *File) ListXattr() ([]string, error) {
+	var names []string
+	err := f.control("flistxattr", func(fd uintptr) (err error) {
+		names, err = sysFlistxattr(fd)
+		return err
+	})
+	return names, err
+}
+
+// RemoveXattr removes the extended attribute name.
+func (f *File) RemoveXattr(name string) error {
+	return f.xattrOp("fremovexattr", name, nil, 0, func(fd uintptr) error {
+		return sysFremovexattr(fd, name)
+	})
+}
+
+func (f *File) xattrOp(op, name string, value []byte, flags XattrFlag, fn func(fd uintptr) error) error {
+	if err := checkXattr(name, value, flags); err != nil {
+		return pathErr(op, f.Name(), err)
+	}
+	return f.control(op, func(fd uintptr) error { return xattrErr(name, fn(fd)) })
+}
+
+// GetXattr returns the value of the extended attribute name of the file at
+// path, following symbolic links.
+func GetXattr(path, name string) ([]byte, error) { return getXattr("getxattr", path, name, true) }
+
+// LGetXattr is GetXattr on a symbolic link itself.
+func LGetXattr(path, name string) ([]byte, error) { return getXattr("lgetxattr", path, name, false) }
+
+// SetXattr sets an extended attribute of the file at path, following symbolic links.
+func SetXattr(path, name string, value []byte, flags XattrFlag) error {
+	return setXattr("setxattr", path, name, value, flags, true)
+}
+
+// LSetXattr is SetXattr on a symbolic link itself. On Linux, user.* attributes
+// are not allowed on symbolic links (the error wraps syscall.EPERM).
+func LSetXattr(path, name string, value []byte, flags XattrFlag) error {
+	return setXattr("lsetxattr", path, name, value, flags, false)
+}
+
+// ListXattr lists the extended attributes of the file at path, following symbolic links.
+func ListXattr(path string) ([]string, error) { return listXattr("listxattr", path, true) }
+
+// LListXattr is ListXattr on a symbolic link itself.
+func LListXattr(path string) ([]string, error) { return listXattr("llistxattr", path, false) }
+
+// RemoveXattr removes an extended attribute of the file at path, following symbolic links.
+func RemoveXattr(path, name string) error { return removeXattr("removexattr", path, name, true) }
+
+// LRemoveXattr is RemoveXattr on a symbolic link itself.
+func LRemoveXattr(path, name string) error { return removeXattr("lremovexattr", path, name, false) }
+
+func getXattr(op, path, name string, follow bool) ([]byte, error) {
+	if err := checkXattr(name, nil, 0); err != nil {
+		return nil, pathErr(op, path, err)
+	}
+	v, err := sysGetxattr(path, name, follow)
+	return v, pathErr(op, path, xattrErr(name, err))
+}
+
+func setXattr(op, path, name string, value []byte, flags XattrFlag, follow bool) error {
+	if err := checkXattr(name, value, flags); err != nil {
+		return pathErr(op, path, err)
+	}
+	return pathErr(op, path, xattrErr(name, sysSetxattr(path, name, value, flags, follow)))
+}
+
+func listXattr(op, path string, follow bool) ([]string, error) {
+	names, err := sysListxattr(path, follow)
+	return names, pathErr(op, path, err)
+}
+
+func removeXattr(op, path, name string, follow bool) error {
+	if err := checkXattr(name, nil, 0); err != nil {
+		return pathErr(op, path, err)
+	}
+	return pathErr(op, path, xattrErr(name, sysRemovexattr(path, name, follow)))
+}
