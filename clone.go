@@ -1,0 +1,140 @@
+package extfs
+
+import (
+	"context"
+	"errors"
+	"os"
+	"syscall"
+)
+
+// Clone makes dst a copy-on-write clone of the regular file src: a new file
+// sharing src's blocks, made in an instant whatever the size, which takes
+// space only as either file is later written. dst gets src's permission
+// bits; no other metadata (use CopyFile with CoWAlways and Preserve).
+//
+// dst must not exist (the error then matches fs.ErrExist). Where no clone
+// is possible (the filesystem cannot share blocks, or src and dst are on
+// different filesystems) the error matches ErrNotSupported and says which
+// filesystem. On any failure no dst is left behind.
+//
+// # Linux notes
+//
+// Clone uses the FICLONE ioctl: XFS made with reflink=1 (the default since
+// xfsprogs 5.1), btrfs, bcachefs, OCFS2, and NFS 4.2 servers that offer
+// CLONE can clone; ext4 and tmpfs cannot.
+func Clone(src, dst string) error {
+	_, err := CopyFile(context.Background(), src, dst, &CopyOptions{CoW: CoWAlways, Preserve: PreserveMode})
+	return err
+}
+
+// CloneRange makes [dstOff, dstOff+n) of dst share the blocks of
+// [srcOff, srcOff+n) of f (copy on write), growing dst if needed. A range
+// reaching past the end of f stops there, and a range starting at or after
+// it clones nothing.
+//
+// The offsets and n must be multiples of the filesystem's block size
+// (Capabilities.CloneBlockSize), except that a range ending at the end of f
+// may have any length, if it also ends at or after the end of dst. A
+// misaligned range is refused with an error matching fs.ErrInvalid that
+// gives the block size. Where the filesystem cannot clone, or the files are
+// on different filesystems, the error matches ErrNotSupported. Ranges that
+// overlap in the same file are refused (fs.ErrInvalid). Neither file offset
+// moves.
+//
+// # Linux notes
+//
+// CloneRange is the FICLONERANGE ioctl.
+func (f *File) CloneRange(dst *File, srcOff, dstOff, n int64) error {
+	const op = "ficlonerange"
+	if f == nil || f.f == nil || dst == nil || dst.f == nil {
+		return copyErr(op, f.Name(), dst.Name(), errInvalid("CloneRange: nil File"))
+	}
+	if err := checkRange(srcOff, n, true); err != nil {
+		return copyErr(op, f.Name(), dst.Name(), err)
+	}
+	if err := checkRange(dstOff, n, true); err != nil {
+		return copyErr(op, f.Name(), dst.Name(), err)
+	}
+	err := withFDs(f, dst, func(sfd, dfd uintptr) error {
+		si, di, err := checkCopyPair(sfd, dfd)
+		if err != nil {
+			return err
+		}
+		if !si.regular || !di.regular {
+			return errInvalid("CloneRange: clones are made between regular files only")
+		}
+		n = max(0, min(n, si.size-srcOff)) // the kernel refuses to clone past the end
+		if n == 0 {
+			return nil
+		}
+		_, bs, err := sysFsInfo(dfd)
+		if err != nil {
+			return os.NewSyscallError("fstatfs", err)
+		}
+		if err := checkCloneAlignment(srcOff, dstOff, n, si.size, di.size, bs); err != nil {
+			return err
+		}
+		if sameFile(si, di) && srcOff < dstOff+n && dstOff < srcOff+n {
+			return errInvalid("CloneRange: [%d, %d) and [%d, %d) overlap in the same file", srcOff, srcOff+n, dstOff, dstOff+n)
+		}
+		if err := sysCloneRange(dfd, sfd, srcOff, dstOff, n); err != nil {
+			return cloneError(op, sfd, dfd, err)
+		}
+		return nil
+	})
+	return copyErr(op, f.Name(), dst.Name(), err)
+}
+
+// checkCloneAlignment applies the kernel's rules (generic_remap_checks) up
+// front, to say what is wrong instead of a bare EINVAL: both offsets, and
+// the length unless the range ends at the source's end, are multiples of
+// the block size bs; and the partial last block of the source is cloned
+// only to the end of the destination, never into its middle.
+func checkCloneAlignment(srcOff, dstOff, n, srcSize, dstSize, bs int64) error {
+	if bs <= 0 {
+		return nil // unknown: let the kernel judge
+	}
+	toEOF := srcOff+n == srcSize
+	if srcOff%bs != 0 || dstOff%bs != 0 || (!toEOF && n%bs != 0) {
+		return errInvalid("clone range: source offset %d, destination offset %d and length %d must be multiples of the filesystem block size %d (the length may be unaligned only if the range ends at the end of the source)",
+			srcOff, dstOff, n, bs)
+	}
+	if toEOF && n%bs != 0 && dstOff+n < dstSize {
+		return errInvalid("clone range: the source's last block is partial (size %d, block size %d), so it can only be cloned to the end of the destination (size %d), not to offset %d",
+			srcSize, bs, dstSize, dstOff)
+	}
+	return nil
+}
+
+// cloneFallback reports whether a clone error means "cannot share blocks
+// here": CoWAuto then copies.
+func cloneFallback(err error) bool { return sysCloneFallback(err) }
+
+// cloneError wraps a failed FICLONE/FICLONERANGE. When the kernel says these
+// files cannot share blocks, the error matches ErrNotSupported and names the
+// filesystems, so that "CoWAlways failed" explains itself.
+func cloneError(op string, sfd, dfd uintptr, err error) error {
+	if !cloneNotSupported(err) {
+		return os.NewSyscallError(op, err)
+	}
+	sname, _, serr := sysFsInfo(sfd)
+	dname, _, derr := sysFsInfo(dfd)
+	var what string
+	switch {
+	case serr != nil || derr != nil:
+		what = "clone"
+	case errors.Is(err, syscall.EXDEV):
+		what = "clone: the source (" + sname + ") and the destination (" + dname + ") are on different filesystems"
+	case sname != dname:
+		what = "clone: the source is on " + sname + " and the destination on " + dname
+	default:
+		what = "clone: the " + dname + " filesystem cannot share blocks between these files (reflink)"
+	}
+	return os.NewSyscallError(op, &unsupportedError{what: what, err: err})
+}
+
+// cloneNotSupported: the errors of cloneFallback but EPERM, which under
+// CoWAlways is more likely a real permission problem than a seccomp filter.
+func cloneNotSupported(err error) bool {
+	return !errors.Is(err, syscall.EPERM) && sysCloneFallback(err)
+}

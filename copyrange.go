@@ -1,0 +1,351 @@
+package extfs
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// CopyRange copies n bytes from f at srcOff to dst at dstOff and returns how
+// many it copied: n, or fewer only when the source ends first (then with a
+// nil error). Neither file's offset moves; dst grows as needed. f must be
+// open for reading and dst for writing, without O_APPEND. Ranges that overlap
+// in the same file are refused with an error matching fs.ErrInvalid.
+//
+// CopyRange is for copies inside and between open files. To copy a whole
+// file safely (a temporary file renamed into place), with holes, clones and
+// metadata, use CopyFile.
+//
+// # Linux notes
+//
+// CopyRange uses copy_file_range(2), which copies inside the kernel, lets
+// network filesystems copy on the server, and on XFS and btrfs shares the
+// blocks instead of copying them (a reflink: the copy takes no space until
+// one side is written). Where copy_file_range refuses a pair of files
+// (across filesystems on some kernels, on some network and container
+// filesystems), it falls back, for that call only, to splice(2) and then to
+// reading and writing. For a copy with blocks of its own use CopyFile with
+// CoWNever.
+func (f *File) CopyRange(dst *File, srcOff, dstOff, n int64) (int64, error) {
+	var acct copyAcct
+	return f.copyRange(dst, srcOff, dstOff, n, copyHow{fileRange: true, splice: true}, &acct)
+}
+
+// copyRange is CopyRange with the mechanisms to try and the bytes each moved.
+func (f *File) copyRange(dst *File, srcOff, dstOff, n int64, how copyHow, acct *copyAcct) (int64, error) {
+	const op = "copy_file_range"
+	if f == nil || f.f == nil || dst == nil || dst.f == nil {
+		return 0, copyErr(op, f.Name(), dst.Name(), errInvalid("CopyRange: nil File"))
+	}
+	if err := checkRange(srcOff, n, true); err != nil {
+		return 0, copyErr(op, f.Name(), dst.Name(), err)
+	}
+	if err := checkRange(dstOff, n, true); err != nil {
+		return 0, copyErr(op, f.Name(), dst.Name(), err)
+	}
+	var written int64
+	err := withFDs(f, dst, func(sfd, dfd uintptr) error {
+		si, di, err := checkCopyPair(sfd, dfd)
+		if err != nil {
+			return err
+		}
+		if si.regular {
+			n = max(0, min(n, si.size-srcOff)) // nothing past the end of the source
+		}
+		if n == 0 {
+			return nil
+		}
+		if sameFile(si, di) && srcOff < dstOff+n && dstOff < srcOff+n {
+			return errInvalid("CopyRange: [%d, %d) and [%d, %d) overlap in the same file", srcOff, srcOff+n, dstOff, dstOff+n)
+		}
+		written, err = copyFDs(f, dst, sfd, dfd, srcOff, dstOff, n, how, nil, acct)
+		return err
+	})
+	return written, copyErr(op, f.Name(), dst.Name(), err)
+}
+
+// fileInfo is what copying needs to know about an open file.
+type fileInfo struct {
+	dev, ino     uint64
+	size, blocks int64 // blocks: st_blocks, 512-byte units
+	regular, dir bool
+}
+
+func sameFile(a, b fileInfo) bool { return a.dev == b.dev && a.ino == b.ino }
+
+// openMode is how a descriptor was opened.
+type openMode struct{ read, write, append bool }
+
+// checkCopyPair refuses a pair of files no copy can work on, with the reason
+// the kernel would only hint at (EBADF, EISDIR).
+func checkCopyPair(sfd, dfd uintptr) (si, di fileInfo, err error) {
+	if si, err = sysFileInfo(sfd); err != nil {
+		return si, di, os.NewSyscallError("fstat", err)
+	}
+	if di, err = sysFileInfo(dfd); err != nil {
+		return si, di, os.NewSyscallError("fstat", err)
+	}
+	if si.dir || di.dir {
+		return si, di, syscall.EISDIR
+	}
+	if m, ok := sysOpenMode(sfd); ok && !m.read {
+		return si, di, &hintError{err: syscall.EBADF, hint: "source not open for reading"}
+	}
+	if m, ok := sysOpenMode(dfd); ok {
+		if !m.write {
+			return si, di, &hintError{err: syscall.EBADF, hint: "destination not open for writing"}
+		}
+		if m.append {
+			return si, di, &hintError{err: syscall.EBADF, hint: "destination opened with O_APPEND, which ignores offsets"}
+		}
+	}
+	return si, di, nil
+}
+
+// copyHow says which mechanisms a copy may use, fastest first; reading and
+// writing is always the last resort.
+type copyHow struct {
+	fileRange bool  // copy_file_range (shares blocks on XFS and btrfs)
+	splice    bool  // splice through a pipe
+	zeroBlock int64 // > 0: read and write only, and leave all-zero blocks of this size unwritten
+}
+
+// copyAcct counts the bytes each method moved, and the zero bytes left as holes.
+type copyAcct struct {
+	by    [methodCount]int64
+	zeros int64 // all-zero blocks not written (SparseAlways)
+	holes int64 // source holes skipped
+}
+
+// main returns the method that moved the most bytes; ok is false if none moved any.
+func (a *copyAcct) main() (m Method, ok bool) {
+	for i, n := range a.by {
+		if n > 0 && (!ok || n > a.by[m]) {
+			m, ok = Method(i), true
+		}
+	}
+	return m, ok
+}
+
+// copyCtl is what a long copy checks between chunks: cancellation, and the
+// progress callback. A nil *copyCtl means neither (CopyRange).
+type copyCtl struct {
+	ctx      context.Context
+	progress func(done, total int64)
+	done     int64
+	total    int64
+	reported int64 // done at the last progress call; -1 before the first
+}
+
+// progressStep is how much a copy moves between two looks at its copyCtl: it
+// bounds the delay of a cancellation (a few milliseconds of copying) and the
+// gap between progress calls (the documented limit is 64 MiB).
+const progressStep = 8 << 20
+
+func newCopyCtl(ctx context.Context, progress func(done, total int64), total int64) *copyCtl {
+	return &copyCtl{ctx: ctx, progress: progress, total: total, reported: -1}
+}
+
+// round is the most a mechanism should move before calling add.
+func (c *copyCtl) round() int64 {
+	if c == nil {
+		return maxCopyRound
+	}
+	return progressStep
+}
+
+// add records n more bytes done (copied, or skipped as holes), reports
+// progress every progressStep, and returns the context's error, if any.
+func (c *copyCtl) add(n int64) error {
+	if c == nil {
+		return nil
+	}
+	c.done += n
+	if c.progress != nil && c.done-max(c.reported, 0) >= progressStep {
+		c.report()
+	}
+	if c.ctx != nil {
+		return c.ctx.Err()
+	}
+	return nil
+}
+
+func (c *copyCtl) report() {
+	c.reported = c.done
+	c.progress(c.done, c.total)
+}
+
+// finish makes the last progress call, at total, unless that was reported.
+func (c *copyCtl) finish() {
+	if c == nil || c.progress == nil {
+		return
+	}
+	c.done = c.total
+	if c.reported != c.total {
+		c.report()
+	}
+}
+
+// copyFDs copies up to n bytes from src at srcOff to dst at dstOff, stopping
+// early only at the end of the source. This is the one copy algorithm: each
+// allowed mechanism copies what it can of the rest, and one that cannot
+// handle these files (not handled, as opposed to failed) hands the rest to
+// the next. Nothing is remembered between calls: a filesystem that refuses
+// copy_file_range today may accept it for another pair of files.
+func copyFDs(src, dst *File, sfd, dfd uintptr, srcOff, dstOff, n int64, how copyHow, ctl *copyCtl, acct *copyAcct) (written int64, err error) {
+	if how.zeroBlock == 0 {
+		if how.fileRange {
+			w, handled, err := copyFileRange(dfd, sfd, srcOff, dstOff, n, ctl)
+			written += w
+			acct.by[MethodCopyFileRange] += w
+			if handled || err != nil {
+				return written, err
+			}
+		}
+		if how.splice {
+			w, handled, err := sysSplice(dfd, sfd, srcOff+written, dstOff+written, n-written, ctl)
+			written += w
+			acct.by[MethodSplice] += w
+			if handled || err != nil {
+				return written, err
+			}
+		}
+	}
+	w, zeros, err := pipelineCopy(src.f, dst.f, srcOff+written, dstOff+written, n-written, how.zeroBlock, ctl)
+	acct.by[MethodReadWrite] += w - zeros
+	acct.zeros += zeros
+	return written + w, err
+}
+
+// copyFileRange copies up to remain bytes with copy_file_range, looping on
+// short copies. handled is false when copy_file_range cannot copy these
+// files; written then says how much it had copied.
+func copyFileRange(dfd, sfd uintptr, srcOff, dstOff, remain int64, ctl *copyCtl) (written int64, handled bool, err error) {
+	if !sysCopyFileRangeSupported() {
+		return 0, false, nil
+	}
+	round := min(ctl.round(), maxCopyRound)
+	for remain > 0 {
+		so, do := srcOff, dstOff // the kernel advances these; we advance our own
+		n, err := sysCopyFileRange(sfd, dfd, &so, &do, min(remain, round))
+		if err != nil {
+			if sysCopyFileRangeFallback(err) {
+				return written, false, nil
+			}
+			return written, true, os.NewSyscallError("copy_file_range", err)
+		}
+		if n == 0 {
+			if written == 0 {
+				// Before Linux 5.19 copy_file_range reported success and
+				// copied nothing from files whose size is not their length
+				// (procfs, sysfs): let a fallback read them.
+				return 0, false, nil
+			}
+			return written, true, nil // end of the source
+		}
+		srcOff += n
+		dstOff += n
+		written += n
+		remain -= n
+		if err := ctl.add(n); err != nil {
+			return written, true, err
+		}
+	}
+	return written, true, nil
+}
+
+// withFDs runs fn with both files' descriptors, holding them open (see
+// File.control).
+func withFDs(src, dst *File, fn func(sfd, dfd uintptr) error) error {
+	var err error
+	cerr := src.rc.Control(func(sfd uintptr) {
+		if e := dst.rc.Control(func(dfd uintptr) { err = fn(sfd, dfd) }); e != nil {
+			err = &hintError{err: fs.ErrClosed, hint: "destination"}
+		}
+	})
+	if cerr != nil {
+		return &hintError{err: fs.ErrClosed, hint: "source"}
+	}
+	return err
+}
+
+// copyErr wraps an error of a two-file operation in an *os.LinkError whose
+// Op is the system call that failed (op when none did).
+func copyErr(op, src, dst string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var le *os.LinkError
+	var se *os.SyscallError
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &le):
+		op, err = le.Op, le.Err
+	case errors.As(err, &se):
+		op, err = se.Syscall, se.Err
+	case errors.As(err, &pe):
+		op, err = pe.Op, pe.Err
+	}
+	return linkErr(op, src, dst, err)
+}
+
+// ReadFrom reads from r until EOF and writes what it read at f's offset,
+// which it advances, like (*os.File).ReadFrom: it makes io.Copy(f, r) fast.
+// When r is a File or *os.File (or an *io.LimitedReader of one) the data
+// moves inside the kernel (copy_file_range, then splice); from sockets and
+// pipes it is spliced.
+func (f *File) ReadFrom(r io.Reader) (int64, error) {
+	if f == nil || f.f == nil {
+		return 0, &fs.PathError{Op: "readfrom", Err: fs.ErrInvalid}
+	}
+	switch src := r.(type) {
+	case *File:
+		if src == nil || src.f == nil {
+			return 0, &fs.PathError{Op: "readfrom", Path: f.Name(), Err: fs.ErrInvalid}
+		}
+		return f.f.ReadFrom(src.f)
+	case *io.LimitedReader:
+		if inner, ok := src.R.(*File); ok && inner != nil && inner.f != nil {
+			lr := &io.LimitedReader{R: inner.f, N: src.N}
+			n, err := f.f.ReadFrom(lr)
+			src.N = lr.N
+			return n, err
+		}
+	}
+	return f.f.ReadFrom(r)
+}
+
+// WriteTo writes f's data from its offset, which it advances, to w until
+// EOF, like (*os.File).WriteTo. To a File or *os.File the data moves inside
+// the kernel (see ReadFrom); to a socket with sendfile(2).
+func (f *File) WriteTo(w io.Writer) (int64, error) {
+	if f == nil || f.f == nil {
+		return 0, &fs.PathError{Op: "writeto", Err: fs.ErrInvalid}
+	}
+	switch dst := w.(type) {
+	case *File:
+		if dst == nil || dst.f == nil {
+			return 0, &fs.PathError{Op: "writeto", Path: f.Name(), Err: fs.ErrInvalid}
+		}
+		return dst.f.ReadFrom(f.f)
+	case *os.File:
+		if dst != nil {
+			return dst.ReadFrom(f.f)
+		}
+	}
+	return f.f.WriteTo(w)
+}
+
+// methods returns the bytes each method moved, leaving out those that moved none.
+func (a *copyAcct) methods() map[Method]int64 {
+	m := make(map[Method]int64)
+	for i, n := range a.by {
+		if n > 0 {
+			m[Method(i)] = n
+		}
+	}
+	return m
+}

@@ -1,0 +1,112 @@
+package extfs
+
+import (
+	"os"
+	"strconv"
+)
+
+// SparseMode says what a physical copy does with holes (ranges of a file
+// that have no blocks and read as zeros). A clone has the source's holes
+// whatever the mode, since it shares the source's layout: use CoWNever with
+// SparseAlways or SparseNever to change it.
+type SparseMode int
+
+const (
+	// SparseAuto keeps the source's holes: only its data ranges are copied
+	// (found with SEEK_DATA/SEEK_HOLE), and the copy uses as many blocks as
+	// the source.
+	SparseAuto SparseMode = iota
+	// SparseAlways also turns every all-zero filesystem block of the data
+	// into a hole. It reads and writes the data itself to see the zeros.
+	SparseAlways
+	// SparseNever writes every byte, holes included, so that the copy has
+	// all its blocks allocated.
+	SparseNever
+)
+
+var sparseNames = [...]string{"auto", "always", "never"}
+
+func (m SparseMode) String() string {
+	if m >= 0 && int(m) < len(sparseNames) {
+		return sparseNames[m]
+	}
+	return "SparseMode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// copyData copies size bytes from src into dst, a new empty file, at the
+// same offsets, with the mechanisms how allows, as sparse says. It moves
+// neither file's offset.
+func copyData(src, dst *File, sfd, dfd uintptr, size int64, how copyHow, sparse SparseMode, ctl *copyCtl, acct *copyAcct) error {
+	if size == 0 {
+		return nil
+	}
+	if sparse == SparseNever {
+		w, err := copyFDs(src, dst, sfd, dfd, 0, 0, size, how, ctl, acct)
+		if err == nil && w < size {
+			// The source shrank while we copied: give the copy the size we
+			// promised, the rest reading as zeros.
+			err = truncate(dfd, size)
+		}
+		return err
+	}
+
+	if sparse == SparseAlways {
+		_, bs, err := sysFsInfo(dfd)
+		if err != nil || bs <= 0 {
+			bs = 4096
+		}
+		how = copyHow{zeroBlock: bs}
+	}
+	// Size the copy first: the holes, including one at the end, are then
+	// there already, and no write extends the file, which keeps XFS from
+	// preallocating past each data range (blocks the source does not have).
+	if err := truncate(dfd, size); err != nil {
+		return err
+	}
+
+	// SEEK_DATA moves the offset: put it back for the caller.
+	if cur, err := sysSeekCurrent(sfd); err == nil {
+		defer sysSeekRestore(sfd, cur)
+	}
+	for off := int64(0); off < size; {
+		data, hole, ok, err := sysSeekData(sfd, off)
+		if err != nil {
+			if off == 0 {
+				// No SEEK_DATA here (a kernel before 3.1, some FUSE
+				// filesystems): all of the file is data.
+				data, hole, ok = 0, size, true
+			} else {
+				return err
+			}
+		}
+		if !ok || data >= size {
+			data, hole = size, size
+		}
+		hole = min(hole, size)
+		if data > off {
+			acct.holes += data - off
+			if err := ctl.add(data - off); err != nil {
+				return err
+			}
+		}
+		if data == size {
+			break
+		}
+		w, err := copyFDs(src, dst, sfd, dfd, data, data, hole-data, how, ctl, acct)
+		if err != nil {
+			return err
+		}
+		if w < hole-data {
+			break // the source shrank while we copied
+		}
+		off = hole
+	}
+	return nil
+}
+
+func truncate(fd uintptr, size int64) error {
+	if err := sysFtruncate(fd, size); err != nil {
+		return os.NewSyscallError("ftruncate", err)
+	}
+	return nil
+}
