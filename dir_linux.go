@@ -4,16 +4,17 @@ package extfs
 
 // Dir on Linux. Names are resolved beneath the Dir's descriptor by
 // openBeneath: openat2 with RESOLVE_BENEATH where the kernel has it, walkOpen
-// (one component at a time) otherwise. OpenFile and OpenDir are one
+// (one component at a time, dir_unix.go, shared with macOS) otherwise.
+// OpenFile and OpenDir are one
 // openBeneath; the other methods run in one of three shapes:
 //
 //   - atFollow: resolve the whole name (following a final symbolic link) to an
 //     O_PATH descriptor and act on the descriptor (Statx, Chmod, SetTimes).
 //   - atLookup: resolve the parent, act on (parent, base) with
 //     AT_SYMLINK_NOFOLLOW (Lstatx, Lchown, LSetTimes, Readlink, Link's old name).
-//   - atEntry: resolve the parent, act on (parent, base) with a system call
-//     that never follows the last component (mkdirat, unlinkat, renameat2,
-//     linkat's new name, symlinkat, mknodat).
+//   - atEntry (dir_unix.go): resolve the parent, act on (parent, base) with a
+//     system call that never follows the last component (mkdirat, unlinkat,
+//     renameat2, linkat's new name, symlinkat, mknodat).
 //
 // Apart from openat2, which the kernel confines, no *at call is given a path
 // with a slash in it, except the one trailing slash atEntry keeps, which
@@ -23,7 +24,6 @@ import (
 	"io/fs"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/extfs/extfs/sys/linux"
@@ -42,6 +42,10 @@ const (
 
 	// maxSymlinks is the kernel's MAXSYMLINKS: links followed in one lookup.
 	maxSymlinks = 40
+
+	// dirSearchFlags open a directory only to look names up in it: an
+	// O_PATH descriptor needs search permission only.
+	dirSearchFlags = unix.O_PATH | unix.O_DIRECTORY
 
 	// openat2Tries bounds the retries of openat2's EAGAIN (see openat2Beneath).
 	openat2Tries = 8
@@ -248,7 +252,7 @@ func atFollow(dirfd int, name string, fn func(fd int) error) error {
 func atLookup(dirfd int, name string, fn func(fd int, path string, flags int) error) error {
 	parent, base, slash := splitLast(name)
 	if slash || base == "." || base == ".." {
-		fd, err := openBeneath(dirfd, name, unix.O_PATH|unix.O_DIRECTORY, 0)
+		fd, err := openBeneath(dirfd, name, dirSearchFlags, 0)
 		if err != nil {
 			return err
 		}
@@ -261,56 +265,6 @@ func atLookup(dirfd int, name string, fn func(fd int, path string, flags int) er
 	}
 	defer closeParent(dirfd, pfd)
 	return fn(pfd, base, unix.AT_SYMLINK_NOFOLLOW)
-}
-
-// atEntry runs fn with the descriptor of the directory holding name's last
-// component and that component, for system calls that create, remove or
-// rename a directory entry and never follow it, not even with a trailing
-// slash (which is kept: it means "must be a directory" to them).
-func atEntry(dirfd int, name string, fn func(pfd int, base string) error) error {
-	parent, base, slash := splitLast(name)
-	if base == "." || base == ".." {
-		// The kernel refuses these entries itself (EEXIST, EBUSY, ENOTEMPTY,
-		// ...) without touching anything; but a name that leads outside
-		// must say so first.
-		fd, err := openBeneath(dirfd, name, unix.O_PATH|unix.O_DIRECTORY, 0)
-		if err != nil {
-			return err
-		}
-		linux.Close(fd)
-	}
-	pfd, err := openParent(dirfd, parent)
-	if err != nil {
-		return err
-	}
-	defer closeParent(dirfd, pfd)
-	if slash {
-		base += "/"
-	}
-	return fn(pfd, base)
-}
-
-// splitLast splits name, without its trailing slashes, into the path of its
-// parent ("" for dirfd itself) and its last component; slash reports
-// trailing slashes.
-func splitLast(name string) (parent, base string, slash bool) {
-	trimmed := strings.TrimRight(name, "/")
-	i := strings.LastIndexByte(trimmed, '/')
-	return trimmed[:i+1], trimmed[i+1:], len(trimmed) < len(name)
-}
-
-// openParent opens the directory parent beneath dirfd; "" is dirfd itself.
-func openParent(dirfd int, parent string) (int, error) {
-	if parent == "" {
-		return dirfd, nil
-	}
-	return openBeneath(dirfd, parent, unix.O_PATH|unix.O_DIRECTORY, 0)
-}
-
-func closeParent(dirfd, pfd int) {
-	if pfd != dirfd {
-		linux.Close(pfd)
-	}
 }
 
 // openBeneath is openat(dirfd, name, flags|O_CLOEXEC, mode) where nothing in
@@ -347,134 +301,27 @@ func openat2Beneath(dirfd int, name string, flags int, mode uint32) (int, error)
 	return -1, unix.EAGAIN
 }
 
-// walkOpen is openBeneath for kernels without openat2 (before 5.6, or under
-// a seccomp filter that predates it), following RESOLVE_BENEATH's rules.
-//
-// It opens one component at a time, relative to the directory reached so
-// far, always with O_NOFOLLOW, so the kernel never follows a symbolic link
-// or a ".." on its own. A symbolic link is read and its target put in front
-// of the components left (an absolute target is ErrEscapes, more than
-// maxSymlinks links ELOOP); ".." goes back to the directory the walk came
-// from, and is ErrEscapes at the starting directory.
-func walkOpen(root int, name string, flags int, mode uint32) (int, error) {
-	parts, dirOnly := splitPath(name)
-	// dirs is the way down from root: dirs[0] is the caller's, the rest
-	// are O_PATH descriptors opened here.
-	dirs := []int{root}
-	defer func() {
-		for _, fd := range dirs[1:] {
-			linux.Close(fd)
-		}
-	}()
-	links := 0
-	for {
-		dir := dirs[len(dirs)-1]
-		if len(parts) == 0 {
-			// The name ends at a directory already reached: ".", "a/..".
-			return linux.Openat(dir, ".", flags, mode)
-		}
-		c := parts[0]
-		parts = parts[1:]
-		if c == ".." {
-			if len(dirs) == 1 {
-				return -1, ErrEscapes
-			}
-			linux.Close(dir)
-			dirs = dirs[:len(dirs)-1]
-			continue
-		}
+// The system calls of walkOpen (dir_unix.go).
 
-		if len(parts) > 0 { // a directory on the way
-			fd, err := linux.Openat(dir, c, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-			if err == nil {
-				dirs = append(dirs, fd)
-				continue
-			}
-			if err != unix.ENOTDIR { // O_PATH|O_NOFOLLOW|O_DIRECTORY: ENOTDIR for a symbolic link
-				return -1, err
-			}
-			target, lerr := linux.Readlinkat(dir, c)
-			if lerr != nil {
-				return -1, err // not a symbolic link: really not a directory
-			}
-			if parts, dirOnly, err = expandLink(target, parts, dirOnly, &links); err != nil {
-				return -1, err
-			}
-			continue
-		}
-
-		// The last component.
-		follow := flags&unix.O_NOFOLLOW == 0 || dirOnly // a trailing slash follows, as in open(2)
-		fl := flags | unix.O_NOFOLLOW
-		if dirOnly {
-			if flags&unix.O_CREAT != 0 {
-				return -1, unix.EISDIR // what open(2) says for "name/" with O_CREAT
-			}
-			fl |= unix.O_DIRECTORY
-		}
-		fd, err := linux.Openat(dir, c, fl, mode)
-		var target string
-		switch {
-		case err == nil && follow && fl&unix.O_PATH != 0 && fl&unix.O_DIRECTORY == 0:
-			// O_PATH|O_NOFOLLOW opens a symbolic link itself rather than fail.
-			t, isLink, lerr := linkTarget(fd)
-			switch {
-			case lerr != nil:
-				linux.Close(fd)
-				return -1, lerr
-			case !isLink:
-				return fd, nil
-			}
-			linux.Close(fd)
-			target = t
-		case err == nil:
-			return fd, nil
-		case follow && (err == unix.ELOOP || err == unix.ENOTDIR):
-			// O_NOFOLLOW on a symbolic link: ELOOP, or ENOTDIR with O_DIRECTORY.
-			t, lerr := linux.Readlinkat(dir, c)
-			if lerr != nil {
-				return -1, err // not a symbolic link: the open's error stands
-			}
-			target = t
-		default:
-			return -1, err
-		}
-		if parts, dirOnly, err = expandLink(target, parts, dirOnly, &links); err != nil {
-			return -1, err
-		}
-	}
+func sysWalkOpenDir(dir int, name string) (int, error) {
+	return linux.Openat(dir, name, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 }
 
-// expandLink puts a symbolic link's target in front of the components left
-// to walk. A target's trailing slash matters only for the last component.
-func expandLink(target string, rest []string, dirOnly bool, links *int) ([]string, bool, error) {
-	*links++
-	switch {
-	case *links > maxSymlinks:
-		return nil, false, unix.ELOOP
-	case target == "":
-		return nil, false, unix.ENOENT // what the kernel says for an empty link
-	case target[0] == '/':
-		return nil, false, ErrEscapes // RESOLVE_BENEATH refuses absolute links even into the tree
-	}
-	parts, targetDirOnly := splitPath(target)
-	if len(rest) == 0 {
-		dirOnly = dirOnly || targetDirOnly
-	}
-	return append(parts, rest...), dirOnly, nil
+func sysWalkOpenat(dir int, name string, flags int, mode uint32) (int, error) {
+	return linux.Openat(dir, name, flags, mode)
 }
 
-// splitPath splits a relative name into its components, leaving out empty
-// ones and "."; dirOnly reports a name that must end at a directory (a
-// trailing slash, ".", or "..").
-func splitPath(name string) (parts []string, dirOnly bool) {
-	for c := range strings.SplitSeq(name, "/") {
-		if c != "" && c != "." {
-			parts = append(parts, c)
-		}
+func sysWalkReadlinkat(dir int, name string) (string, error) { return linux.Readlinkat(dir, name) }
+
+func sysWalkClose(fd int) { linux.Close(fd) }
+
+// sysWalkOpenedLink: O_PATH|O_NOFOLLOW opens a symbolic link itself rather
+// than fail.
+func sysWalkOpenedLink(fd, flags int) (target string, isLink bool, err error) {
+	if flags&unix.O_PATH == 0 || flags&unix.O_DIRECTORY != 0 {
+		return "", false, nil
 	}
-	last := name[strings.LastIndexByte(name, '/')+1:]
-	return parts, last == "" || last == "." || last == ".."
+	return linkTarget(fd)
 }
 
 // linkTarget reads the target of the symbolic link an O_PATH descriptor

@@ -2,101 +2,253 @@
 
 package extfs
 
-// Platforms without a backend yet: every operation returns an error matching
-// ErrNotSupported (never a silent nil). The darwin and windows backends
-// replace these hooks.
+// The macOS hooks: each translates extfs types to sys/darwin, which makes the
+// system calls (golang.org/x/sys/unix, no cgo). The decisions in extfs's
+// terms are in darwin_logic.go, those in macOS's terms in sys/darwin.
 
 import (
 	"context"
 	"io/fs"
+	"os"
+	"sync/atomic"
+	"syscall"
 	"time"
+
+	"github.com/extfs/extfs/sys/darwin"
+	"golang.org/x/sys/unix"
 )
 
-const atCWD = -100
+const atCWD = unix.AT_FDCWD
 
-var currentEngine = EngineSyscall
+// engine is the Engine in use. macOS has no io_uring: SetEngine refuses
+// EngineRing (Supports(FeatureRing) is false), and EngineAuto and
+// EngineSyscall both make direct system calls — single calls on the
+// caller's goroutine, a Batch on worker goroutines (darwin.Run).
+var engine atomic.Int32
 
-func sysEngine() Engine { return currentEngine }
-func sysSetEngine(e Engine) Engine {
-	prev := currentEngine
-	if e == EngineAuto {
-		e = EngineSyscall
+func init() {
+	if os.Getenv("EXTFS_ENGINE") == "syscall" {
+		engine.Store(int32(EngineSyscall))
 	}
-	currentEngine = e
-	return prev
 }
-func sysSupports(Feature) bool { return false }
 
-func unsupported(what string) error { return notSupportedErr(what) }
+func sysEngine() Engine            { return Engine(engine.Load()) }
+func sysSetEngine(e Engine) Engine { return Engine(engine.Swap(int32(e))) }
 
-func sysFsync(uintptr, bool) error                              { return unsupported("fsync") }
-func sysFadvise(uintptr, int64, int64, Advice) error            { return unsupported("fadvise") }
-func sysFallocate(uintptr, AllocMode, int64, int64) error       { return unsupported("fallocate") }
-func sysCheckXattrName(string) error                            { return nil }
-func xattrErr(_ string, err error) error                        { return err }
-func sysFgetxattr(uintptr, string) ([]byte, error)              { return nil, unsupported("xattr") }
-func sysFsetxattr(uintptr, string, []byte, XattrFlag) error     { return unsupported("xattr") }
-func sysFlistxattr(uintptr) ([]string, error)                   { return nil, unsupported("xattr") }
-func sysFremovexattr(uintptr, string) error                     { return unsupported("xattr") }
-func sysGetxattr(string, string, bool) ([]byte, error)          { return nil, unsupported("xattr") }
-func sysSetxattr(string, string, []byte, XattrFlag, bool) error { return unsupported("xattr") }
-func sysListxattr(string, bool) ([]string, error)               { return nil, unsupported("xattr") }
-func sysRemovexattr(string, string, bool) error                 { return unsupported("xattr") }
-func sysFstat(uintptr) (*Stat, error)                           { return nil, unsupported("statx") }
-func sysStatat(int, string, bool) (*Stat, error)                { return nil, unsupported("statx") }
-func sysFutimes(uintptr, time.Time, time.Time) error            { return unsupported("utimensat") }
-func sysFchmod(uintptr, fs.FileMode) error                      { return unsupported("chmod") }
-func sysFchown(uintptr, int, int) error                         { return unsupported("chown") }
-func sysLinkat(int, string, int, string) error                  { return unsupported("link") }
-func sysSymlinkat(string, int, string) error                    { return unsupported("symlink") }
-func sysReadlinkat(int, string) (string, error)                 { return "", unsupported("readlink") }
-func sysUnlinkat(int, string, bool) error                       { return unsupported("unlinkat") }
+func sysSupports(f Feature) bool {
+	switch f {
+	case FeatureRing, // no io_uring
+		FeatureOpenat2, // no RESOLVE_BENEATH: Dir walks names itself
+		FeatureFallocateZeroRange, FeatureFallocateCollapseRange,
+		FeatureFallocateInsertRange, FeatureFallocateUnshareRange: // no fcntl for these
+		return false
+	}
+	// statx: fstat64 with st_birthtimespec; fadvise: F_RDADVISE, F_RDAHEAD,
+	// F_NOCACHE (not AdviceDontNeed); fallocate: F_PREALLOCATE; punch hole:
+	// F_PUNCHHOLE (APFS; HFS+ says ENOTTY); xattr, link, symlink, chown,
+	// mknod: the system calls of the same names.
+	return true
+}
 
-// Batch: each operation is its single-call hook, run in order.
+// sysFsync is F_FULLFSYNC for Sync and Datasync alike: see darwin.Fsync.
+func sysFsync(fd uintptr, datasync bool) error { return darwin.Fsync(int(fd)) }
 
-type sysOp = *funcOp
+func sysFadvise(fd uintptr, off, n int64, a Advice) error {
+	da, err := darwinFadvise(a)
+	if err != nil {
+		return err
+	}
+	return darwin.Fadvise(int(fd), off, n, da)
+}
 
-type funcOp struct {
+func sysFallocate(fd uintptr, mode AllocMode, off, n int64) error {
+	op, err := darwinAlloc(mode)
+	switch op {
+	case darwinPreallocate:
+		return darwin.Preallocate(int(fd), off, n, mode&AllocKeepSize != 0)
+	case darwinPunch:
+		return darwin.PunchHole(int(fd), off, n)
+	}
+	return err
+}
+
+func sysCheckXattrName(name string) error { return darwinXattrName(name) }
+
+// xattrErr adds nothing on macOS: its errnos say what they mean.
+func xattrErr(_ string, err error) error { return err }
+
+func sysFgetxattr(fd uintptr, name string) ([]byte, error) { return darwin.Fgetxattr(int(fd), name) }
+func sysFsetxattr(fd uintptr, name string, v []byte, f XattrFlag) error {
+	return darwin.Fsetxattr(int(fd), name, v, darwinXattrFlags(f))
+}
+func sysFlistxattr(fd uintptr) ([]string, error)    { return darwin.Flistxattr(int(fd)) }
+func sysFremovexattr(fd uintptr, name string) error { return darwin.Fremovexattr(int(fd), name) }
+func sysGetxattr(path, name string, follow bool) ([]byte, error) {
+	return darwin.Getxattr(path, name, !follow)
+}
+func sysSetxattr(path, name string, v []byte, f XattrFlag, follow bool) error {
+	return darwin.Setxattr(path, name, v, darwinXattrFlags(f), !follow)
+}
+func sysListxattr(path string, follow bool) ([]string, error) {
+	return darwin.Listxattr(path, !follow)
+}
+func sysRemovexattr(path, name string, follow bool) error {
+	return darwin.Removexattr(path, name, !follow)
+}
+
+func sysFstat(fd uintptr) (*Stat, error) {
+	st, err := darwin.Fstat(int(fd))
+	if err != nil {
+		return nil, err
+	}
+	return statFromDarwin(&st), nil
+}
+
+func sysStatat(dirfd int, path string, follow bool) (*Stat, error) {
+	if path == "" {
+		return nil, syscall.ENOENT // as on Linux; fstatat("") says ENOENT too
+	}
+	flags := 0
+	if !follow {
+		flags = unix.AT_SYMLINK_NOFOLLOW
+	}
+	st, err := darwin.Fstatat(dirfd, path, flags)
+	if err != nil {
+		return nil, err
+	}
+	return statFromDarwin(&st), nil
+}
+
+// sysFutimes has microsecond precision: see darwin.Futimes.
+func sysFutimes(fd uintptr, atime, mtime time.Time) error {
+	return darwin.Futimes(int(fd), darwin.Timespecs(atime, mtime))
+}
+func sysFchmod(fd uintptr, mode fs.FileMode) error {
+	return darwin.Fchmod(int(fd), darwin.PermBits(mode))
+}
+func sysFchown(fd uintptr, uid, gid int) error { return darwin.Fchown(int(fd), uid, gid) }
+
+func sysLinkat(olddir int, oldname string, newdir int, newname string) error {
+	return darwin.Linkat(olddir, oldname, newdir, newname, 0)
+}
+func sysSymlinkat(target string, dir int, name string) error {
+	return darwin.Symlinkat(target, dir, name)
+}
+func sysReadlinkat(dir int, name string) (string, error) { return darwin.Readlinkat(dir, name) }
+
+// sysUnlinkat is unlinkat(2), except that removing a directory without
+// isDir fails with Linux's EISDIR rather than macOS's EPERM, so that
+// Batch.Remove knows to try again as a directory.
+func sysUnlinkat(dir int, name string, isDir bool) error {
+	if isDir {
+		return darwin.Unlinkat(dir, name, unix.AT_REMOVEDIR)
+	}
+	err := darwin.Unlinkat(dir, name, 0)
+	if darwin.UnlinkMaybeDir(err) {
+		if st, serr := darwin.Fstatat(dir, name, unix.AT_SYMLINK_NOFOLLOW); serr == nil && st.Mode&darwin.S_IFMT == darwin.S_IFDIR {
+			return syscall.EISDIR
+		}
+	}
+	return err
+}
+
+// Batch hooks: each queued operation is its single-call hook, run by
+// darwin.Run on worker goroutines.
+
+type sysOp = *darwinOp
+
+type darwinOp struct {
 	run func() opResult
 	res opResult
 }
 
-func (o *funcOp) result() opResult { return o.res }
+func (o *darwinOp) result() opResult { return o.res }
 
 func sysRun(ctx context.Context, ops []sysOp) {
-	for _, o := range ops {
-		if err := ctx.Err(); err != nil {
-			o.res = opResult{err: err}
-			continue
-		}
-		o.res = o.run()
-	}
+	darwin.Run(ctx, len(ops), darwin.Workers(len(ops)),
+		func(i int) { ops[i].res = ops[i].run() },
+		func(i int, err error) { ops[i].res = opResult{err: err} })
 }
 
-func errOp(err error) sysOp { return &funcOp{run: func() opResult { return opResult{err: err} }} }
+func errOp(fn func() error) sysOp {
+	return &darwinOp{run: func() opResult { return opResult{err: fn()} }}
+}
 
 func sysFadviseOp(fd uintptr, off, n int64, a Advice) sysOp {
-	return errOp(sysFadvise(fd, off, n, a))
+	return errOp(func() error { return sysFadvise(fd, off, n, a) })
 }
-func sysFallocateOp(fd uintptr, m AllocMode, off, n int64) sysOp {
-	return errOp(sysFallocate(fd, m, off, n))
+func sysFallocateOp(fd uintptr, mode AllocMode, off, n int64) sysOp {
+	return errOp(func() error { return sysFallocate(fd, mode, off, n) })
 }
-func sysFsyncOp(fd uintptr, d bool) sysOp  { return errOp(sysFsync(fd, d)) }
-func sysFgetxattrOp(uintptr, string) sysOp { return errOp(unsupported("xattr")) }
-func sysFsetxattrOp(uintptr, string, []byte, XattrFlag) sysOp {
-	return errOp(unsupported("xattr"))
+func sysFsyncOp(fd uintptr, datasync bool) sysOp {
+	return errOp(func() error { return sysFsync(fd, datasync) })
 }
-func sysFremovexattrOp(uintptr, string) sysOp          { return errOp(unsupported("xattr")) }
-func sysFlistxattrOp(uintptr) sysOp                    { return errOp(unsupported("xattr")) }
-func sysFstatOp(uintptr) sysOp                         { return errOp(unsupported("statx")) }
-func sysStatatOp(int, string, bool) sysOp              { return errOp(unsupported("statx")) }
-func sysFutimesOp(uintptr, time.Time, time.Time) sysOp { return errOp(unsupported("utimensat")) }
-func sysFchmodOp(uintptr, fs.FileMode) sysOp           { return errOp(unsupported("chmod")) }
-func sysFchownOp(uintptr, int, int) sysOp              { return errOp(unsupported("chown")) }
-func sysLinkatOp(int, string, int, string) sysOp       { return errOp(unsupported("link")) }
-func sysSymlinkatOp(string, int, string) sysOp         { return errOp(unsupported("symlink")) }
-func sysReadlinkatOp(int, string) sysOp                { return errOp(unsupported("readlink")) }
-func sysMkdiratOp(int, string, fs.FileMode) sysOp      { return errOp(unsupported("mkdir")) }
-func sysUnlinkatOp(int, string, bool) sysOp            { return errOp(unsupported("unlinkat")) }
-func sysRenameatOp(int, string, int, string) sysOp     { return errOp(unsupported("rename")) }
-func sysOpenatOp(int, string, int, fs.FileMode) sysOp  { return errOp(unsupported("open")) }
+func sysFgetxattrOp(fd uintptr, name string) sysOp {
+	return &darwinOp{run: func() opResult {
+		v, err := sysFgetxattr(fd, name)
+		return opResult{value: v, err: err}
+	}}
+}
+func sysFsetxattrOp(fd uintptr, name string, v []byte, f XattrFlag) sysOp {
+	return errOp(func() error { return sysFsetxattr(fd, name, v, f) })
+}
+func sysFremovexattrOp(fd uintptr, name string) sysOp {
+	return errOp(func() error { return sysFremovexattr(fd, name) })
+}
+func sysFlistxattrOp(fd uintptr) sysOp {
+	return &darwinOp{run: func() opResult {
+		names, err := sysFlistxattr(fd)
+		return opResult{names: names, err: err}
+	}}
+}
+func sysFstatOp(fd uintptr) sysOp {
+	return &darwinOp{run: func() opResult {
+		st, err := sysFstat(fd)
+		return opResult{stat: st, err: err}
+	}}
+}
+func sysStatatOp(dir int, path string, follow bool) sysOp {
+	return &darwinOp{run: func() opResult {
+		st, err := sysStatat(dir, path, follow)
+		return opResult{stat: st, err: err}
+	}}
+}
+func sysFutimesOp(fd uintptr, atime, mtime time.Time) sysOp {
+	return errOp(func() error { return sysFutimes(fd, atime, mtime) })
+}
+func sysFchmodOp(fd uintptr, mode fs.FileMode) sysOp {
+	return errOp(func() error { return sysFchmod(fd, mode) })
+}
+func sysFchownOp(fd uintptr, uid, gid int) sysOp {
+	return errOp(func() error { return sysFchown(fd, uid, gid) })
+}
+func sysLinkatOp(olddir int, oldname string, newdir int, newname string) sysOp {
+	return errOp(func() error { return sysLinkat(olddir, oldname, newdir, newname) })
+}
+func sysSymlinkatOp(target string, dir int, name string) sysOp {
+	return errOp(func() error { return sysSymlinkat(target, dir, name) })
+}
+func sysReadlinkatOp(dir int, name string) sysOp {
+	return &darwinOp{run: func() opResult {
+		target, err := sysReadlinkat(dir, name)
+		if err != nil {
+			return opResult{err: err}
+		}
+		return opResult{value: []byte(target)}
+	}}
+}
+func sysMkdiratOp(dir int, name string, perm fs.FileMode) sysOp {
+	return errOp(func() error { return darwin.Mkdirat(dir, name, darwin.PermBits(perm)) })
+}
+func sysUnlinkatOp(dir int, name string, isDir bool) sysOp {
+	return errOp(func() error { return sysUnlinkat(dir, name, isDir) })
+}
+func sysRenameatOp(olddir int, oldname string, newdir int, newname string) sysOp {
+	return errOp(func() error { return darwin.Renameat(olddir, oldname, newdir, newname) })
+}
+func sysOpenatOp(dir int, name string, flag int, perm fs.FileMode) sysOp {
+	return &darwinOp{run: func() opResult {
+		fd, err := darwin.Openat(dir, name, flag|unix.O_CLOEXEC, darwin.PermBits(perm))
+		return opResult{n: fd, err: err}
+	}}
+}

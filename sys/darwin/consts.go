@@ -1,0 +1,103 @@
+package darwin
+
+import "syscall"
+
+// macOS ABI values the decisions of this package are made with. They are
+// written out here, rather than taken from golang.org/x/sys/unix, so that
+// the decisions build, and their tests run, on every OS. check_darwin.go
+// proves at compile time that each equals x/sys/unix's value where x/sys/unix
+// has one; the others cite their header.
+
+// Errnos, from <sys/errno.h>.
+const (
+	EPERM      = syscall.Errno(1)
+	ENOENT     = syscall.Errno(2)
+	EINTR      = syscall.Errno(4)
+	EBADF      = syscall.Errno(9)
+	EEXIST     = syscall.Errno(17)
+	ENOTDIR    = syscall.Errno(20)
+	EISDIR     = syscall.Errno(21)
+	EINVAL     = syscall.Errno(22)
+	ENOTTY     = syscall.Errno(25)
+	EFBIG      = syscall.Errno(27)
+	ENOSPC     = syscall.Errno(28)
+	ERANGE     = syscall.Errno(34)
+	ENOTSUP    = syscall.Errno(45)
+	ELOOP      = syscall.Errno(62)
+	ENOTEMPTY  = syscall.Errno(66)
+	ENOSYS     = syscall.Errno(78)
+	ENOATTR    = syscall.Errno(93)
+	EOPNOTSUPP = syscall.Errno(102)
+)
+
+// fcntl(2) commands and arguments, from <sys/fcntl.h>.
+const (
+	F_GETFL       = 3
+	F_PREALLOCATE = 42
+	F_RDADVISE    = 44
+	F_RDAHEAD     = 45
+	F_NOCACHE     = 48
+	F_FULLFSYNC   = 51
+	F_PUNCHHOLE   = 99
+
+	// fst_flags of F_PREALLOCATE.
+	F_ALLOCATECONTIG = 0x2
+	F_ALLOCATEALL    = 0x4
+	// F_ALLOCATEPERSIST keeps space past the end of file after close(2);
+	// without it the space is given back on close. Not in x/sys/unix.
+	// Kernels older than the flag ignore it (kern_descrip.c tests
+	// fst_flags bit by bit and rejects no unknown bit).
+	F_ALLOCATEPERSIST = 0x8
+
+	// fst_posmode of F_PREALLOCATE: allocate from the physical end of file.
+	// (F_VOLPOSMODE, 4, takes a position on the volume, not in the file.)
+	F_PEOFPOSMODE = 3
+)
+
+// open(2) flags, from <sys/fcntl.h>.
+const (
+	O_RDONLY  = 0x0
+	O_ACCMODE = 0x3
+	O_APPEND  = 0x8
+)
+
+// File types and mode bits, from <sys/stat.h>.
+const (
+	S_IFMT   = 0o170000
+	S_IFIFO  = 0o010000
+	S_IFCHR  = 0o020000
+	S_IFDIR  = 0o040000
+	S_IFBLK  = 0o060000
+	S_IFREG  = 0o100000
+	S_IFLNK  = 0o120000
+	S_IFSOCK = 0o140000
+	S_ISUID  = 0o4000
+	S_ISGID  = 0o2000
+	S_ISVTX  = 0o1000
+)
+
+// st_flags bits (chflags(2)), from <sys/stat.h>.
+const (
+	UF_NODUMP     = 0x1
+	UF_IMMUTABLE  = 0x2
+	UF_APPEND     = 0x4
+	UF_COMPRESSED = 0x20
+	SF_IMMUTABLE  = 0x20000
+	SF_APPEND     = 0x40000
+)
+
+// Extended attributes, from <sys/xattr.h>.
+const (
+	XATTR_NOFOLLOW = 0x1
+	XATTR_CREATE   = 0x2
+	XATTR_REPLACE  = 0x4
+
+	// XATTR_MAXNAMELEN is the longest name, in bytes; the system calls
+	// copy the name into a buffer of XATTR_MAXNAMELEN+1 bytes and fail
+	// with ENAMETOOLONG beyond it.
+	XATTR_MAXNAMELEN = 127
+)
+
+// UTIME_OMIT, in a tv_nsec given to utimensat(2), leaves that time alone.
+// From <sys/stat.h>; not in x/sys/unix for darwin. (Linux's is 1<<30 - 2.)
+const UTIME_OMIT = -2

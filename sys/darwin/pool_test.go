@@ -1,0 +1,89 @@
+package darwin
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestWorkers(t *testing.T) {
+	limit := 2 * runtime.GOMAXPROCS(0)
+	for _, n := range []int{0, 1, 2, limit, limit + 1, 1000} {
+		got := Workers(n)
+		if got > n || got > limit || n > 0 && got < 1 {
+			t.Errorf("Workers(%d) = %d; want 1..min(%d, %d)", n, got, n, limit)
+		}
+	}
+}
+
+func TestRun(t *testing.T) {
+	for _, tt := range []struct{ n, workers int }{{0, 4}, {1, 4}, {1000, 4}, {3, 100}, {50, 1}} {
+		calls := make([]atomic.Int32, tt.n)
+		var active, peak atomic.Int32
+		Run(context.Background(), tt.n, tt.workers, func(i int) {
+			a := active.Add(1)
+			for {
+				p := peak.Load()
+				if a <= p || peak.CompareAndSwap(p, a) {
+					break
+				}
+			}
+			calls[i].Add(1)
+			time.Sleep(10 * time.Microsecond)
+			active.Add(-1)
+		}, func(i int, err error) {
+			t.Errorf("n %d: skip(%d, %v) without a cancelled context", tt.n, i, err)
+		})
+		for i := range calls {
+			if c := calls[i].Load(); c != 1 {
+				t.Errorf("n %d workers %d: op %d ran %d times", tt.n, tt.workers, i, c)
+			}
+		}
+		if p := int(peak.Load()); p > tt.workers {
+			t.Errorf("n %d workers %d: %d ran at once", tt.n, tt.workers, p)
+		}
+	}
+}
+
+func TestRunCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var skipped atomic.Int32
+	Run(ctx, 10, 4, func(i int) { t.Errorf("do(%d) after the context was cancelled", i) },
+		func(i int, err error) {
+			if err != context.Canceled {
+				t.Errorf("skip(%d, %v); want context.Canceled", i, err)
+			}
+			skipped.Add(1)
+		})
+	if s := skipped.Load(); s != 10 {
+		t.Errorf("%d of 10 skipped", s)
+	}
+
+	// Cancelled halfway: every op is either done or skipped, once.
+	const n = 200
+	ctx, cancel = context.WithCancel(context.Background())
+	var mu sync.Mutex
+	seen := make(map[int]string, n)
+	Run(ctx, n, 4, func(i int) {
+		if i == n/2 {
+			cancel()
+		}
+		mu.Lock()
+		seen[i] += "do"
+		mu.Unlock()
+	}, func(i int, err error) {
+		mu.Lock()
+		seen[i] += "skip"
+		mu.Unlock()
+	})
+	cancel()
+	for i := range n {
+		if s := seen[i]; s != "do" && s != "skip" {
+			t.Errorf("op %d: %q; want exactly one do or skip", i, s)
+		}
+	}
+}

@@ -1,0 +1,166 @@
+package darwin
+
+import (
+	"io/fs"
+	"math"
+	"testing"
+	"time"
+)
+
+func TestBirthKnown(t *testing.T) {
+	for ts, want := range map[Timespec]bool{
+		{}:                 false, // what stat gives without a birth time
+		{Sec: 1}:           true,
+		{Nsec: 1}:          true,
+		{Sec: -1}:          true,
+		{Sec: 1700000000}:  true,
+		{Sec: 0, Nsec: 50}: true,
+	} {
+		if got := BirthKnown(ts); got != want {
+			t.Errorf("BirthKnown(%+v) = %v; want %v", ts, got, want)
+		}
+	}
+}
+
+func TestFlagsAttrs(t *testing.T) {
+	tests := []struct {
+		flags uint32
+		want  Attrs
+	}{
+		{0, Attrs{}},
+		{UF_IMMUTABLE, Attrs{Immutable: true}},
+		{SF_IMMUTABLE, Attrs{Immutable: true}},
+		{UF_APPEND, Attrs{Append: true}},
+		{SF_APPEND, Attrs{Append: true}},
+		{UF_NODUMP, Attrs{Nodump: true}},
+		{UF_COMPRESSED, Attrs{Compressed: true}},
+		{UF_IMMUTABLE | SF_APPEND | UF_NODUMP | UF_COMPRESSED, Attrs{true, true, true, true}},
+		{0x8000 | 0x10000, Attrs{}}, // UF_HIDDEN, SF_ARCHIVED: no Linux equivalent
+	}
+	for _, tt := range tests {
+		if got := FlagsAttrs(tt.flags); got != tt.want {
+			t.Errorf("FlagsAttrs(%#x) = %+v; want %+v", tt.flags, got, tt.want)
+		}
+	}
+}
+
+func TestFileMode(t *testing.T) {
+	tests := []struct {
+		m    uint32
+		want fs.FileMode
+	}{
+		{S_IFREG | 0o644, 0o644},
+		{S_IFDIR | 0o755, fs.ModeDir | 0o755},
+		{S_IFLNK | 0o777, fs.ModeSymlink | 0o777},
+		{S_IFIFO | 0o600, fs.ModeNamedPipe | 0o600},
+		{S_IFSOCK | 0o700, fs.ModeSocket | 0o700},
+		{S_IFCHR | 0o620, fs.ModeDevice | fs.ModeCharDevice | 0o620},
+		{S_IFBLK | 0o640, fs.ModeDevice | 0o640},
+		{S_IFREG | S_ISUID | S_ISGID | 0o755, fs.ModeSetuid | fs.ModeSetgid | 0o755},
+		{S_IFDIR | S_ISVTX | 0o1777&0o777, fs.ModeDir | fs.ModeSticky | 0o777},
+	}
+	for _, tt := range tests {
+		if got := FileMode(tt.m); got != tt.want {
+			t.Errorf("FileMode(%#o) = %v; want %v", tt.m, got, tt.want)
+		}
+	}
+}
+
+func TestPermBits(t *testing.T) {
+	for _, m := range []fs.FileMode{0, 0o644, 0o777, fs.ModeSetuid | 0o4755&0o777, fs.ModeSetgid | fs.ModeSticky | 0o700} {
+		bits := PermBits(m)
+		if bits&^0o7777 != 0 {
+			t.Errorf("PermBits(%v) = %#o: has type bits", m, bits)
+		}
+		if got := FileMode(S_IFREG | bits); got != m {
+			t.Errorf("FileMode(S_IFREG|PermBits(%v)) = %v", m, got)
+		}
+	}
+}
+
+func TestMknodPlan(t *testing.T) {
+	tests := []struct {
+		typ, perm uint32
+		dev       uint64
+		node      Node
+		mode      uint32
+		ok        bool
+	}{
+		{0, 0o644, 0, NodeRegular, 0o644, true},
+		{S_IFREG, 0o600, 0, NodeRegular, 0o600, true},
+		{S_IFIFO, 0o600, 0, NodeFIFO, 0o600, true},
+		{S_IFCHR, 0o620, 3<<24 | 2, NodeDevice, S_IFCHR | 0o620, true},
+		{S_IFBLK, 0o640, 1<<24 | 5, NodeDevice, S_IFBLK | 0o640, true},
+		{S_IFBLK, 0o640, math.MaxUint32, NodeDevice, S_IFBLK | 0o640, true},
+		{S_IFCHR, 0o620, math.MaxUint32 + 1, 0, 0, false}, // wider than dev_t
+		{S_IFIFO, 0o600, 1, 0, 0, false},
+		{0, 0o644, 1, 0, 0, false},
+		{S_IFDIR, 0o755, 0, 0, 0, false},
+		{S_IFLNK, 0o777, 0, 0, 0, false},
+		{S_IFSOCK, 0o777, 0, 0, 0, false},
+	}
+	for _, tt := range tests {
+		node, mode, ok := MknodPlan(tt.typ, tt.perm, tt.dev)
+		if ok != tt.ok || ok && (node != tt.node || mode != tt.mode) {
+			t.Errorf("MknodPlan(%#o, %#o, %#x) = %v, %#o, %v; want %v, %#o, %v",
+				tt.typ, tt.perm, tt.dev, node, mode, ok, tt.node, tt.mode, tt.ok)
+		}
+	}
+}
+
+func TestTimespecs(t *testing.T) {
+	omit := Timespec{Nsec: UTIME_OMIT}
+	t1 := time.Unix(1700000000, 123456789)
+	pre := time.Unix(-1, 500000000) // 1969-12-31T23:59:59.5Z
+	far := time.Date(3000, 1, 1, 0, 0, 0, 7, time.UTC)
+	tests := []struct {
+		atime, mtime time.Time
+		want         [2]Timespec
+	}{
+		{time.Time{}, time.Time{}, [2]Timespec{omit, omit}},
+		{t1, time.Time{}, [2]Timespec{{1700000000, 123456789}, omit}},
+		{time.Time{}, t1, [2]Timespec{omit, {1700000000, 123456789}}},
+		{pre, far, [2]Timespec{{-1, 500000000}, {far.Unix(), 7}}},
+	}
+	for _, tt := range tests {
+		if got := Timespecs(tt.atime, tt.mtime); got != tt.want {
+			t.Errorf("Timespecs(%v, %v) = %v; want %v", tt.atime, tt.mtime, got, tt.want)
+		}
+	}
+}
+
+func TestOmitted(t *testing.T) {
+	omit, set := Timespec{Nsec: UTIME_OMIT}, Timespec{Sec: 5}
+	for _, tt := range []struct {
+		ts        [2]Timespec
+		all, some bool
+	}{
+		{[2]Timespec{omit, omit}, true, true},
+		{[2]Timespec{omit, set}, false, true},
+		{[2]Timespec{set, omit}, false, true},
+		{[2]Timespec{set, set}, false, false},
+	} {
+		if all, some := Omitted(tt.ts); all != tt.all || some != tt.some {
+			t.Errorf("Omitted(%v) = %v, %v; want %v, %v", tt.ts, all, some, tt.all, tt.some)
+		}
+	}
+}
+
+func TestTimevals(t *testing.T) {
+	omit := Timespec{Nsec: UTIME_OMIT}
+	cur := [2]Timespec{{100, 999999999}, {200, 1500}}
+	tests := []struct {
+		ts   [2]Timespec
+		want [2]Timeval
+	}{
+		{[2]Timespec{{5, 999}, {6, 1999}}, [2]Timeval{{5, 0}, {6, 1}}}, // truncated to the microsecond
+		{[2]Timespec{omit, {6, 0}}, [2]Timeval{{100, 999999}, {6, 0}}},
+		{[2]Timespec{{5, 0}, omit}, [2]Timeval{{5, 0}, {200, 1}}},
+		{[2]Timespec{{-1, 500000000}, {0, 0}}, [2]Timeval{{-1, 500000}, {0, 0}}},
+	}
+	for _, tt := range tests {
+		if got := Timevals(tt.ts, cur); got != tt.want {
+			t.Errorf("Timevals(%v, %v) = %v; want %v", tt.ts, cur, got, tt.want)
+		}
+	}
+}
