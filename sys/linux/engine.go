@@ -1,0 +1,228 @@
+//go:build linux
+
+package linux
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+// Engine selects how operations reach the kernel.
+type Engine int
+
+const (
+	// EngineAuto uses direct syscalls, and the ring where measurement says it
+	// wins: batches of ops that complete inline, and any ring-capable op while
+	// many goroutines are already blocked in this package's syscalls.
+	EngineAuto Engine = iota
+	// EngineRing uses the io_uring ring for every op it supports.
+	EngineRing
+	// EngineSyscall uses direct syscalls only; the ring is never set up.
+	EngineSyscall
+)
+
+func (e Engine) String() string {
+	switch e {
+	case EngineAuto:
+		return "auto"
+	case EngineRing:
+		return "ring"
+	case EngineSyscall:
+		return "syscall"
+	}
+	return fmt.Sprintf("Engine(%d)", int(e))
+}
+
+// ParseEngine parses "", "auto", "ring" or "syscall".
+func ParseEngine(s string) (Engine, error) {
+	switch s {
+	case "", "auto":
+		return EngineAuto, nil
+	case "ring":
+		return EngineRing, nil
+	case "syscall":
+		return EngineSyscall, nil
+	}
+	return EngineAuto, fmt.Errorf("extfs: invalid engine %q (want auto, ring or syscall)", s)
+}
+
+var (
+	engine    atomic.Int32
+	engineEnv error
+)
+
+func init() {
+	e, err := ParseEngine(os.Getenv("EXTFS_ENGINE"))
+	if err != nil {
+		engineEnv = fmt.Errorf("EXTFS_ENGINE: %w", err)
+	}
+	engine.Store(int32(e))
+}
+
+// SetEngine sets the process-wide engine and returns the previous one.
+// An unknown value is treated as EngineAuto.
+func SetEngine(e Engine) (prev Engine) {
+	if e < EngineAuto || e > EngineSyscall {
+		e = EngineAuto
+	}
+	return Engine(engine.Swap(int32(e)))
+}
+
+// CurrentEngine returns the process-wide engine.
+func CurrentEngine() Engine { return Engine(engine.Load()) }
+
+// EngineEnvError reports an invalid EXTFS_ENGINE value (the engine is then auto).
+func EngineEnvError() error { return engineEnv }
+
+// ringEntries is the SQ size of the shared ring; the CQ is twice that, and
+// the CQ size bounds the requests in flight.
+var ringEntries uint32 = 256
+
+var sharedRing = sync.OnceValue(func() *ring {
+	r, err := newRing(ringEntries)
+	if err != nil {
+		// ENOSYS (no io_uring), EPERM (io_uring_disabled=2, seccomp), ENOMEM:
+		// every op keeps working through direct syscalls.
+		return nil
+	}
+	return r
+})
+
+// ringOff is a test hook: true pretends the ring cannot be set up.
+var ringOff atomic.Bool
+
+// getRing returns the shared ring, or nil when there is none.
+func getRing() *ring {
+	if ringOff.Load() {
+		return nil
+	}
+	return sharedRing()
+}
+
+// RingAvailable reports whether the shared io_uring ring could be set up
+// (tried once, on first use).
+func RingAvailable() bool { return getRing() != nil }
+
+// RingSupports reports whether the ring supports opcode (IORING_REGISTER_PROBE).
+func RingSupports(opcode uint8) bool { return getRing().supports(opcode) }
+
+// blocked counts goroutines inside direct syscalls of this package. Each one
+// holds an OS thread; past crowdLimit, EngineAuto sends ring-capable ops to
+// the ring, where waiting costs a parked goroutine, not a thread.
+var blocked atomic.Int32
+
+// crowdLimit is the blocked count at which EngineAuto switches to the ring;
+// 0 means 2*GOMAXPROCS+4.
+var crowdLimit int32
+
+func crowded() bool {
+	b := blocked.Load()
+	if b < 4 {
+		return false // fast path: skip GOMAXPROCS, which takes a runtime lock
+	}
+	limit := crowdLimit
+	if limit <= 0 {
+		limit = int32(2*runtime.GOMAXPROCS(0) + 4)
+	}
+	return b >= limit
+}
+
+// ringFor returns the ring to run op on under engine e, or nil for a direct
+// syscall. batched says whether op is part of a Run (which has its own table).
+func ringFor(op *Op, e Engine, batched bool) *ring {
+	if e == EngineSyscall {
+		return nil
+	}
+	code, ok := op.ringOpcode()
+	if !ok {
+		return nil
+	}
+	if e == EngineAuto && !crowded() && !(batched && autoRing[op.kind]) {
+		return nil
+	}
+	r := getRing()
+	if !r.supports(code) {
+		return nil
+	}
+	return r
+}
+
+// runDirect runs op as direct syscalls until it is done.
+func (op *Op) runDirect() {
+	blocked.Add(1)
+	defer blocked.Add(-1)
+	for {
+		r, err := op.direct()
+		if err == unix.EINTR && op.kind != kClose {
+			continue // a signal (Go's SIGURG) interrupted a slow call; nothing happened
+		}
+		if !op.finish(r, err) {
+			return
+		}
+	}
+}
+
+// Kernel-internal "restart the syscall" codes (include/linux/errno.h). An
+// io-wq worker sleeping in a blocking call (an open of a FIFO with no
+// writer) that is cancelled reports them as-is in its CQE.
+const (
+	errRestartSys    = 512 // ERESTARTSYS
+	errRestartNoIntr = 513 // ERESTARTNOINTR
+	errRestartNoHand = 514 // ERESTARTNOHAND
+	errRestartBlock  = 516 // ERESTART_RESTARTBLOCK
+)
+
+// interrupted reports a CQE result meaning the op did not run to completion
+// because the kernel cancelled it: we sent ASYNC_CANCEL, or the thread that
+// submitted it exited (the kernel cancels a dying task's requests).
+func interrupted(op *Op, res int32) bool {
+	switch -res {
+	case int32(unix.ECANCELED), errRestartSys, errRestartNoIntr, errRestartNoHand, errRestartBlock:
+		return true
+	case int32(unix.EINTR):
+		return op.kind != kClose
+	}
+	return false
+}
+
+// run1 runs a single op and returns its error.
+func run1(op *Op) error {
+	op.begin()
+	if op.err != nil {
+		return op.err // argument error from the constructor
+	}
+	if r := ringFor(op, CurrentEngine(), false); r != nil && op.runRing(r) {
+		return op.err
+	}
+	op.runDirect()
+	return op.err
+}
+
+// runRing runs op on r until it is done. It returns false if the op must be
+// (re)done as a direct syscall: the ring is closed or cancelled it.
+func (op *Op) runRing(r *ring) bool {
+	if err := op.ringArgs(); err != nil {
+		op.err = err
+		return true
+	}
+	op.rq = request{src: op, done: make(chan *request, 1)}
+	reqs := []*request{&op.rq}
+	for {
+		if _, err := r.submit(reqs, nil); err != nil {
+			return false
+		}
+		<-op.rq.done
+		op.rq.live = false
+		if interrupted(op, op.rq.res) {
+			return false
+		}
+		if !op.finishRing(op.rq.res) {
+			return true
+		}
+	}
+}
