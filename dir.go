@@ -55,6 +55,36 @@ var ErrEscapes = errors.New("path escapes the directory")
 // The Dir holds an O_PATH descriptor: it needs search (x) permission on the
 // directory, not read permission.
 //
+// # Windows notes
+//
+// The Dir holds a directory handle opened for traversal (FILE_TRAVERSE).
+// Names are resolved by extfs one component at a time, each opened with
+// NtCreateFile relative to the directory reached so far and
+// OBJ_DONT_REPARSE, so that Windows follows no symbolic link or junction by
+// itself; '/' and '\' both separate components. A symbolic link met on the
+// way is read and followed while it stays beneath, with Windows' limit of 63
+// links per name; a junction, whose target is always absolute, is never
+// followed, nor a link whose target has a drive or is rooted. Absolute
+// names are any with a drive ("C:x" too), a UNC or device prefix
+// (\\server, \\?\, \\.\, \??\) or a leading separator. Other reparse
+// points (cloud files, deduplicated files) are opened as the files they
+// stand for, after a check that the entry did not turn into a link
+// meanwhile. No Win32 name
+// translation happens: "CON", "NUL" or "a." are ordinary names beneath a
+// Dir, not devices.
+//
+// Mode bits given to Mkdir are ignored and OpenFile's and Mknod's permissions
+// count only as the owner's write bit (FILE_ATTRIBUTE_READONLY), as package
+// os does. Mknod makes empty regular files only; devices, FIFOs (Mkfifo) and
+// Lchown return an error matching ErrNotSupported. Symlink creates the link
+// in place with FSCTL_SET_REPARSE_POINT, which needs
+// SeCreateSymbolicLinkPrivilege (administrators): Developer Mode's
+// unprivileged links exist only through CreateSymbolicLinkW, which takes a
+// full path and so cannot promise to stay beneath (use the package-level
+// Symlink). Under Wine, which has no NT symbolic links and shows the Linux
+// symbolic links of its drives as the files they point to, a Linux link
+// leading out of the tree cannot be seen, let alone refused.
+//
 // # Other systems
 //
 // OpenDir returns an error matching ErrNotSupported.

@@ -29,6 +29,18 @@
 // threads. Set EXTFS_ENGINE=ring or EXTFS_ENGINE=syscall, or call SetEngine,
 // to force one engine; when io_uring is unavailable (disabled by sysctl or
 // seccomp, old kernel) everything runs through system calls.
+//
+// # Windows notes
+//
+// The handle behind a File is its HANDLE; calls are NT and Win32 calls
+// (NtCreateFile, NtSetInformationFile, file-system controls) made through
+// golang.org/x/sys/windows, without cgo. There is no io_uring: EngineAuto
+// and EngineSyscall are the same (a Batch runs on a small pool of worker
+// goroutines) and SetEngine(EngineRing) returns an error matching
+// ErrNotSupported. Extended attributes, Chown, device files and FIFOs do not
+// exist there: they return errors matching ErrNotSupported. Wine 8, which
+// the test suite runs under, lacks a few calls Windows has; Supports says
+// which, and the operations say so with an error matching ErrNotSupported.
 package extfs
 
 import (
@@ -118,12 +130,15 @@ func (f *File) osf() *os.File {
 }
 
 // Sync commits the file's contents and metadata to stable storage (fsync).
+// On Windows, FlushFileBuffers, which needs a file open for writing.
 func (f *File) Sync() error {
 	return f.control("fsync", func(fd uintptr) error { return sysFsync(fd, false) })
 }
 
 // Datasync commits the file's contents, and only the metadata needed to read
-// them back, to stable storage (fdatasync).
+// them back, to stable storage (fdatasync). On Windows,
+// NtFlushBuffersFileEx with FLUSH_FLAGS_FILE_DATA_SYNC_ONLY (Windows 10 1709,
+// NTFS), or FlushFileBuffers where that is missing.
 func (f *File) Datasync() error {
 	return f.control("fdatasync", func(fd uintptr) error { return sysFsync(fd, true) })
 }

@@ -76,6 +76,33 @@ func (m AllocMode) check() error {
 // Modes a filesystem lacks return an error matching ErrNotSupported (for
 // example AllocCollapseRange on btrfs or tmpfs). The file must be open for
 // writing.
+//
+// # Windows notes
+//
+//   - Mode 0 grows the file (FileEndOfFileInformation) when the range ends
+//     past its end. A file that is not sparse has no holes, and growing it
+//     allocates the new clusters (NTFS, ReFS, FAT), so the range is then
+//     allocated. Windows allocates a hole of a sparse file (one PunchHole
+//     has touched) or a compressed file only when it is written: there mode
+//     0 and AllocKeepSize return an error matching ErrNotSupported.
+//   - AllocKeepSize sets the allocation size (FileAllocationInformation),
+//     which Windows keeps past the end of file only until the last handle
+//     of the file is closed.
+//   - AllocPunchHole marks the file sparse (FSCTL_SET_SPARSE), as Windows
+//     requires before it frees space, and zeroes the range
+//     (FSCTL_SET_ZERO_DATA): the file system frees the whole allocation
+//     units the range covers (64 KiB on NTFS with 4 KiB clusters) and writes
+//     zeros in the rest. The file stays sparse.
+//   - AllocZeroRange zeroes the range with FSCTL_SET_ZERO_DATA without making
+//     the file sparse: in a file that is not sparse the range stays
+//     allocated (the file system writes the zeros); in a sparse file, the
+//     allocation units it covers are freed, as by PunchHole.
+//   - AllocCollapseRange, AllocInsertRange, AllocUnshareRange: Windows has
+//     none; an error matching ErrNotSupported names the mode.
+//
+// FAT and exFAT have no sparse files (punch and zero ranges return an error
+// matching ErrNotSupported). Wine 8 has neither FSCTL_SET_ZERO_DATA nor
+// FileAllocationInformation.
 func (f *File) Fallocate(mode AllocMode, off, n int64) error {
 	if err := checkRange(off, n, false); err != nil {
 		return pathErr("fallocate", f.Name(), err)

@@ -7,6 +7,16 @@ func Link(oldname, newname string) error {
 
 // Symlink creates linkname as a symbolic link to target. target is stored as
 // given: it is not checked and need not exist.
+//
+// # Windows notes
+//
+// CreateSymbolicLinkW, with SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE:
+// creating a link needs Developer Mode or SeCreateSymbolicLinkPrivilege
+// (administrators have it). As os.Symlink does, '/' in target is stored as
+// '\' (Windows follows only '\'), and the link is a directory link when
+// target, read from linkname's directory, is a directory now. Wine 8 has no
+// symbolic links (its CreateSymbolicLinkW reports success and makes
+// nothing): Symlink checks, and returns an error matching ErrNotSupported.
 func Symlink(target, linkname string) error {
 	if target == "" {
 		return linkErr("symlink", target, linkname, errInvalid("empty symlink target"))
@@ -15,6 +25,13 @@ func Symlink(target, linkname string) error {
 }
 
 // Readlink returns the target of the symbolic link name.
+//
+// # Windows notes
+//
+// Also of a junction. A relative target is returned as stored; an absolute
+// one in its Win32 form (C:\x, \\server\share), as os.Readlink does.
+// Anything else, other reparse points included, is not a link
+// (ERROR_NOT_A_REPARSE_POINT).
 func Readlink(name string) (string, error) {
 	s, err := sysReadlinkat(atCWD, name)
 	return s, pathErr("readlink", name, err)

@@ -6,6 +6,19 @@ import (
 )
 
 // Stat is what statx(2) reports about a file.
+//
+// # Windows notes
+//
+// Dev is the volume serial number and Ino the file ID, the pair os.SameFile
+// compares (on ReFS, whose IDs are 128 bits, Ino is the 64-bit index Windows
+// also reports, which may not be unique). Mode is derived from the file
+// attributes as package os does: FILE_ATTRIBUTE_READONLY clears the write
+// bits; a symbolic link is ModeSymlink, a junction or another reparse point
+// (except deduplication) ModeIrregular. Blocks is the allocation size in
+// 512-byte units, Blksize the volume's cluster size, Ctime the change time
+// (ChangeTime), Btime the creation time. Uid, Gid and Rdev are 0: Windows
+// has no POSIX owners or device numbers. Attributes reports AttrCompressed
+// and AttrEncrypted.
 type Stat struct {
 	Dev     uint64      // device holding the file
 	Ino     uint64      // inode number
@@ -67,11 +80,26 @@ func Lstatx(path string) (*Stat, error) {
 
 // SetTimes sets the file's access and modification times with nanosecond
 // precision. A zero time.Time leaves that time unchanged.
+//
+// # Windows notes
+//
+// Windows keeps times in 100 ns units, from 1601 to 30827: the nanoseconds
+// below 100 are dropped, and a time outside that span is an error matching
+// fs.ErrInvalid. The file must be open for writing (FILE_WRITE_ATTRIBUTES),
+// and NTFS then stops updating a time set this way for the rest of the
+// handle's life: later writes through this File leave the modification time
+// as set.
 func (f *File) SetTimes(atime, mtime time.Time) error {
 	return f.control("utimensat", func(fd uintptr) error { return sysFutimes(fd, atime, mtime) })
 }
 
 // Chmod changes the file's permission bits (and setuid, setgid, sticky).
+//
+// # Windows notes
+//
+// As os.Chmod: only the owner's write bit counts, as
+// FILE_ATTRIBUTE_READONLY (set when the bit is clear); the other bits are
+// ignored. The file must be open for writing.
 func (f *File) Chmod(mode fs.FileMode) error {
 	if err := checkChmod(mode); err != nil {
 		return pathErr("chmod", f.Name(), err)
@@ -79,7 +107,9 @@ func (f *File) Chmod(mode fs.FileMode) error {
 	return f.control("chmod", func(fd uintptr) error { return sysFchmod(fd, mode) })
 }
 
-// Chown changes the file's owner and group; -1 leaves one unchanged.
+// Chown changes the file's owner and group; -1 leaves one unchanged. On
+// Windows, which has no POSIX owners, it returns an error matching
+// ErrNotSupported.
 func (f *File) Chown(uid, gid int) error {
 	if err := checkChown(uid, gid); err != nil {
 		return pathErr("chown", f.Name(), err)

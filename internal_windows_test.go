@@ -1,0 +1,88 @@
+package extfs
+
+import (
+	"io/fs"
+	"os"
+	"testing"
+
+	winsys "github.com/extfs/extfs/sys/windows"
+	"golang.org/x/sys/windows"
+)
+
+// The mapping of attributes and reparse tags to fs.FileMode, for the kinds
+// of files Wine cannot make (it has no reparse points).
+func TestWindowsFileMode(t *testing.T) {
+	const (
+		dir      = windows.FILE_ATTRIBUTE_DIRECTORY
+		ro       = windows.FILE_ATTRIBUTE_READONLY
+		reparse  = windows.FILE_ATTRIBUTE_REPARSE_POINT
+		disk     = windows.FILE_TYPE_DISK
+		cloudTag = 0x9000001A // IO_REPARSE_TAG_CLOUD_6: not a name surrogate
+	)
+	for _, tt := range []struct {
+		name     string
+		fileType uint32
+		attrs    uint32
+		tag      uint32
+		want     fs.FileMode
+	}{
+		{"file", disk, windows.FILE_ATTRIBUTE_ARCHIVE, 0, 0o666},
+		{"read-only file", disk, ro, 0, 0o444},
+		{"directory", disk, dir, 0, fs.ModeDir | 0o777},
+		{"read-only directory", disk, dir | ro, 0, fs.ModeDir | 0o555},
+		{"file symlink", disk, reparse, winsys.TagSymlink, fs.ModeSymlink | 0o666},
+		{"directory symlink", disk, dir | reparse, winsys.TagSymlink, fs.ModeSymlink | 0o666},
+		{"junction", disk, dir | reparse, winsys.TagMountPoint, fs.ModeIrregular | 0o666},
+		{"deduplicated file", disk, reparse, winsys.TagDedup, 0o666},
+		{"cloud directory", disk, dir | reparse, cloudTag, fs.ModeDir | fs.ModeIrregular | 0o777},
+		{"unix socket", disk, reparse, winsys.TagAFUnix, fs.ModeSocket | 0o666},
+		{"pipe", windows.FILE_TYPE_PIPE, 0, 0, fs.ModeNamedPipe | 0o666},
+		{"console", windows.FILE_TYPE_CHAR, 0, 0, fs.ModeDevice | fs.ModeCharDevice | 0o666},
+	} {
+		st := &winsys.FileStat{FileType: tt.fileType, Attributes: tt.attrs, ReparseTag: tt.tag}
+		if got := fileMode(st); got != tt.want {
+			t.Errorf("%s: mode %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestWindowsStatFromWin(t *testing.T) {
+	st := statFromWin(&winsys.FileStat{
+		FileType: windows.FILE_TYPE_DISK, Attributes: windows.FILE_ATTRIBUTE_COMPRESSED,
+		Links: 3, VolumeSerial: 0xABCD, FileIndex: 1 << 40,
+		CreationTime: 116444736000000000, LastWriteTime: 116444736000000001,
+		Size: 10, AllocationSize: 4097, ClusterSize: 4096,
+	})
+	if st.Dev != 0xABCD || st.Ino != 1<<40 || st.Nlink != 3 || st.Size != 10 || st.Blocks != 9 || st.Blksize != 4096 {
+		t.Errorf("statFromWin = %+v", st)
+	}
+	if st.Btime.UnixNano() != 0 || st.Mtime.UnixNano() != 100 || !st.Atime.IsZero() {
+		t.Errorf("times: Btime %v Mtime %v Atime %v; want the epoch, 100 ns after, zero", st.Btime, st.Mtime, st.Atime)
+	}
+	if st.Attributes != AttrCompressed || st.AttributesMask != AttrCompressed|AttrEncrypted {
+		t.Errorf("Attributes %#x mask %#x", st.Attributes, st.AttributesMask)
+	}
+}
+
+func TestWindowsOpenFlags(t *testing.T) {
+	for _, tt := range []struct {
+		flag                               int
+		perm                               fs.FileMode
+		access, disposition, options, attr uint32
+	}{
+		{os.O_RDONLY, 0, windows.FILE_GENERIC_READ, windows.FILE_OPEN, 0, windows.FILE_ATTRIBUTE_NORMAL},
+		{os.O_WRONLY | os.O_CREATE, 0o644, windows.FILE_GENERIC_WRITE, windows.FILE_OPEN_IF, windows.FILE_NON_DIRECTORY_FILE, windows.FILE_ATTRIBUTE_NORMAL},
+		{os.O_RDWR | os.O_CREATE | os.O_EXCL, 0o444, windows.FILE_GENERIC_READ | windows.FILE_GENERIC_WRITE, windows.FILE_CREATE,
+			windows.FILE_NON_DIRECTORY_FILE | windows.FILE_OPEN_REPARSE_POINT, windows.FILE_ATTRIBUTE_READONLY},
+		{os.O_WRONLY | os.O_APPEND, 0, windows.FILE_GENERIC_WRITE &^ windows.FILE_WRITE_DATA, windows.FILE_OPEN, windows.FILE_NON_DIRECTORY_FILE, windows.FILE_ATTRIBUTE_NORMAL},
+		{os.O_WRONLY | os.O_APPEND | os.O_TRUNC, 0, windows.FILE_GENERIC_WRITE, windows.FILE_OPEN, windows.FILE_NON_DIRECTORY_FILE, windows.FILE_ATTRIBUTE_NORMAL},
+		{os.O_RDWR | os.O_SYNC, 0, windows.FILE_GENERIC_READ | windows.FILE_GENERIC_WRITE, windows.FILE_OPEN,
+			windows.FILE_NON_DIRECTORY_FILE | windows.FILE_WRITE_THROUGH, windows.FILE_ATTRIBUTE_NORMAL},
+	} {
+		access, disposition, options, attrs, err := openFlags(tt.flag, tt.perm)
+		if err != nil || access != tt.access || disposition != tt.disposition || options != tt.options || attrs != tt.attr {
+			t.Errorf("openFlags(%#x, %v) = %#x, %d, %#x, %#x, %v; want %#x, %d, %#x, %#x",
+				tt.flag, tt.perm, access, disposition, options, attrs, err, tt.access, tt.disposition, tt.options, tt.attr)
+		}
+	}
+}
