@@ -4,4 +4,4 @@ go 1.26.0
 
 require golang.org/x/sys v0.49.0
 
-require github.com/pkg/xattr v0.4.12 // indirect
+require github.com/pkg/xattr v0.4.12

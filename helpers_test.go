@@ -1,0 +1,225 @@
+//go:build linux
+
+package extfs_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/extfs/extfs"
+	"github.com/pkg/xattr"
+	"golang.org/x/sys/unix"
+)
+
+// Helpers shared by the tests of this package. They check outcomes with
+// golang.org/x/sys/unix and package os directly, never through extfs.
+
+// randBytes returns n pseudo-random bytes, the same for the same seed.
+func randBytes(n int, seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	b := make([]byte, n)
+	for i := 0; i+8 <= n; i += 8 {
+		v := r.Uint64()
+		for j := 0; j < 8; j++ {
+			b[i+j] = byte(v >> (8 * j))
+		}
+	}
+	for i := n &^ 7; i < n; i++ {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+func sum(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// writeSynced writes data to a new file at path and fsyncs it, so that its
+// pages are clean and its blocks allocated.
+func writeSynced(t testing.TB, path string, data []byte) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readAll reads path with package os.
+func readAll(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// openFile opens path through extfs and closes it at cleanup.
+func openFile(t testing.TB, path string, flag int) *extfs.File {
+	t.Helper()
+	f, err := extfs.OpenFile(path, flag, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// fstat is unix.Fstat of an extfs File's descriptor.
+func fstat(t testing.TB, f *extfs.File) unix.Stat_t {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.OSFile().Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func stat(t testing.TB, path string) unix.Stat_t {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func lstat(t testing.TB, path string) unix.Stat_t {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// fsBlockSize is the filesystem's block size (statfs f_bsize).
+func fsBlockSize(t testing.TB, path string) int64 {
+	t.Helper()
+	var st unix.Statfs_t
+	if err := unix.Statfs(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Bsize
+}
+
+// wantErr fails unless err matches every target with errors.Is.
+func wantErr(t testing.TB, what string, err error, targets ...error) {
+	t.Helper()
+	if err == nil {
+		t.Errorf("%s: got nil error, want one matching %v", what, targets)
+		return
+	}
+	for _, target := range targets {
+		if !errors.Is(err, target) {
+			t.Errorf("%s: error %q (%T) does not match %v (%T)", what, err, err, target, target)
+		}
+	}
+}
+
+// wantPathErr fails unless err is an *fs.PathError with the given Op and Path
+// matching every target.
+func wantPathErr(t testing.TB, err error, op, path string, targets ...error) {
+	t.Helper()
+	wantErr(t, op, err, targets...)
+	var pe *fs.PathError
+	if !errors.As(err, &pe) {
+		t.Errorf("%s: error %q is a %T, want *fs.PathError", op, err, err)
+		return
+	}
+	if pe.Op != op || pe.Path != path {
+		t.Errorf("PathError Op=%q Path=%q, want Op=%q Path=%q", pe.Op, pe.Path, op, path)
+	}
+}
+
+// wantNotSupported checks the three ways "not supported" must be
+// recognizable, plus the errno the kernel gave.
+func wantNotSupported(t testing.TB, what string, err error) {
+	t.Helper()
+	wantErr(t, what, err, extfs.ErrNotSupported, errors.ErrUnsupported, unix.EOPNOTSUPP)
+}
+
+func noErr(t testing.TB, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func zeros(n int64) []byte { return make([]byte, n) }
+
+// seek returns lseek(SEEK_DATA / SEEK_HOLE) from off.
+func seek(t testing.TB, path string, off int64, whence int) int64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	n, err := unix.Seek(int(f.Fd()), off, whence)
+	if err != nil {
+		t.Fatalf("lseek(%s, %d, %d): %v", path, off, whence, err)
+	}
+	return n
+}
+
+// diffBytes reports a short description of the first difference.
+func diffBytes(got, want []byte) string {
+	if bytes.Equal(got, want) {
+		return ""
+	}
+	if len(got) != len(want) {
+		return "length " + strconv.Itoa(len(got)) + ", want " + strconv.Itoa(len(want))
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			return "first difference at byte " + strconv.Itoa(i)
+		}
+	}
+	return ""
+}
+
+// join is filepath.Join, short.
+func join(elem ...string) string { return filepath.Join(elem...) }
+
+// mustPanicFree runs fn and turns a panic into a test failure.
+func mustPanicFree(t testing.TB, what string, fn func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s panicked: %v", what, r)
+		}
+	}()
+	fn()
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// setXattrIndependently sets an xattr with github.com/pkg/xattr.
+func setXattrIndependently(t testing.TB, path, name string, value []byte) {
+	t.Helper()
+	if err := xattr.Set(path, name, value); err != nil {
+		t.Fatalf("pkg/xattr Set(%s, %s): %v", path, name, err)
+	}
+}
