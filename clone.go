@@ -22,6 +22,14 @@ import (
 // Clone uses the FICLONE ioctl: XFS made with reflink=1 (the default since
 // xfsprogs 5.1), btrfs, bcachefs, OCFS2, and NFS 4.2 servers that offer
 // CLONE can clone; ext4 and tmpfs cannot.
+//
+// # macOS notes
+//
+// Clone uses fclonefileat(2): APFS can clone; HFS+, FAT, exFAT and network
+// volumes cannot, nor can two APFS volumes share blocks (each is a
+// filesystem of its own). dst gets none of src's flags, times or extended
+// attributes, which clonefile would copy (see CopyFile); a src with the
+// superuser's immutable, append-only or undeletable flags is not cloned.
 func Clone(src, dst string) error {
 	_, err := CopyFile(context.Background(), src, dst, &CopyOptions{CoW: CoWAlways, Preserve: PreserveMode})
 	return err
@@ -44,6 +52,12 @@ func Clone(src, dst string) error {
 // # Linux notes
 //
 // CloneRange is the FICLONERANGE ioctl.
+//
+// # macOS notes
+//
+// macOS has no call that clones part of a file: APFS clones whole files
+// only, by name (Clone, CopyFile). A range that passes the checks above and
+// is not empty fails with an error matching ErrNotSupported.
 func (f *File) CloneRange(dst *File, srcOff, dstOff, n int64) error {
 	const op = "ficlonerange"
 	if f == nil || f.f == nil || dst == nil || dst.f == nil {

@@ -164,6 +164,39 @@ func (s *CopyStats) countMethod(m Method) {
 // data ranges of the source are copied with copy_file_range(2), falling
 // back to splice(2), then to reading and writing. CoWNever never uses
 // copy_file_range, which on XFS and btrfs shares blocks silently.
+//
+// # macOS notes
+//
+// On APFS, CoWAuto and CoWAlways make the temporary file a clone of src
+// with fclonefileat(2). clonefile gives a clone src's flags, permission
+// bits, times and extended attributes; CopyFile then makes it what a copy
+// would be: the owner's chflags(2) flags are cleared (not transparent
+// compression), the extended attributes removed unless PreserveXattrs
+// (Apple's protected com.apple.* ones stay), the permission bits are src's
+// less the umask unless PreserveMode, the birth time now, and the access
+// and modification times now (src's, to the nanosecond, with
+// PreserveTimes). A clone that cannot be made so is removed, and CoWAuto
+// copies instead. Two
+// kinds of src are not cloned — CoWAuto copies them, CoWAlways fails with
+// an error matching ErrNotSupported that says why: one with flags only the
+// superuser could clear from the clone (schg, sappnd, sunlnk), and, without
+// PreserveMode, one whose permission bits grant more than the umask lets
+// the copy have, which the clone would grant until changed (GNU cp makes
+// the same choice). To learn the umask without changing it, CopyFile then
+// creates the temporary file before it tries the clone, and copies into it
+// if no clone is made.
+//
+// Otherwise — another volume (EXDEV), or HFS+, FAT, exFAT and network
+// volumes (ENOTSUP) — the data ranges of src are read and written by two
+// goroutines with pread and pwrite: macOS has no copy_file_range or splice.
+// SparseAuto asks SEEK_DATA/SEEK_HOLE for the data ranges only of a src
+// that occupies fewer blocks than its size; other files are copied whole.
+//
+// Without Replace, the rename that must not replace dst is
+// renameatx_np(2) with RENAME_EXCL (APFS, HFS+); where the volume has no
+// such rename, link(2) and unlink(2); where it has no hard links either
+// (FAT, exFAT), a look for dst followed by rename(2), which another process
+// creating dst in between could defeat.
 func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats, error) {
 	var o CopyOptions
 	if opt != nil {
@@ -196,11 +229,19 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 		}
 	}
 
-	tmp, tmpName, err := createTemp(dst, st.Mode.Perm())
+	// Where clones are made by name (macOS), the temporary file is a clone.
+	tmp, tmpName, stats, cloned, err := sysCloneTemp(ctx, sf, st, dst, &o)
 	if err != nil {
-		return fail("open", err)
+		return fail("clone", err)
 	}
-	stats, err := copyOpenFile(ctx, sf, tmp, st, &o)
+	if tmp == nil {
+		if tmp, tmpName, err = createTemp(dst, st.Mode.Perm()); err != nil {
+			return fail("open", err)
+		}
+	}
+	if !cloned {
+		stats, err = copyOpenFile(ctx, sf, tmp, st, &o)
+	}
 	if err == nil && o.Replace {
 		// What replaces a good file must be on disk before the rename is.
 		err = tmp.Datasync()
@@ -412,11 +453,8 @@ func createTemp(dst string, perm fs.FileMode) (*File, string, error) {
 	if base == "" || base == "." || base == ".." {
 		return nil, "", errInvalid("destination %q is not a file name", dst)
 	}
-	if len(base) > 200 {
-		base = base[:200] // leave room for the suffix within NAME_MAX (255)
-	}
 	for range 1000 {
-		name := filepath.Join(dir, tempPrefix+base+".extfs-"+strconv.FormatUint(rand.Uint64(), 36)+".tmp")
+		name := filepath.Join(dir, tempName(base))
 		f, err := OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 		if errors.Is(err, fs.ErrExist) {
 			continue
@@ -424,6 +462,15 @@ func createTemp(dst string, perm fs.FileMode) (*File, string, error) {
 		return f, name, err
 	}
 	return nil, "", fmt.Errorf("extfs: no unused temporary name for %s", dst)
+}
+
+// tempName returns a new hidden name for a temporary file that will become
+// base: .<base>.extfs-<random>.tmp (CopyFile and CopyTree).
+func tempName(base string) string {
+	if len(base) > 200 {
+		base = base[:200] // leave room for the suffix within NAME_MAX (255)
+	}
+	return tempPrefix + base + ".extfs-" + strconv.FormatUint(rand.Uint64(), 36) + ".tmp"
 }
 
 // commitTemp moves the complete temporary file tmp to dst: over it with

@@ -2,20 +2,48 @@
 
 package extfs
 
-// Copy hooks for systems without a backend yet: every mechanism answers "not
-// handled" and every question ErrNotSupported, so CopyRange, CopyFile, Clone
-// and Probe fail with an error matching ErrNotSupported — never a silent
-// success. The macOS (clonefile, pipeline) and Windows (block cloning,
-// CopyFileExW) backends replace this file.
+// macOS hooks for copying and cloning. The loops live in copyrange.go,
+// clone.go, sparse.go and pipeline.go, the decisions in darwin_copy.go and
+// sys/darwin (clone.go), the system calls in sys/darwin.
+//
+// macOS has no copy_file_range and no splice: a copy that is not a clone is
+// the read/write pipeline (pipeline.go), with pread and pwrite, so that
+// neither file offset moves. A clone is made by clonefile(2), which creates
+// a new file by name and cannot fill an open file as FICLONE does. So
+// CopyFile's temporary file is itself the clone (sysCloneTemp), Probe's
+// trial clone takes the trial file's name (sysProbeClone), and the hooks
+// that would clone between open files answer that they cannot.
 
-import "errors"
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
 
+	"github.com/extfs/extfs/sys/darwin"
+	"golang.org/x/sys/unix"
+)
+
+// darwinClonefile is fclonefileat(2); tests replace it
+// (export_darwin_test.go) to force the fallbacks.
+var darwinClonefile = darwin.Fclonefileat
+
+// cloneFlags: the clone is ours whoever runs the copy (PreserveOwner, as on
+// Linux, chowns it afterwards), and a symbolic link put at its name is not
+// followed.
+const cloneFlags = darwin.CLONE_NOFOLLOW | darwin.CLONE_NOOWNERCOPY
+
+// maxCopyRound bounds one call of a mechanism when no copyCtl does; on
+// macOS only the pipeline copies, in 1 MiB buffers.
 const maxCopyRound = 1 << 30
 
 func sysCopyFileRangeSupported() bool { return false }
 
 func sysCopyFileRange(srcfd, dstfd uintptr, srcOff, dstOff *int64, n int64) (int64, error) {
-	return 0, notSupportedErr("copy_file_range")
+	return 0, notSupportedErr("copy_file_range on macOS")
 }
 
 func sysCopyFileRangeFallback(error) bool { return true }
@@ -24,32 +52,354 @@ func sysSplice(dstfd, srcfd uintptr, srcOff, dstOff, n int64, ctl *copyCtl) (int
 	return 0, false, nil
 }
 
-func sysClone(dstfd, srcfd uintptr) error { return notSupportedErr("clone") }
+// cloning
 
-func sysCloneRange(dstfd, srcfd uintptr, srcOff, dstOff, n int64) error {
-	return notSupportedErr("clone range")
+func sysClone(dstfd, srcfd uintptr) error { return errCloneOpen }
+
+func sysCloneRange(dstfd, srcfd uintptr, srcOff, dstOff, n int64) error { return errCloneRange }
+
+func sysCloneFallback(err error) bool { return darwinCloneFallback(err) }
+
+// sysProbeClone clones Probe's trial file a, holding data, to the name of
+// the empty trial file b, which it removes first: clonefile makes new files
+// only. b's descriptor is left on the removed file; Probe's cleanup removes
+// the clone by name.
+func sysProbeClone(afd, _ uintptr, bname string) error {
+	if err := darwin.Unlinkat(unix.AT_FDCWD, bname, 0); err != nil {
+		return err
+	}
+	return darwinClonefile(int(afd), unix.AT_FDCWD, bname, cloneFlags)
 }
 
-func sysCloneFallback(err error) bool { return errors.Is(err, ErrNotSupported) }
-
-func sysFileInfo(uintptr) (fileInfo, error) { return fileInfo{}, notSupportedErr("fstat") }
-
-func sysOpenMode(uintptr) (openMode, bool) { return openMode{}, false }
-
-func sysFsInfo(uintptr) (string, int64, error) { return "", 0, notSupportedErr("fstatfs") }
-
-func sysFsKey(string) (fsKey, error) { return fsKey{}, notSupportedErr("filesystem identity") }
-
-func sysSeekData(uintptr, int64) (int64, int64, bool, error) {
-	return 0, 0, false, notSupportedErr("SEEK_DATA")
+// sysCloneTemp makes CopyFile's temporary file, next to dst, a clone of src
+// (whose Statx is st) that passes for the new file a copy would have made:
+// its own flags, birth, access and modification times, permission bits and
+// extended attributes, with o.Preserve applied as copyOpenFile does it.
+// cloned is false when CopyFile is to copy instead; tmp is then an empty
+// temporary file to copy into, or nil for CopyFile to create one.
+//
+// No clone is tried under CoWNever, nor of an empty file under CoWAuto; none
+// is made of a file that would be immutable or give away more permission
+// than the copy may have (darwinCloneRefusal), nor where clonefile refuses
+// (darwin.CloneFallback). CoWAuto then copies; CoWAlways fails with an
+// error matching ErrNotSupported that says why. A clone that cannot be made
+// to pass for a new file (an extended attribute that cannot be removed, an
+// owner that cannot be given) is removed, and CoWAuto copies.
+func sysCloneTemp(ctx context.Context, src *File, st *Stat, dst string, o *CopyOptions) (tmp *File, tmpName string, stats CopyStats, cloned bool, err error) {
+	if !darwinCloneWanted(o.CoW, st.Size) {
+		return nil, "", CopyStats{}, false, nil
+	}
+	c := &darwinClone{src: src, st: st, dst: dst, o: o}
+	if cerr := src.rc.Control(func(sfd uintptr) { tmp, tmpName, err = c.clone(int(sfd)) }); cerr != nil {
+		err = &hintError{err: fs.ErrClosed, hint: "source"}
+	}
+	if err == nil && tmp == nil {
+		return c.spare, c.spareName, CopyStats{}, false, nil // copy into the spare file
+	}
+	if err == nil {
+		// The clone is made: as copyOpenFile does, count it, report
+		// progress, and stop if ctx is done.
+		ctl := newCopyCtl(ctx, o.Progress, st.Size)
+		if err = ctl.add(st.Size); err == nil {
+			ctl.finish()
+		}
+	}
+	if serr := c.removeSpare(); err == nil {
+		err = serr
+	}
+	if err != nil {
+		if tmp != nil {
+			tmp.Close()
+			if rerr := os.Remove(tmpName); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+		}
+		return nil, "", CopyStats{}, false, err
+	}
+	stats = CopyStats{Files: 1, Bytes: st.Size, ClonedBytes: st.Size}
+	if st.Size > 0 {
+		stats.countMethod(MethodClone)
+	}
+	return tmp, tmpName, stats, true, nil
 }
 
-func sysSeekRestore(uintptr, int64) {}
+// darwinClone is one CopyFile's attempt at a clone.
+type darwinClone struct {
+	src *File
+	st  *Stat
+	dst string
+	o   *CopyOptions
 
-func sysSeekCurrent(uintptr) (int64, error) { return 0, notSupportedErr("lseek") }
+	// spare is the temporary file a copy would have used, made (without
+	// PreserveMode) to learn the copy's permission bits: the umask cannot
+	// be read without changing it for every thread of the process. If no
+	// clone is made, the copy goes into it.
+	spare     *File
+	spareName string
+}
 
-func sysFtruncate(uintptr, int64) error { return notSupportedErr("ftruncate") }
+// clone makes the clone and returns it open, with its name; a nil File and
+// error mean "copy instead".
+func (c *darwinClone) clone(sfd int) (*File, string, error) {
+	sst, err := darwin.Fstat(sfd)
+	if err != nil {
+		return nil, "", os.NewSyscallError("fstat", err)
+	}
+	dir, base := filepath.Split(c.dst)
+	if base == "" || base == "." || base == ".." {
+		return nil, "", errInvalid("destination %q is not a file name", c.dst)
+	}
+	want := sst.Mode & 0o777
+	if c.o.Preserve&PreserveMode == 0 {
+		if c.spare, c.spareName, err = createTemp(c.dst, c.st.Mode.Perm()); err != nil {
+			return nil, "", err
+		}
+		sp, err := c.spare.Statx()
+		if err != nil {
+			return nil, "", err
+		}
+		want = darwin.PermBits(sp.Mode.Perm())
+	}
+	if why := darwinCloneRefusal(sst.Flags, sst.Mode, want); why != "" {
+		return c.noClone("clone", nil, func() string { return why })
+	}
 
-func sysNoXattr(error) bool { return false }
+	var name string
+	for range 100 {
+		name = filepath.Join(dir, tempName(base))
+		if err = darwinClonefile(sfd, unix.AT_FDCWD, name, cloneFlags); err != darwin.EEXIST {
+			break
+		}
+	}
+	if err != nil {
+		return c.noClone("fclonefileat", err, func() string {
+			var sname, dname string
+			if fi, ferr := darwin.Fstatfs(sfd); ferr == nil {
+				sname = fi.Name
+			}
+			if fi, ferr := darwin.Statfs(filepath.Join(dir, ".")); ferr == nil {
+				dname = fi.Name
+			}
+			return darwinCloneWhat(err, sname, dname)
+		})
+	}
 
-func sysRenameNoReplace(oldpath, newpath string) (bool, error) { return false, nil }
+	f, err := c.fix(name, want)
+	if err != nil {
+		if rerr := os.Remove(name); rerr != nil {
+			return nil, "", errors.Join(err, rerr)
+		}
+		if c.o.CoW == CoWAuto {
+			return nil, "", nil // a copy needs none of what failed
+		}
+		return nil, "", err
+	}
+	return f, name, nil
+}
+
+// noClone carries out darwinNoCloneVerdict for err, from the call op (nil:
+// extfs chose not to clone); why explains a CoWAlways failure.
+func (c *darwinClone) noClone(op string, err error, why func() string) (*File, string, error) {
+	switch darwinNoCloneVerdict(c.o.CoW, err) {
+	case darwinCopy:
+		return nil, "", nil
+	case darwinUnsupported:
+		return nil, "", os.NewSyscallError(op, &unsupportedError{what: why(), err: err})
+	}
+	return nil, "", os.NewSyscallError(op, err)
+}
+
+// fix makes the fresh clone at name pass for a new file: it clears the
+// flags a new file does not have (darwin.CloneFlags), removes the
+// extended attributes (unless PreserveXattrs: the clone has the source's),
+// applies PreserveOwner and PreserveMode, gives it the permission bits want
+// otherwise, and sets its birth time to now, and its access and
+// modification times to now or (PreserveTimes) the source's, to the
+// nanosecond. It returns the clone open for reading and writing.
+//
+// The calls on the name come first, while the clone may be immutable or
+// unreadable to its owner; the name is one CopyFile made, in dst's
+// directory, and setattrlist and fchmodat follow no symbolic link there.
+func (c *darwinClone) fix(name string, want uint32) (*File, error) {
+	cst, err := darwin.Fstatat(unix.AT_FDCWD, name, unix.AT_SYMLINK_NOFOLLOW)
+	if err != nil {
+		return nil, pathErr("lstat", name, err)
+	}
+	if flags, change := darwin.CloneFlags(cst.Flags); change {
+		if err := darwin.SetFlags(name, flags); err != nil {
+			return nil, pathErr("setattrlist", name, err)
+		}
+	}
+	mode := cst.Mode & 0o7777
+	if work, change := darwin.CloneWorkMode(mode); change {
+		if err := darwin.Fchmodat(unix.AT_FDCWD, name, work, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return nil, pathErr("chmod", name, err)
+		}
+		mode = work
+	}
+	f, err := OpenFile(name, os.O_RDWR|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, err
+	}
+	p := c.o.Preserve
+	if p&PreserveXattrs == 0 {
+		err = dropXattrs(f)
+	}
+	if err == nil {
+		// The clone has the source's xattrs already, and its times are set
+		// below, to the nanosecond, with the birth time.
+		err = preserve(c.src, f, c.st, p&^(PreserveXattrs|PreserveTimes))
+	}
+	if err == nil && p&PreserveMode == 0 && mode != want {
+		err = f.Chmod(fs.FileMode(want))
+	}
+	if err == nil {
+		now := darwinTime(time.Now())
+		atime, mtime := now, now
+		if p&PreserveTimes != 0 {
+			atime, mtime = darwinTime(c.st.Atime), darwinTime(c.st.Mtime)
+		}
+		if err = darwin.SetTimes(name, &now, &mtime, &atime); err != nil {
+			err = pathErr("setattrlist", name, err)
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func darwinTime(t time.Time) darwin.Timespec {
+	return darwin.Timespec{Sec: t.Unix(), Nsec: int64(t.Nanosecond())}
+}
+
+// dropXattrs removes the extended attributes a clone took from its source,
+// but those the system keeps (darwin.KeepXattr).
+func dropXattrs(f *File) error {
+	names, err := f.ListXattr()
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if err := f.RemoveXattr(name); err != nil && !sysNoXattr(err) && !darwin.KeepXattr(name, err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeSpare closes and removes the spare file, if any.
+func (c *darwinClone) removeSpare() error {
+	if c.spare == nil {
+		return nil
+	}
+	c.spare.Close()
+	c.spare = nil
+	if err := os.Remove(c.spareName); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// file and filesystem facts
+
+func sysFileInfo(fd uintptr) (fileInfo, error) {
+	st, err := darwin.Fstat(int(fd))
+	if err != nil {
+		return fileInfo{}, err
+	}
+	return fileInfo{
+		dev:     st.Dev,
+		ino:     st.Ino,
+		size:    st.Size,
+		blocks:  st.Blocks,
+		regular: st.Mode&darwin.S_IFMT == darwin.S_IFREG,
+		dir:     st.Mode&darwin.S_IFMT == darwin.S_IFDIR,
+	}, nil
+}
+
+// sysOpenMode says how fd was opened.
+func sysOpenMode(fd uintptr) (m openMode, known bool) {
+	fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+	if err != nil {
+		return openMode{}, false
+	}
+	acc := fl & unix.O_ACCMODE
+	return openMode{
+		read:   acc == unix.O_RDONLY || acc == unix.O_RDWR,
+		write:  acc == unix.O_WRONLY || acc == unix.O_RDWR,
+		append: fl&unix.O_APPEND != 0,
+	}, true
+}
+
+// sysFsInfo names the filesystem holding fd (statfs's f_fstypename: "apfs",
+// "hfs", ...) and gives its block size.
+func sysFsInfo(fd uintptr) (name string, bsize int64, err error) {
+	fi, err := darwin.Fstatfs(int(fd))
+	return fi.Name, fi.Bsize, err
+}
+
+// sysFsKey identifies the volume holding path for Probe's cache: its f_fsid
+// (darwin.FsidKey).
+func sysFsKey(path string) (fsKey, error) {
+	fi, err := darwin.Statfs(path)
+	if err != nil {
+		return fsKey{}, err
+	}
+	dev, typ := darwin.FsidKey(fi.Fsid)
+	return fsKey{dev: dev, mnt: typ}, nil
+}
+
+// sysSeekData returns the start of the first data range at or after off and
+// its end (the next hole); ok is false when there is no data from off on. A
+// file that occupies a block for every 512 bytes of its size has no holes
+// and is one data range, found without SEEK_DATA (darwin.MayBeSparse).
+// Filesystems without SEEK_DATA fail at off 0, and copyData then copies the
+// whole file.
+func sysSeekData(fd uintptr, off int64) (data, hole int64, ok bool, err error) {
+	if off == 0 {
+		st, err := darwin.Fstat(int(fd))
+		if err != nil {
+			return 0, 0, false, os.NewSyscallError("fstat", err)
+		}
+		if !darwin.MayBeSparse(st.Blocks, st.Size) {
+			return 0, st.Size, st.Size > 0, nil
+		}
+	}
+	data, hole, ok, err = darwin.SeekData(int(fd), off)
+	if err != nil {
+		return 0, 0, false, os.NewSyscallError("lseek", err)
+	}
+	return data, hole, ok, nil
+}
+
+// sysSeekRestore puts fd's offset back: SEEK_DATA/SEEK_HOLE move it, and the
+// copy functions promise not to.
+func sysSeekRestore(fd uintptr, off int64) {
+	unix.Seek(int(fd), off, unix.SEEK_SET)
+}
+
+func sysSeekCurrent(fd uintptr) (int64, error) {
+	return unix.Seek(int(fd), 0, unix.SEEK_CUR)
+}
+
+func sysFtruncate(fd uintptr, size int64) error { return darwin.Ftruncate(int(fd), size) }
+
+// sysRenameNoReplace renames oldpath to newpath unless newpath exists: see
+// darwin.RenameNoReplace, which falls back by itself, so that this is always
+// handled.
+func sysRenameNoReplace(oldpath, newpath string) (handled bool, err error) {
+	return true, darwin.RenameNoReplace(oldpath, newpath)
+}
+
+// sysNoXattr reports whether err says the attribute does not exist.
+func sysNoXattr(err error) bool { return errors.Is(err, darwin.ENOATTR) }
+
+// sysReadWriteCopy: reading and writing is the portable pipeline here.
+func sysReadWriteCopy(dfd, sfd uintptr, srcOff, dstOff, n int64, ctl *copyCtl) (int64, bool, error) {
+	return 0, false, nil
+}
+
+// sysSparseDest: every file can have holes; nothing to ask for.
+func sysSparseDest(dfd, sfd uintptr, always bool) error { return nil }

@@ -85,8 +85,28 @@ var ErrEscapes = errors.New("path escapes the directory")
 // symbolic links of its drives as the files they point to, a Linux link
 // leading out of the tree cannot be seen, let alone refused.
 //
+// # macOS notes
+//
+// macOS has no openat2: names are resolved by extfs one component at a
+// time with O_NOFOLLOW, symbolic links being read and expanded by extfs
+// with macOS's limit of 32 links per name (MAXSYMLINKS). The Dir holds a
+// descriptor opened with O_SEARCH, which needs search (x) permission on the
+// directory from macOS 13; macOS 12 ignores the flag and needs read
+// permission too. macOS has no O_PATH for files: the methods but OpenFile
+// and OpenDir resolve the name to its parent directory and act on the last
+// component with the *at calls and AT_SYMLINK_NOFOLLOW. For Statx, Chmod
+// and SetTimes, which follow a symbolic link there, extfs resolves it
+// beneath the Dir first; should another process put a symbolic link in its
+// place between the lookup and the call, the call acts on that link itself,
+// which is inside the tree (os.Root has the same race). SetTimes keeps
+// nanoseconds. Mknod and Mkfifo run mknod(2) and mkfifo(2) with the
+// calling thread's working directory set to the parent (pthread_fchdir_np),
+// since x/sys/unix has no mknodat or mkfifoat for macOS; a device number
+// must fit macOS's 32-bit dev_t (fs.ErrInvalid otherwise).
+//
 // # Other systems
 //
+// Where extfs has no backend (systems other than Linux, macOS and Windows),
 // OpenDir returns an error matching ErrNotSupported.
 type Dir struct {
 	f    *os.File // nil for the zero Dir

@@ -30,6 +30,18 @@
 // to force one engine; when io_uring is unavailable (disabled by sysctl or
 // seccomp, old kernel) everything runs through system calls.
 //
+// # macOS notes
+//
+// Calls are made through golang.org/x/sys/unix, which reaches the kernel
+// through libSystem, without cgo. There is no io_uring: EngineAuto and
+// EngineSyscall are the same (single calls on the caller's goroutine, a
+// Batch on a small pool of worker goroutines) and SetEngine(EngineRing)
+// returns an error matching ErrNotSupported. Sync and Datasync are fcntl
+// F_FULLFSYNC, which also flushes the drive's write cache (fsync(2) on
+// macOS does not), as os.File.Sync does, and fsync(2) where the filesystem
+// has no F_FULLFSYNC (SMB); macOS has no cheaper call that is as durable,
+// so Datasync costs what Sync does.
+//
 // # Windows notes
 //
 // The handle behind a File is its HANDLE; calls are NT and Win32 calls
@@ -131,15 +143,16 @@ func (f *File) osf() *os.File {
 }
 
 // Sync commits the file's contents and metadata to stable storage (fsync).
-// On Windows, FlushFileBuffers, which needs a file open for writing.
+// On macOS, F_FULLFSYNC (see the package notes). On Windows,
+// FlushFileBuffers, which needs a file open for writing.
 func (f *File) Sync() error {
 	return f.control("fsync", func(fd uintptr) error { return sysFsync(fd, false) })
 }
 
 // Datasync commits the file's contents, and only the metadata needed to read
-// them back, to stable storage (fdatasync). On Windows,
-// NtFlushBuffersFileEx with FLUSH_FLAGS_FILE_DATA_SYNC_ONLY (Windows 10 1709,
-// NTFS), or FlushFileBuffers where that is missing.
+// them back, to stable storage (fdatasync). On macOS, F_FULLFSYNC, as for
+// Sync. On Windows, NtFlushBuffersFileEx with FLUSH_FLAGS_FILE_DATA_SYNC_ONLY
+// (Windows 10 1709, NTFS), or FlushFileBuffers where that is missing.
 func (f *File) Datasync() error {
 	return f.control("fdatasync", func(fd uintptr) error { return sysFsync(fd, true) })
 }

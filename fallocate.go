@@ -103,6 +103,28 @@ func (m AllocMode) check() error {
 // FAT and exFAT have no sparse files (punch and zero ranges return an error
 // matching ErrNotSupported). Wine 8 has neither FSCTL_SET_ZERO_DATA nor
 // FileAllocationInformation.
+//
+// # macOS notes
+//
+//   - Mode 0 and AllocKeepSize use fcntl F_PREALLOCATE (contiguous storage
+//     first, then any; always all of it or nothing), which adds storage
+//     after the file's physical end of file only. It cannot fill holes
+//     below it: in a sparse file, a range over a hole is not allocated
+//     there, and the storage asked for goes after the end instead. Mode 0
+//     then grows the file to off+n with ftruncate, a second call: the size
+//     is read again just before, so that a concurrent writer's growth is
+//     never cut off, but the two calls are not one atomic step as
+//     fallocate(2) is. AllocKeepSize keeps the storage past the end of file
+//     after the file is closed (F_ALLOCATEPERSIST), as Linux does.
+//   - AllocPunchHole (with AllocKeepSize) deallocates the whole filesystem
+//     blocks of the range with F_PUNCHHOLE (APFS; HFS+ has none: an error
+//     matching ErrNotSupported) and writes zeros over the partial blocks at
+//     either end, within the file's size, which does not change. On a file
+//     opened with O_APPEND, where every write goes to the end, a range with
+//     partial blocks is refused (fs.ErrInvalid).
+//   - AllocZeroRange, AllocCollapseRange, AllocInsertRange and
+//     AllocUnshareRange: macOS has none; an error matching ErrNotSupported
+//     names the mode.
 func (f *File) Fallocate(mode AllocMode, off, n int64) error {
 	if err := checkRange(off, n, false); err != nil {
 		return pathErr("fallocate", f.Name(), err)

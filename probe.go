@@ -42,6 +42,16 @@ var probeCache sync.Map // fsKey -> Capabilities
 // process. An inconclusive probe (no permission to create the trial files, a
 // read-only or full filesystem) returns an error, is not cached, and is
 // tried again by the next call.
+//
+// # macOS notes
+//
+// Filesystem is statfs's f_fstypename ("apfs", "hfs", "msdos", "exfat",
+// "smbfs", ...), and answers are cached per volume (f_fsid). Clone is found
+// by cloning a trial file with fclonefileat(2), and means whole-file clones
+// (Clone, CopyFile): CloneRange is never supported on macOS, although
+// CloneBlockSize gives the block size. CopyFileRange is always false.
+// PunchHole is F_PUNCHHOLE (APFS); ZeroRange, CollapseRange and
+// InsertRange are always false.
 func Probe(path string) (Capabilities, error) {
 	dir, err := probeDir(path)
 	if err != nil {
@@ -151,7 +161,7 @@ func probeFS(dir string) (Capabilities, error) {
 	}
 
 	err = withFDs(a.f, b.f, func(afd, bfd uintptr) error {
-		switch err := sysClone(bfd, afd); {
+		switch err := sysProbeClone(afd, bfd, b.name); {
 		case err == nil:
 			c.Clone, c.CloneBlockSize = true, bs
 		case sysCloneFallback(err):
@@ -264,7 +274,7 @@ func trialClone(sdir, ddir string) (bool, error) {
 	defer b.remove()
 	var ok bool
 	err = withFDs(a.f, b.f, func(afd, bfd uintptr) error {
-		switch err := sysClone(bfd, afd); {
+		switch err := sysProbeClone(afd, bfd, b.name); {
 		case err == nil:
 			ok = true
 		case sysCloneFallback(err):

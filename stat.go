@@ -19,6 +19,16 @@ import (
 // (ChangeTime), Btime the creation time. Uid, Gid and Rdev are 0: Windows
 // has no POSIX owners or device numbers. Attributes reports AttrCompressed
 // and AttrEncrypted.
+//
+// # macOS notes
+//
+// The fields come from fstat(2)/fstatat(2). Btime is st_birthtime, the zero
+// Time where the filesystem keeps none (macOS reports 0 then). Attributes
+// come from the chflags(2) flags, st_flags: AttrImmutable (uchg or schg),
+// AttrAppend (uappnd or sappnd), AttrNodump and AttrCompressed (transparent
+// compression); AttributesMask holds those four, always known. Nlink is at
+// most 65535: st_nlink is 16 bits on macOS. Dev and Rdev are 32-bit dev_t
+// values. Blocks counts every fork of the file (the resource fork too).
 type Stat struct {
 	Dev     uint64      // device holding the file
 	Ino     uint64      // inode number
@@ -89,6 +99,14 @@ func Lstatx(path string) (*Stat, error) {
 // and NTFS then stops updating a time set this way for the rest of the
 // handle's life: later writes through this File leave the modification time
 // as set.
+//
+// # macOS notes
+//
+// x/sys/unix has no futimens for macOS: the times of a File are set with
+// futimes(2), to the microsecond (the nanoseconds below are dropped), and
+// when one of them is left unchanged it is read first and set again, so a
+// change made to it by another process in between is undone. Dir.SetTimes,
+// on a name, keeps nanoseconds (utimensat).
 func (f *File) SetTimes(atime, mtime time.Time) error {
 	return f.control("utimensat", func(fd uintptr) error { return sysFutimes(fd, atime, mtime) })
 }

@@ -42,6 +42,15 @@ func checkXattr(name string, value []byte, flags XattrFlag) error {
 //
 // Names carry a namespace prefix: user., trusted., security. or system.
 // A missing attribute is syscall.ENODATA.
+//
+// # macOS notes
+//
+// macOS has no namespaces: any name of valid UTF-8 up to 127 bytes is
+// allowed (com.apple.* names are ordinary names, some of which the system
+// protects); a longer or invalid one is refused with an error matching
+// fs.ErrInvalid. A missing attribute is ENOATTR (syscall.Errno(93)).
+// Values are limited to MaxXattrValueLen, 64 KiB, as on Linux, although
+// APFS keeps larger ones: the limit is extfs's, the same on every system.
 func (f *File) GetXattr(name string) ([]byte, error) {
 	var v []byte
 	err := f.xattrOp("fgetxattr", name, nil, 0, func(fd uintptr) (err error) {
@@ -52,6 +61,14 @@ func (f *File) GetXattr(name string) ([]byte, error) {
 }
 
 // SetXattr sets the extended attribute name to value.
+//
+// # macOS notes
+//
+// XattrCreate and XattrReplace are checked with a look at the attribute
+// before it is set, in two calls, not atomically: an attribute created or
+// removed by another process in between goes unnoticed. (x/sys/unix's
+// fsetxattr drops its flags; the path functions SetXattr and LSetXattr
+// pass them to the kernel, which checks them atomically.)
 func (f *File) SetXattr(name string, value []byte, flags XattrFlag) error {
 	return f.xattrOp("fsetxattr", name, value, flags, func(fd uintptr) error {
 		return sysFsetxattr(fd, name, value, flags)
