@@ -1,0 +1,469 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/extfs/extfs"
+)
+
+// A copier copies SRC operands to their targets and keeps the statistics.
+type copier struct {
+	cfg   config
+	meter *meter
+
+	mu          sync.Mutex // guards the fields below and writes to stderr
+	stderr      io.Writer
+	stats       extfs.CopyStats
+	failed      int  // operands (or, in a tree, entries) that failed
+	interrupted bool // "interrupted" was said
+}
+
+// result is what a whole run did.
+type result struct {
+	stats   extfs.CopyStats
+	elapsed time.Duration
+	failed  int
+}
+
+func newCopier(cfg config, stderr io.Writer) *copier {
+	c := &copier{cfg: cfg, stderr: stderr}
+	c.meter = newMeter(cfg.progress, stderr, &c.mu)
+	return c
+}
+
+// jobKind is what an operand is copied as.
+type jobKind int
+
+const (
+	jobFile    jobKind = iota // a regular file (or a symbolic link to one, followed): CopyFile
+	jobTree                   // a directory: CopyTree
+	jobSymlink                // a symbolic link, copied as a link
+	jobSpecial                // a FIFO or device file, made anew
+)
+
+// A job is one operand and where it goes.
+type job struct {
+	kind         jobKind
+	src, target  string
+	st           *extfs.Stat // of src (followed for jobFile and jobTree)
+	targetExists bool
+
+	ok bool // set when the copy succeeded
+}
+
+// copyAll copies srcs to dst as cp does: into dst when it is a directory,
+// else (a single SRC) to dst itself.
+func (c *copier) copyAll(ctx context.Context, srcs []string, dst string) result {
+	start := time.Now()
+	dstSt, dstErr := extfs.Statx(dst)
+	dstIsDir := dstErr == nil && dstSt.Mode.IsDir()
+	if len(srcs) > 1 && !dstIsDir {
+		if dstErr != nil && !errors.Is(dstErr, fs.ErrNotExist) {
+			c.fail(dst, dstErr)
+		} else {
+			c.failf(dst, "target is not a directory")
+		}
+		return c.result(start)
+	}
+
+	var jobs []*job
+	targets := make(map[string]bool)
+	for _, src := range srcs {
+		target := dst
+		if dstIsDir {
+			target = intoDir(dst, src)
+		}
+		if targets[target] {
+			// "extcp a a dir": cp warns and copies once.
+			c.warnf(src, "given more than once; copied once")
+			continue
+		}
+		targets[target] = true
+		if j := c.plan(src, target, strings.HasSuffix(dst, "/") && !dstIsDir); j != nil {
+			jobs = append(jobs, j)
+		}
+	}
+	if c.meter.enabled() && len(jobs) > 1 {
+		c.meter.plan(plannedBytes(jobs))
+	}
+
+	n := c.cfg.jobs
+	if n == 0 {
+		n = defaultJobs()
+	}
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	firsts := make(map[fileID]*job)      // with links: the first job of each source file
+	var linked []struct{ first, j *job } // later jobs of the same file, linked to the first
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		switch j.kind {
+		case jobFile:
+			if c.cfg.links {
+				id := fileID{j.st.Dev, j.st.Ino}
+				if first := firsts[id]; first != nil {
+					linked = append(linked, struct{ first, j *job }{first, j})
+					continue
+				}
+				firsts[id] = j
+			}
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				c.copyFile(ctx, j)
+			})
+		case jobTree:
+			c.copyTree(ctx, j)
+		case jobSymlink:
+			c.copySymlink(j)
+		case jobSpecial:
+			c.copySpecial(j)
+		}
+	}
+	wg.Wait()
+	for _, l := range linked {
+		if ctx.Err() != nil {
+			break
+		}
+		if l.first.ok {
+			c.link(l.first, l.j)
+		} else {
+			c.copyFile(ctx, l.j)
+		}
+	}
+	if ctx.Err() != nil {
+		c.fail("", ctx.Err())
+	}
+	c.meter.finish()
+	return c.result(start)
+}
+
+// fileID identifies a file for hard-link detection.
+type fileID struct{ dev, ino uint64 }
+
+func (c *copier) result(start time.Time) result {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return result{stats: c.stats, elapsed: time.Since(start), failed: c.failed}
+}
+
+// intoDir is where src goes when copied into the directory dir: dir/base,
+// as cp names it ("a/b/" and "a/b" give b; "." and ".." give dir itself, so
+// that their contents merge into it).
+func intoDir(dir, src string) string {
+	base := filepath.Base(src)
+	if base == "." || base == ".." || base == string(filepath.Separator) {
+		return dir
+	}
+	return filepath.Join(dir, base)
+}
+
+// plan looks at src and target and returns the job that copies one to the
+// other, or reports why there is none and returns nil. mustBeDir says that
+// target was given with a trailing slash and does not exist.
+func (c *copier) plan(src, target string, mustBeDir bool) *job {
+	lst, err := extfs.Lstatx(src)
+	if err != nil {
+		c.fail(src, err)
+		return nil
+	}
+	j := &job{src: src, target: target, st: lst}
+	switch {
+	case lst.Mode&fs.ModeSymlink != 0 && c.cfg.noDeref:
+		j.kind = jobSymlink
+	case lst.Mode&fs.ModeSymlink != 0:
+		if j.st, err = extfs.Statx(src); err != nil {
+			c.fail(src, err)
+			return nil
+		}
+		fallthrough
+	default:
+		switch m := j.st.Mode; {
+		case m.IsDir():
+			j.kind = jobTree
+		case m.IsRegular():
+			j.kind = jobFile
+		case m&(fs.ModeNamedPipe|fs.ModeDevice) != 0 && c.cfg.recursive:
+			j.kind = jobSpecial
+		default:
+			c.failf(src, "not a regular file, directory or symbolic link (%v)", m.Type())
+			return nil
+		}
+	}
+	if j.kind == jobTree && !c.cfg.recursive {
+		c.failf(src, "-r not specified; omitting directory")
+		return nil
+	}
+	if mustBeDir && j.kind != jobTree {
+		c.failf(target, "not a directory")
+		return nil
+	}
+
+	tst, err := extfs.Lstatx(target)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return j
+	case err != nil:
+		c.fail(target, err)
+		return nil
+	}
+	j.targetExists = true
+	if j.kind == jobTree {
+		if !tst.Mode.IsDir() {
+			c.failf(target, "cannot overwrite non-directory with directory %s", src)
+			return nil
+		}
+		return j // merged into: CopyTree checks that neither is inside the other
+	}
+	if tst.Mode.IsDir() {
+		c.failf(target, "cannot overwrite directory with non-directory %s", src)
+		return nil
+	}
+	if j.kind == jobFile {
+		// Onto itself, or onto a link to itself: refused, as cp does.
+		if fst, err := extfs.Statx(target); err == nil && fst.Dev == j.st.Dev && fst.Ino == j.st.Ino {
+			c.failf(src, "same file as %s", target)
+			return nil
+		}
+	} else if tst.Dev == lst.Dev && tst.Ino == lst.Ino {
+		c.failf(src, "same file as %s", target)
+		return nil
+	}
+	return j
+}
+
+// plannedBytes adds up the bytes the jobs will copy, for the progress bar:
+// the size of every regular file, walking the trees.
+func plannedBytes(jobs []*job) int64 {
+	var total int64
+	for _, j := range jobs {
+		switch j.kind {
+		case jobFile:
+			total += j.st.Size
+		case jobTree:
+			filepath.WalkDir(j.src, func(_ string, d fs.DirEntry, err error) error {
+				if err == nil && d.Type().IsRegular() {
+					if fi, err := d.Info(); err == nil {
+						total += fi.Size()
+					}
+				}
+				return nil
+			})
+		}
+	}
+	return total
+}
+
+func (c *copier) copyFile(ctx context.Context, j *job) {
+	opt := c.cfg.opt
+	opt.Replace = j.targetExists
+	opt.Progress = c.meter.op()
+	st, err := extfs.CopyFile(ctx, j.src, j.target, &opt)
+	c.done(j, &st, err)
+}
+
+func (c *copier) copyTree(ctx context.Context, j *job) {
+	opt := c.cfg.opt
+	opt.Replace = j.targetExists // merge into the existing directory
+	opt.Progress = c.meter.op()
+	st, err := extfs.CopyTree(ctx, j.src, j.target, &opt)
+	c.done(j, &st, err)
+}
+
+// link makes j's target a hard link to first's, which is a copy of the same
+// file, as CopyTree does for hard links inside a tree.
+func (c *copier) link(first, j *job) {
+	err := replaceWith(j.target, j.targetExists, func(name string) error {
+		return extfs.Link(first.target, name)
+	})
+	st := extfs.CopyStats{Files: 1, ByMethod: map[extfs.Method]int64{extfs.MethodHardlink: 1}}
+	c.done(j, &st, err)
+}
+
+// copySymlink makes j's target a symbolic link with the target of j's
+// source, and the metadata asked for.
+func (c *copier) copySymlink(j *job) {
+	text, err := extfs.Readlink(j.src)
+	if err == nil {
+		err = replaceWith(j.target, j.targetExists, func(name string) error {
+			return extfs.Symlink(text, name)
+		})
+	}
+	if err == nil {
+		err = c.preserveEntry(j.target, j.st)
+	}
+	c.done(j, &extfs.CopyStats{Symlinks: 1}, err)
+}
+
+// copySpecial makes j's target a FIFO or device file like j's source.
+func (c *copier) copySpecial(j *job) {
+	err := replaceWith(j.target, j.targetExists, func(name string) error {
+		d, err := extfs.OpenDir(filepath.Dir(name))
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		return d.Mknod(filepath.Base(name), j.st.Mode&(fs.ModeType|fs.ModePerm), j.st.Rdev)
+	})
+	if err == nil {
+		err = c.preserveEntry(j.target, j.st)
+	}
+	c.done(j, &extfs.CopyStats{Files: 1}, err)
+}
+
+// replaceWith makes name with mk: in place when nothing is there, else
+// under a temporary name renamed over what is there, so that the name
+// never goes missing.
+func replaceWith(name string, exists bool, mk func(string) error) error {
+	if !exists {
+		return mk(name)
+	}
+	tmp := filepath.Join(filepath.Dir(name), ".extcp-"+strconv.FormatUint(rand.Uint64(), 36)+".tmp")
+	if err := mk(tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// preserveEntry gives name, a symbolic link or special file just made, the
+// metadata of st that the options ask for (a regular file or tree gets it
+// from extfs). Extended attributes are not copied here.
+func (c *copier) preserveEntry(name string, st *extfs.Stat) error {
+	p := c.cfg.opt.Preserve
+	if p&(extfs.PreserveOwner|extfs.PreserveMode|extfs.PreserveTimes) == 0 {
+		return nil
+	}
+	d, err := extfs.OpenDir(filepath.Dir(name))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	base := filepath.Base(name)
+	if p&extfs.PreserveOwner != 0 && runtime.GOOS != "windows" {
+		if err := d.Lchown(base, int(st.Uid), int(st.Gid)); err != nil {
+			return err
+		}
+	}
+	if p&extfs.PreserveMode != 0 && st.Mode&fs.ModeSymlink == 0 {
+		if err := d.Chmod(base, st.Mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+			return err
+		}
+	}
+	if p&extfs.PreserveTimes != 0 {
+		return d.LSetTimes(base, st.Atime, st.Mtime)
+	}
+	return nil
+}
+
+// done records the outcome of j.
+func (c *copier) done(j *job, st *extfs.CopyStats, err error) {
+	c.mu.Lock()
+	addStats(&c.stats, st)
+	c.mu.Unlock()
+	if err != nil {
+		c.fail(j.src, err)
+		return
+	}
+	j.ok = true
+}
+
+// addStats adds s to sum.
+func addStats(sum, s *extfs.CopyStats) {
+	sum.Files += s.Files
+	sum.Dirs += s.Dirs
+	sum.Symlinks += s.Symlinks
+	sum.Bytes += s.Bytes
+	sum.ClonedBytes += s.ClonedBytes
+	sum.CopiedBytes += s.CopiedBytes
+	sum.HoleBytes += s.HoleBytes
+	for m, n := range s.ByMethod {
+		if sum.ByMethod == nil {
+			sum.ByMethod = make(map[extfs.Method]int64)
+		}
+		sum.ByMethod[m] += n
+	}
+}
+
+// failf reports a failure of path with a reason of extcp's own.
+func (c *copier) failf(path, format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.failed++
+	c.say(path + ": " + fmt.Sprintf(format, args...))
+}
+
+// warnf reports something odd about path that is not a failure.
+func (c *copier) warnf(path, format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.say(path + ": warning: " + fmt.Sprintf(format, args...))
+}
+
+// fail reports err, which concerns path: one line per error it joins, as
+// "extcp: PATH: REASON". A cancellation (an interrupt) is reported once.
+func (c *copier) fail(path string, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if errors.Is(err, context.Canceled) {
+		if !c.interrupted {
+			c.interrupted = true
+			c.failed++
+			c.say("interrupted")
+		}
+		return
+	}
+	c.failed++
+	for _, line := range errorLines(path, err) {
+		c.say(line)
+	}
+}
+
+// say writes one line to stderr, with the progress bar out of the way.
+// c.mu is held.
+func (c *copier) say(line string) {
+	c.meter.clear()
+	fmt.Fprintf(c.stderr, "extcp: %s\n", line)
+}
+
+// errorLines formats err, which concerns path, as "PATH: REASON" lines: one
+// per error err joins.
+func errorLines(path string, err error) []string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var lines []string
+		for _, e := range j.Unwrap() {
+			lines = append(lines, errorLines(path, e)...)
+		}
+		return lines
+	}
+	var le *os.LinkError
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &le):
+		// extfs names the entry in the source and in the destination, and
+		// the system call: "src: reason (op, copying to dst)".
+		return []string{fmt.Sprintf("%s: %v (%s, copying to %s)", le.Old, le.Err, le.Op, le.New)}
+	case errors.As(err, &pe) && pe.Path == path:
+		return []string{path + ": " + pe.Err.Error()}
+	case errors.As(err, &pe):
+		return []string{fmt.Sprintf("%s: %s: %v", path, pe.Path, pe.Err)}
+	}
+	return []string{path + ": " + err.Error()}
+}

@@ -1,0 +1,175 @@
+// Command extfs-probe reports what filesystems, the kernel and the OS offer
+// to extfs: per filesystem, clones, copy_file_range, the extended attribute
+// namespaces a process can use, and each fallocate mode; then every
+// extfs.Feature, and the engine.
+//
+//	extfs-probe [--json] [PATH...]
+//
+// PATH defaults to the current directory and the temporary directory; paths
+// on one filesystem are probed once. Probing makes small hidden files in each
+// directory (removed at once), so it needs write permission there. The exit
+// status is 1 if a probe failed.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/extfs/extfs"
+	"github.com/spf13/pflag"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usageText = `Usage: extfs-probe [--json] [PATH...]
+Report what the filesystems holding PATHs (default: the current directory and
+the temporary directory), the kernel and the OS offer to extfs.
+
+      --json   print the report as JSON
+  -h, --help   show this help
+`
+
+// report is the whole answer; --json prints it as it is.
+type report struct {
+	OS          string          `json:"os"`
+	Arch        string          `json:"arch"`
+	Engine      string          `json:"engine"`   // extfs.CurrentEngine
+	Features    map[string]bool `json:"features"` // extfs.Supports, per extfs.Feature
+	Filesystems []fsReport      `json:"filesystems"`
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	var asJSON, help bool
+	fl := pflag.NewFlagSet("extfs-probe", pflag.ContinueOnError)
+	fl.SetOutput(io.Discard)
+	fl.BoolVar(&asJSON, "json", false, "")
+	fl.BoolVarP(&help, "help", "h", false, "")
+	if err := fl.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "extfs-probe: %v\n%s", err, usageText)
+		return 1
+	}
+	if help {
+		fmt.Fprint(stdout, usageText)
+		return 0
+	}
+	paths := fl.Args()
+	if len(paths) == 0 {
+		paths = []string{".", os.TempDir()}
+	}
+
+	rep := report{
+		OS: runtime.GOOS, Arch: runtime.GOARCH,
+		Engine:   extfs.CurrentEngine().String(),
+		Features: make(map[string]bool),
+	}
+	for _, f := range extfs.Features() {
+		rep.Features[f.String()] = extfs.Supports(f)
+	}
+	failed := false
+	byKey := make(map[uint64]int) // filesystem → index in rep.Filesystems
+	for _, p := range paths {
+		key, err := fsKey(p)
+		if err != nil {
+			rep.Filesystems = append(rep.Filesystems, fsReport{Paths: []string{p}, Error: err.Error()})
+			failed = true
+			continue
+		}
+		if i, ok := byKey[key]; ok {
+			rep.Filesystems[i].Paths = append(rep.Filesystems[i].Paths, p)
+			continue
+		}
+		dir := p
+		if st, err := extfs.Statx(p); err == nil && !st.Mode.IsDir() {
+			dir = filepath.Dir(p)
+		}
+		r := probeFS(dir)
+		r.Paths[0] = p
+		if r.Error != "" {
+			failed = true
+		}
+		byKey[key] = len(rep.Filesystems)
+		rep.Filesystems = append(rep.Filesystems, r)
+	}
+
+	var err error
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(rep)
+	} else {
+		err = printTable(stdout, &rep)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "extfs-probe: %v\n", err)
+		return 1
+	}
+	if failed {
+		for _, r := range rep.Filesystems {
+			if r.Error != "" {
+				fmt.Fprintf(stderr, "extfs-probe: %s: %s\n", r.Paths[0], r.Error)
+			}
+		}
+		return 1
+	}
+	return 0
+}
+
+// printTable prints rep for people: a table per filesystem, then the
+// kernel's and OS's features.
+func printTable(w io.Writer, rep *report) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, r := range rep.Filesystems {
+		fmt.Fprintf(tw, "%s\n", strings.Join(r.Paths, ", "))
+		if r.Error != "" {
+			fmt.Fprintf(tw, "  error\t%s\n\n", r.Error)
+			continue
+		}
+		fmt.Fprintf(tw, "  filesystem\t%s\n", r.Filesystem)
+		clone := yesNo(r.Clone)
+		if r.Clone {
+			clone += fmt.Sprintf(" (block size %d)", r.CloneBlockSize)
+		}
+		fmt.Fprintf(tw, "  clone (reflink)\t%s\n", clone)
+		fmt.Fprintf(tw, "  copy_file_range\t%s\n", yesNo(r.CopyFileRange))
+		for _, ns := range xattrNamespaces {
+			fmt.Fprintf(tw, "  xattr %s.*\t%s\n", ns, r.Xattr[ns])
+		}
+		for _, m := range fallocModes {
+			fmt.Fprintf(tw, "  fallocate %s\t%s\n", m.name, r.Fallocate[m.name])
+		}
+		fmt.Fprintln(tw)
+	}
+	fmt.Fprintf(tw, "(tried: by extfs-probe, on a temporary file; the rest: extfs.Probe)\n\n")
+	fmt.Fprintf(tw, "kernel and OS (%s/%s): extfs.Supports\n", rep.OS, rep.Arch)
+	for _, f := range extfs.Features() {
+		fmt.Fprintf(tw, "  %s\t%s\n", f, yesNo(rep.Features[f.String()]))
+	}
+	fmt.Fprintf(tw, "  engine\t%s\n", rep.Engine)
+	return tw.Flush()
+}
+
+func (r result) String() string {
+	s := yesNo(r.OK)
+	if r.Error != "" {
+		s += ": " + r.Error
+	}
+	if r.Source == "trial" {
+		s += "  (tried)"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

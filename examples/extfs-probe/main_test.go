@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/extfs/extfs"
+)
+
+func probe(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	t.Logf("extfs-probe %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+	return code, stdout.String(), stderr.String()
+}
+
+// TestJSON: the JSON parses and says what extfs.Probe and extfs.Supports
+// say; two paths on one filesystem are probed once; the trials leave
+// nothing behind.
+func TestJSON(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := probe(t, "--json", dir, sub)
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var rep report
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rep); err != nil {
+		t.Fatal(err)
+	}
+
+	if len(rep.Filesystems) != 1 {
+		t.Fatalf("%d filesystems, want 1: %+v", len(rep.Filesystems), rep.Filesystems)
+	}
+	got := rep.Filesystems[0]
+	if strings.Join(got.Paths, " ") != dir+" "+sub || got.Error != "" {
+		t.Errorf("paths %q, error %q", got.Paths, got.Error)
+	}
+	caps, err := extfs.Probe(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Filesystem != caps.Filesystem || got.Clone != caps.Clone || got.CloneBlockSize != caps.CloneBlockSize ||
+		got.CopyFileRange != caps.CopyFileRange {
+		t.Errorf("report %+v, Probe %+v", got, caps)
+	}
+	for name, want := range map[string]bool{
+		"punch_hole": caps.PunchHole, "zero_range": caps.ZeroRange,
+		"collapse_range": caps.CollapseRange, "insert_range": caps.InsertRange,
+	} {
+		if r := got.Fallocate[name]; r.OK != want || r.Source != "probe" {
+			t.Errorf("fallocate %s: %+v, Probe says %v", name, r, want)
+		}
+	}
+	for _, name := range []string{"allocate", "keep_size", "unshare_range"} {
+		if r, ok := got.Fallocate[name]; !ok || r.Source != "trial" {
+			t.Errorf("fallocate %s: %+v, %v", name, r, ok)
+		}
+	}
+	// Probe's Xattr is user.* on a regular file: the same trial.
+	if r := got.Xattr["user"]; r.OK != caps.Xattr {
+		t.Errorf("xattr user: %+v, Probe says %v", r, caps.Xattr)
+	}
+	for _, ns := range xattrNamespaces {
+		if _, ok := got.Xattr[ns]; !ok {
+			t.Errorf("no answer for xattr %s", ns)
+		}
+	}
+
+	if len(rep.Features) != len(extfs.Features()) {
+		t.Errorf("%d features, extfs has %d", len(rep.Features), len(extfs.Features()))
+	}
+	for _, f := range extfs.Features() {
+		if v, ok := rep.Features[f.String()]; !ok || v != extfs.Supports(f) {
+			t.Errorf("feature %s: %v (%v), Supports says %v", f, v, ok, extfs.Supports(f))
+		}
+	}
+	if rep.Engine != extfs.CurrentEngine().String() || rep.OS != runtime.GOOS {
+		t.Errorf("engine %q, os %q", rep.Engine, rep.OS)
+	}
+
+	for _, d := range []string{dir, sub} {
+		if entries, err := os.ReadDir(d); err != nil || len(entries) > 1 {
+			t.Errorf("%s: left behind: %v (%v)", d, entries, err)
+		}
+	}
+}
+
+func TestTable(t *testing.T) {
+	dir := t.TempDir()
+	caps, err := extfs.Probe(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := probe(t, dir)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{
+		dir + "\n",
+		"  filesystem  " + caps.Filesystem,
+		"  clone (reflink)  " + yesNo(caps.Clone),
+		"  xattr trusted.*  ",
+		"  fallocate punch_hole  " + yesNo(caps.PunchHole) + "\n",
+		"  ring  " + yesNo(extfs.Supports(extfs.FeatureRing)) + "\n",
+		"  engine  ",
+	} {
+		if !strings.Contains(squeeze(stdout), squeeze(want)) {
+			t.Errorf("no %q in the table", want)
+		}
+	}
+}
+
+// squeeze turns runs of spaces into one, so that the table's alignment
+// does not matter.
+func squeeze(s string) string {
+	for strings.Contains(s, "  ") {
+		s = strings.ReplaceAll(s, "  ", " ")
+	}
+	return s
+}
+
+func TestErrors(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing")
+	code, stdout, stderr := probe(t, "--json", dir, missing)
+	if code != 1 || !strings.Contains(stderr, "extfs-probe: "+missing+": ") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	var rep report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Filesystems) != 2 || rep.Filesystems[0].Error != "" || rep.Filesystems[1].Error == "" {
+		t.Errorf("%+v", rep.Filesystems)
+	}
+
+	if code, _, stderr := probe(t, "--bogus"); code != 1 || !strings.Contains(stderr, "Usage: extfs-probe") {
+		t.Errorf("bad flag: exit %d, stderr %q", code, stderr)
+	}
+	if code, stdout, _ := probe(t, "-h"); code != 0 || !strings.HasPrefix(stdout, "Usage: extfs-probe") {
+		t.Errorf("-h: exit %d, stdout %q", code, stdout)
+	}
+}
