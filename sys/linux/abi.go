@@ -11,6 +11,7 @@ import "unsafe"
 const (
 	OpNop         uint8 = 0
 	OpFsync       uint8 = 3
+	opPollAdd     uint8 = 6 // the reaper's wakeup; not an Op kind
 	OpAsyncCancel uint8 = 14
 	OpFallocate   uint8 = 17
 	OpOpenat      uint8 = 18

@@ -112,28 +112,63 @@ func RingAvailable() bool { return getRing() != nil }
 func RingSupports(opcode uint8) bool { return getRing().supports(opcode) }
 
 // blocked counts goroutines inside direct syscalls of this package. Each one
-// holds an OS thread; past crowdLimit, EngineAuto sends ring-capable ops to
-// the ring, where waiting costs a parked goroutine, not a thread.
+// holds an OS thread; EngineAuto admits a ring-capable op to a direct call
+// only while blocked is below the crowd limit, and sends it to the ring
+// otherwise, where waiting costs a parked goroutine, not a thread.
+//
+// Admission is one compare-and-swap (admit), not a load followed by an add:
+// with check-then-act, every goroutine that loaded the count before the
+// others added to it went direct, so a burst overshot the limit by up to the
+// number of goroutines running at once. Ops with no ring alternative (no
+// opcode, EngineSyscall, ring unavailable) still count, unconditionally.
 var blocked atomic.Int32
 
-// crowdLimit is the blocked count at which EngineAuto switches to the ring;
-// 0 means 2*GOMAXPROCS+4.
+// crowdLimit is the number of direct calls EngineAuto admits at once;
+// 0 means 2*GOMAXPROCS, the worker count of one Run (workerLimit), so that a
+// lone Run still gets all its workers. A goroutine in a direct call keeps its
+// P until the call has blocked for 20µs or more, so past GOMAXPROCS each
+// admitted call is a thread the runtime had to start.
+// BenchmarkThreads10k (10,000 goroutines × fallocate+fsync, XFS, GOMAXPROCS
+// 2), peak threads in all / burst time: limit 2: 11 / 2.3-3.0 s; 4: 13 /
+// 2.5-2.9 s; 8: 17 / 2.4-2.6 s; 16: 25 / 1.6-2.6 s. x/sys directly: 119-952
+// threads (median ~200) / 0.6-3.7 s.
 var crowdLimit int32
 
+// minLimit is the smallest limit() can be; below it admit skips computing
+// the limit, because runtime.GOMAXPROCS takes a runtime lock.
+const minLimit = 2
+
+func limit() int32 {
+	if crowdLimit > 0 {
+		return max(crowdLimit, minLimit)
+	}
+	return int32(2 * runtime.GOMAXPROCS(0))
+}
+
+// crowded reports whether admit would refuse now (for Run, which sorts a
+// whole batch at once).
 func crowded() bool {
 	b := blocked.Load()
-	if b < 4 {
-		return false // fast path: skip GOMAXPROCS, which takes a runtime lock
+	return b >= minLimit && b >= limit()
+}
+
+// admit takes a slot for a direct call if one is free; the call's
+// runAdmitted gives it back.
+func admit() bool {
+	for {
+		b := blocked.Load()
+		if b >= minLimit && b >= limit() {
+			return false
+		}
+		if blocked.CompareAndSwap(b, b+1) {
+			return true
+		}
 	}
-	limit := crowdLimit
-	if limit <= 0 {
-		limit = int32(2*runtime.GOMAXPROCS(0) + 4)
-	}
-	return b >= limit
 }
 
 // ringFor returns the ring to run op on under engine e, or nil for a direct
-// syscall. batched says whether op is part of a Run (which has its own table).
+// syscall. Under EngineAuto, single calls come here only when admit refused
+// them; batched says whether op is part of a Run (which has its own table).
 func ringFor(op *Op, e Engine, batched bool) *ring {
 	if e == EngineSyscall {
 		return nil
@@ -142,7 +177,7 @@ func ringFor(op *Op, e Engine, batched bool) *ring {
 	if !ok {
 		return nil
 	}
-	if e == EngineAuto && !crowded() && !(batched && autoRing[op.kind]) {
+	if e == EngineAuto && batched && !autoRing[op.kind] && !crowded() {
 		return nil
 	}
 	r := getRing()
@@ -152,9 +187,14 @@ func ringFor(op *Op, e Engine, batched bool) *ring {
 	return r
 }
 
-// runDirect runs op as direct syscalls until it is done.
+// runDirect runs op as direct syscalls until it is done, counted in blocked.
 func (op *Op) runDirect() {
 	blocked.Add(1)
+	op.runAdmitted()
+}
+
+// runAdmitted is runDirect for an op that admit let in; it releases the slot.
+func (op *Op) runAdmitted() {
 	defer blocked.Add(-1)
 	for {
 		r, err := op.direct()
@@ -165,6 +205,19 @@ func (op *Op) runDirect() {
 			return
 		}
 	}
+}
+
+// runAuto runs op under EngineAuto outside a batch: a direct syscall if
+// admitted, else on the ring if it can be, else a direct syscall anyway.
+func (op *Op) runAuto() {
+	if admit() {
+		op.runAdmitted()
+		return
+	}
+	if r := ringFor(op, EngineAuto, false); r != nil && op.runRing(r) {
+		return
+	}
+	op.runDirect()
 }
 
 // Kernel-internal "restart the syscall" codes (include/linux/errno.h). An
@@ -202,7 +255,12 @@ func run1(op *Op) error {
 	if op.err != nil {
 		return op.err // argument error from the constructor
 	}
-	if r := ringFor(op, CurrentEngine(), false); r != nil {
+	e := CurrentEngine()
+	if e == EngineAuto && admit() {
+		op.runAdmitted() // the common case: one CAS, then the syscall
+		return op.err
+	}
+	if r := ringFor(op, e, false); r != nil {
 		h := new(Op)
 		*h = *op
 		done := h.runRing(r)

@@ -69,14 +69,14 @@ func Run(ctx context.Context, ops []*Op) error {
 		wg.Add(1)
 		go func(ops []*Op) {
 			defer wg.Done()
-			runWorkers(ctx, ops)
+			runWorkers(ctx, e, ops)
 		}(onWorkers)
 		onWorkers = nil
 	}
 	if len(onRing) > 0 {
 		onWorkers = append(onWorkers, runBatch(ctx, r, onRing)...)
 	}
-	runWorkers(ctx, onWorkers)
+	runWorkers(ctx, e, onWorkers)
 	wg.Wait()
 	for _, op := range ops {
 		if op != nil && op.err != nil {
@@ -87,8 +87,10 @@ func Run(ctx context.Context, ops []*Op) error {
 }
 
 // runWorkers runs ops as direct syscalls on at most workerLimit goroutines
-// (the caller is one of them).
-func runWorkers(ctx context.Context, ops []*Op) {
+// (the caller is one of them). Under EngineAuto each op still needs admit's
+// slot, so that many concurrent Runs do not pin a thread per worker: an op
+// refused one goes to the ring, if it can, and its worker waits parked.
+func runWorkers(ctx context.Context, e Engine, ops []*Op) {
 	if len(ops) == 0 {
 		return
 	}
@@ -104,7 +106,11 @@ func runWorkers(ctx context.Context, ops []*Op) {
 				op.err = err
 				continue
 			}
-			op.runDirect()
+			if e == EngineAuto {
+				op.runAuto()
+			} else {
+				op.runDirect()
+			}
 		}
 	}
 	var wg sync.WaitGroup
