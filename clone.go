@@ -30,6 +30,14 @@ import (
 // filesystem of its own). dst gets none of src's flags, times or extended
 // attributes, which clonefile would copy (see CopyFile); a src with the
 // superuser's immutable, append-only or undeletable flags is not cloned.
+//
+// # Windows notes
+//
+// Clone uses FSCTL_DUPLICATE_EXTENTS_TO_FILE (block cloning), which ReFS
+// (on Windows Server 2016 and Windows 10 1703 and later) and Dev Drives
+// offer, within one volume; NTFS, FAT and network shares do not. A cluster
+// can be shared at most 8175 times: past that, the error
+// (ERROR_BLOCK_TOO_MANY_REFERENCES) matches ErrNotSupported too.
 func Clone(src, dst string) error {
 	_, err := CopyFile(context.Background(), src, dst, &CopyOptions{CoW: CoWAlways, Preserve: PreserveMode})
 	return err
@@ -58,6 +66,13 @@ func Clone(src, dst string) error {
 // macOS has no call that clones part of a file: APFS clones whole files
 // only, by name (Clone, CopyFile). A range that passes the checks above and
 // is not empty fails with an error matching ErrNotSupported.
+//
+// # Windows notes
+//
+// CloneRange is FSCTL_DUPLICATE_EXTENTS_TO_FILE, in calls of at most 2 GiB;
+// the block size is the volume's cluster (4 or 64 KiB). dst is made sparse
+// if f is, as Windows requires; its integrity-stream setting must already
+// match f's (ReFS sets it only on an empty file).
 func (f *File) CloneRange(dst *File, srcOff, dstOff, n int64) error {
 	const op = "ficlonerange"
 	if f == nil || f.f == nil || dst == nil || dst.f == nil {

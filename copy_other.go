@@ -53,3 +53,9 @@ func sysFtruncate(uintptr, int64) error { return notSupportedErr("ftruncate") }
 func sysNoXattr(error) bool { return false }
 
 func sysRenameNoReplace(oldpath, newpath string) (bool, error) { return false, nil }
+
+func sysReadWriteCopy(dfd, sfd uintptr, srcOff, dstOff, n int64, ctl *copyCtl) (int64, bool, error) {
+	return 0, false, nil
+}
+
+func sysSparseDest(dfd, sfd uintptr, always bool) error { return nil }

@@ -29,6 +29,13 @@ import (
 // filesystems), it falls back, for that call only, to splice(2) and then to
 // reading and writing. For a copy with blocks of its own use CopyFile with
 // CoWNever.
+//
+// # Windows notes
+//
+// Windows has no call that copies a range of a file: CopyRange reads and
+// writes, with two goroutines through positioned ReadFile and WriteFile on
+// f's and dst's handles, or, where chosen, with overlapped I/O on handles
+// and a completion port of its own (see copy_windows.go).
 func (f *File) CopyRange(dst *File, srcOff, dstOff, n int64) (int64, error) {
 	var acct copyAcct
 	return f.copyRange(dst, srcOff, dstOff, n, copyHow{fileRange: true, splice: true}, &acct)
@@ -212,6 +219,14 @@ func copyFDs(src, dst *File, sfd, dfd uintptr, srcOff, dstOff, n int64, how copy
 			if handled || err != nil {
 				return written, err
 			}
+		}
+		// The system's own way to read and write (Windows: overlapped I/O
+		// on a completion port), else the portable pipeline.
+		w, handled, err := sysReadWriteCopy(dfd, sfd, srcOff+written, dstOff+written, n-written, ctl)
+		written += w
+		acct.by[MethodReadWrite] += w
+		if handled || err != nil {
+			return written, err
 		}
 	}
 	w, zeros, err := pipelineCopy(src.f, dst.f, srcOff+written, dstOff+written, n-written, how.zeroBlock, ctl)

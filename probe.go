@@ -52,6 +52,15 @@ var probeCache sync.Map // fsKey -> Capabilities
 // CloneBlockSize gives the block size. CopyFileRange is always false.
 // PunchHole is F_PUNCHHOLE (APFS); ZeroRange, CollapseRange and
 // InsertRange are always false.
+//
+// # Windows notes
+//
+// Filesystem is the volume's own name ("NTFS", "ReFS", "FAT32", "exFAT"),
+// and answers are cached per volume serial number. Clone is true where a
+// trial FSCTL_DUPLICATE_EXTENTS_TO_FILE works, which is only on volumes
+// with FILE_SUPPORTS_BLOCK_REFCOUNTING (ReFS, Dev Drives); CloneBlockSize
+// is then the cluster size. CopyFileRange, Xattr, CollapseRange and
+// InsertRange are always false.
 func Probe(path string) (Capabilities, error) {
 	dir, err := probeDir(path)
 	if err != nil {

@@ -9,6 +9,11 @@ import (
 // that have no blocks and read as zeros). A clone has the source's holes
 // whatever the mode, since it shares the source's layout: use CoWNever with
 // SparseAlways or SparseNever to change it.
+//
+// On Windows only a file marked sparse has holes: a copy that may leave
+// some (SparseAuto from a sparse source, SparseAlways) is marked so, and
+// the data ranges come from FSCTL_QUERY_ALLOCATED_RANGES. Where that is
+// missing (Wine 8, FAT) the whole source counts as data.
 type SparseMode int
 
 const (
@@ -56,6 +61,11 @@ func copyData(src, dst *File, sfd, dfd uintptr, size int64, how copyHow, sparse 
 			bs = 4096
 		}
 		how = copyHow{zeroBlock: bs}
+	}
+	// Where only some files can have holes (Windows: sparse files), dst
+	// becomes one if the copy may leave any.
+	if err := sysSparseDest(dfd, sfd, sparse == SparseAlways); err != nil {
+		return err
 	}
 	// Size the copy first: the holes, including one at the end, are then
 	// there already, and no write extends the file, which keeps XFS from

@@ -1,0 +1,76 @@
+//go:build windows
+
+package extfs
+
+import (
+	"context"
+
+	winsys "github.com/extfs/extfs/sys/windows"
+	"golang.org/x/sys/windows"
+)
+
+// Hooks for the Windows tests in package extfs_test. A test that changes
+// one restores it before it returns, and does not run in parallel meanwhile.
+
+// OverlappedCopyP, DuplicateExtentsP and CopyFileExP point at the mechanisms
+// the copy functions call, for a test to wrap (to see them called) or
+// replace.
+var (
+	OverlappedCopyP   = &winOverlappedCopy
+	DuplicateExtentsP = &winDuplicateExtents
+	CopyFileExP       = &winCopyFile
+)
+
+// SetReadWrite chooses overlapped I/O (true) or the portable pipeline for
+// reading and writing, with depth buffers of bufSize (0: unchanged).
+func SetReadWrite(overlapped bool, bufSize, depth int) (restore func()) {
+	u, b, d := useOverlapped, ovBufSize, ovDepth
+	useOverlapped = overlapped
+	if bufSize > 0 {
+		ovBufSize = bufSize
+	}
+	if depth > 0 {
+		ovDepth = depth
+	}
+	return func() { useOverlapped, ovBufSize, ovDepth = u, b, d }
+}
+
+// SetCopyFileEx lets CopyFile use CopyFileExW (under Wine too), or not.
+func SetCopyFileEx(on bool) (restore func()) {
+	old := useCopyFileEx
+	useCopyFileEx = func() bool { return on }
+	return func() { useCopyFileEx = old }
+}
+
+// ForceCloneAttempt makes cloning send FSCTL_DUPLICATE_EXTENTS_TO_FILE
+// whatever the volume says, to hear the system's own answer.
+func ForceCloneAttempt() (restore func()) {
+	old := canClone
+	canClone = func(*winsys.Volume) bool { return true }
+	return func() { canClone = old }
+}
+
+// CopyRangeMethods is CopyRange, also returning the bytes each method moved.
+func CopyRangeMethods(src, dst *File, srcOff, dstOff, n int64) (int64, map[Method]int64, error) {
+	var acct copyAcct
+	w, err := src.copyRange(dst, srcOff, dstOff, n, copyHow{fileRange: true, splice: true}, &acct)
+	return w, acct.methods(), err
+}
+
+// PipelineCopy runs the read/write pipeline alone; ctx may stop it.
+func PipelineCopy(ctx context.Context, src, dst *File, srcOff, dstOff, n int64) (int64, error) {
+	w, _, err := pipelineCopy(src.f, dst.f, srcOff, dstOff, n, 0, newCopyCtl(ctx, nil, n))
+	return w, err
+}
+
+// OverlappedCopy runs overlapped I/O alone, with depth buffers of bufSize;
+// ctx may stop it.
+func OverlappedCopy(ctx context.Context, src, dst *File, srcOff, dstOff, n int64, bufSize, depth int) (w int64, handled bool, err error) {
+	ctl := newCopyCtl(ctx, nil, n)
+	err = withFDs(src, dst, func(sfd, dfd uintptr) error {
+		var e error
+		w, handled, e = winsys.OverlappedCopy(windows.Handle(sfd), windows.Handle(dfd), srcOff, dstOff, n, bufSize, depth, ctl.add)
+		return e
+	})
+	return w, handled, err
+}
