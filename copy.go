@@ -71,6 +71,26 @@ func (m Method) String() string {
 	return "Method(" + strconv.Itoa(int(m)) + ")"
 }
 
+// MarshalText returns the name String gives, so that a ByMethod map
+// marshals to JSON as {"clone": 3}. An unknown Method is an error.
+func (m Method) MarshalText() ([]byte, error) {
+	if m < 0 || m >= methodCount {
+		return nil, errInvalid("unknown Method %d", int(m))
+	}
+	return []byte(methodNames[m]), nil
+}
+
+// UnmarshalText parses a name MarshalText returns.
+func (m *Method) UnmarshalText(b []byte) error {
+	for i, name := range methodNames {
+		if string(b) == name {
+			*m = Method(i)
+			return nil
+		}
+	}
+	return errInvalid("unknown Method %q", b)
+}
+
 // CopyOptions adjust CopyFile (and CopyTree). The zero value (or a nil
 // *CopyOptions) clones when possible, keeps holes, preserves nothing and
 // refuses to overwrite.

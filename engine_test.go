@@ -192,6 +192,24 @@ func TestSupports(t *testing.T) {
 	}
 }
 
+// TestRingOps: extfs.RingOps is linux.RingOps, and says nothing is
+// supported where the ring is not.
+func TestRingOps(t *testing.T) {
+	ops, lops := extfs.RingOps(), linux.RingOps()
+	if len(ops) == 0 || len(ops) != len(lops) {
+		t.Fatalf("RingOps: %d entries, linux.RingOps %d", len(ops), len(lops))
+	}
+	ring := extfs.Supports(extfs.FeatureRing)
+	for i, op := range ops {
+		if op != extfs.RingOp(lops[i]) {
+			t.Errorf("RingOps()[%d] = %+v, linux.RingOps %+v", i, op, lops[i])
+		}
+		if op.Supported && !ring {
+			t.Errorf("%s: Supported, but Supports(FeatureRing) is false", op.Name)
+		}
+	}
+}
+
 // TestEngineRouting checks, from the kernel's own completion counter, that
 // EngineRing really runs ring-capable operations on io_uring and that
 // EngineSyscall never touches the ring.

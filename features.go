@@ -59,3 +59,36 @@ func Supports(f Feature) bool {
 	}
 	return sysSupports(f)
 }
+
+// RingOp is an operation of the engine that has an io_uring opcode, as
+// RingOps reports it.
+type RingOp struct {
+	Name      string // the system call it stands for: "openat", "statx", "fallocate", "pread"
+	Opcode    uint8  // its io_uring opcode (IORING_OP_*)
+	Supported bool   // this kernel's ring offers Opcode (false when FeatureRing is)
+	// Batched says that EngineAuto runs this operation on the ring when a
+	// Batch has it: io_uring was measured faster there than worker
+	// goroutines. It implies Supported. Under EngineAuto, other operations,
+	// and single calls, go to the ring only while many goroutines are
+	// already blocked in system calls; EngineRing sends every Supported
+	// operation there, EngineSyscall none.
+	Batched bool
+}
+
+// RingOps lists the operations of the engine (package sys/linux) that have
+// an io_uring opcode, in a fixed order, with whether this kernel offers each
+// and whether the engine uses it. The operations not listed always run as
+// direct system calls. Reads and writes of a File, and CopyFile's splice,
+// do not go through the engine: "pread", "pwrite" and "splice" concern
+// programs that use sys/linux directly.
+//
+// # Linux notes
+//
+// The first call sets up the ring, as Supports(FeatureRing) does. Where the
+// ring cannot be set up (an old kernel, io_uring_disabled, seccomp) every
+// entry is there, not Supported.
+//
+// # Other systems
+//
+// There is no io_uring: RingOps returns nil.
+func RingOps() []RingOp { return sysRingOps() }

@@ -80,6 +80,9 @@ func TestWindowsSupports(t *testing.T) {
 			t.Errorf("Supports(%v) = %v, want %v (under Wine: %v)", f, got, w, wine)
 		}
 	}
+	if ops := extfs.RingOps(); ops != nil {
+		t.Errorf("RingOps() = %v, want nil (no io_uring)", ops)
+	}
 }
 
 func TestWindowsEngine(t *testing.T) {

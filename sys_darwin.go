@@ -50,6 +50,8 @@ func sysSupports(f Feature) bool {
 	return true
 }
 
+func sysRingOps() []RingOp { return nil } // no io_uring
+
 // sysFsync is F_FULLFSYNC for Sync and Datasync alike: see darwin.Fsync.
 func sysFsync(fd uintptr, datasync bool) error { return darwin.Fsync(int(fd)) }
 

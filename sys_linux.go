@@ -51,6 +51,15 @@ func sysSupports(f Feature) bool {
 	return true
 }
 
+func sysRingOps() []RingOp {
+	lops := linux.RingOps()
+	ops := make([]RingOp, len(lops))
+	for i, op := range lops {
+		ops[i] = RingOp(op)
+	}
+	return ops
+}
+
 func sysFsync(fd uintptr, datasync bool) error { return linux.Fsync(int(fd), datasync) }
 
 var fadvice = [...]int{

@@ -26,6 +26,7 @@ func sysSetEngine(e Engine) Engine {
 	return prev
 }
 func sysSupports(Feature) bool { return false }
+func sysRingOps() []RingOp     { return nil } // no io_uring
 
 func unsupported(what string) error { return notSupportedErr(what) }
 

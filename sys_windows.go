@@ -64,6 +64,8 @@ func sysSupports(f Feature) bool {
 	return false
 }
 
+func sysRingOps() []RingOp { return nil } // no io_uring
+
 func sysFsync(fd uintptr, datasync bool) error { return winsys.Flush(windows.Handle(fd), datasync) }
 
 func sysFadvise(fd uintptr, off, n int64, a Advice) error {

@@ -300,7 +300,7 @@ func TestReflinkAlways(t *testing.T) {
 	}
 	if caps.Clone {
 		t.Logf("%s clones", caps.Filesystem)
-		if code != 0 || st.ClonedBytes != 90001 || st.ByMethod["clone"] != 2 {
+		if code != 0 || st.ClonedBytes != 90001 || st.ByMethod[extfs.MethodClone] != 2 {
 			t.Errorf("exit %d, stats %+v", code, st)
 		}
 		wantFile(t, filepath.Join(out, "src"), strings.Repeat("clone me ", 10000))
@@ -543,5 +543,31 @@ func TestSpecial(t *testing.T) {
 	}
 	if st.Mode != fs.ModeNamedPipe|0o640 {
 		t.Errorf("mode %v", st.Mode)
+	}
+}
+
+// TestReportJSON: --json names the methods (extfs.Method's text form) and
+// prints an empty by_method, not null, when no file was copied.
+func TestReportJSON(t *testing.T) {
+	for _, tt := range []struct {
+		by   map[extfs.Method]int64
+		want string
+	}{
+		{map[extfs.Method]int64{extfs.MethodHardlink: 1, extfs.MethodClone: 2, extfs.MethodReadWrite: 3},
+			`"by_method": {
+    "clone": 2,
+    "hardlink": 1,
+    "read/write": 3
+  },`},
+		{nil, `"by_method": {},`},
+	} {
+		var b strings.Builder
+		r := result{stats: extfs.CopyStats{Files: 6, ByMethod: tt.by}, elapsed: time.Second}
+		if err := report(&b, config{json: true}, r); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tt.want) {
+			t.Errorf("ByMethod %v: --json printed\n%s\nwant it to contain\n%s", tt.by, b.String(), tt.want)
+		}
 	}
 }

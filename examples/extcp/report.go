@@ -11,20 +11,20 @@ import (
 	"github.com/extfs/extfs"
 )
 
-// jsonStats is what --json prints: extfs.CopyStats, the methods by name,
-// and the time taken.
+// jsonStats is what --json prints: extfs.CopyStats (its methods by name:
+// extfs.Method is a text marshaler), and the time taken.
 type jsonStats struct {
-	Files          int64            `json:"files"`
-	Dirs           int64            `json:"dirs"`
-	Symlinks       int64            `json:"symlinks"`
-	Bytes          int64            `json:"bytes"`
-	ClonedBytes    int64            `json:"cloned_bytes"`
-	CopiedBytes    int64            `json:"copied_bytes"`
-	HoleBytes      int64            `json:"hole_bytes"`
-	ByMethod       map[string]int64 `json:"by_method"` // extfs.Method.String() → files
-	ElapsedSeconds float64          `json:"elapsed_seconds"`
-	BytesPerSecond float64          `json:"bytes_per_second"`
-	Errors         int              `json:"errors"` // operands, or entries of a tree, that failed
+	Files          int64                  `json:"files"`
+	Dirs           int64                  `json:"dirs"`
+	Symlinks       int64                  `json:"symlinks"`
+	Bytes          int64                  `json:"bytes"`
+	ClonedBytes    int64                  `json:"cloned_bytes"`
+	CopiedBytes    int64                  `json:"copied_bytes"`
+	HoleBytes      int64                  `json:"hole_bytes"`
+	ByMethod       map[extfs.Method]int64 `json:"by_method"` // files by method, e.g. "clone": 3
+	ElapsedSeconds float64                `json:"elapsed_seconds"`
+	BytesPerSecond float64                `json:"bytes_per_second"`
+	Errors         int                    `json:"errors"` // operands, or entries of a tree, that failed
 }
 
 func toJSON(r result) jsonStats {
@@ -32,13 +32,13 @@ func toJSON(r result) jsonStats {
 	j := jsonStats{
 		Files: s.Files, Dirs: s.Dirs, Symlinks: s.Symlinks,
 		Bytes: s.Bytes, ClonedBytes: s.ClonedBytes, CopiedBytes: s.CopiedBytes, HoleBytes: s.HoleBytes,
-		ByMethod:       make(map[string]int64, len(s.ByMethod)),
+		ByMethod:       s.ByMethod,
 		ElapsedSeconds: r.elapsed.Seconds(),
 		BytesPerSecond: rate(s.Bytes, r.elapsed),
 		Errors:         r.failed,
 	}
-	for m, n := range s.ByMethod {
-		j.ByMethod[m.String()] = n
+	if j.ByMethod == nil {
+		j.ByMethod = map[extfs.Method]int64{} // {}, not null
 	}
 	return j
 }

@@ -1,7 +1,9 @@
 // Command extfs-probe reports what filesystems, the kernel and the OS offer
 // to extfs: per filesystem, clones, copy_file_range, the extended attribute
 // namespaces a process can use, and each fallocate mode; then every
-// extfs.Feature, and the engine.
+// extfs.Feature, the engine, and io_uring: whether it is available, which
+// operations this kernel's ring offers, and which of them the engine sends
+// there (extfs.RingOps).
 //
 //	extfs-probe [--json] [PATH...]
 //
@@ -31,7 +33,8 @@ func main() {
 
 const usageText = `Usage: extfs-probe [--json] [PATH...]
 Report what the filesystems holding PATHs (default: the current directory and
-the temporary directory), the kernel and the OS offer to extfs.
+the temporary directory), the kernel and the OS offer to extfs, and which
+io_uring operations the engine uses.
 
       --json   print the report as JSON
   -h, --help   show this help
@@ -43,7 +46,22 @@ type report struct {
 	Arch        string          `json:"arch"`
 	Engine      string          `json:"engine"`   // extfs.CurrentEngine
 	Features    map[string]bool `json:"features"` // extfs.Supports, per extfs.Feature
+	Ring        ringReport      `json:"io_uring"`
 	Filesystems []fsReport      `json:"filesystems"`
+}
+
+// ringReport is io_uring's availability and its operations.
+type ringReport struct {
+	Available bool     `json:"available"` // extfs.Supports(extfs.FeatureRing)
+	Ops       []ringOp `json:"ops"`       // extfs.RingOps; empty where there is no io_uring
+}
+
+// ringOp is an extfs.RingOp, with JSON names.
+type ringOp struct {
+	Name      string `json:"name"`
+	Opcode    uint8  `json:"opcode"`
+	Supported bool   `json:"supported"` // the kernel's ring offers it
+	Batched   bool   `json:"batched"`   // EngineAuto runs a Batch of it on the ring
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -72,6 +90,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, f := range extfs.Features() {
 		rep.Features[f.String()] = extfs.Supports(f)
+	}
+	rep.Ring = ringReport{Available: extfs.Supports(extfs.FeatureRing), Ops: []ringOp{}}
+	for _, op := range extfs.RingOps() {
+		rep.Ring.Ops = append(rep.Ring.Ops, ringOp(op))
 	}
 	failed := false
 	byKey := make(map[uint64]int) // filesystem → index in rep.Filesystems
@@ -123,7 +145,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // printTable prints rep for people: a table per filesystem, then the
-// kernel's and OS's features.
+// kernel's and OS's features, then io_uring's operations.
 func printTable(w io.Writer, rep *report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, r := range rep.Filesystems {
@@ -153,7 +175,29 @@ func printTable(w io.Writer, rep *report) error {
 		fmt.Fprintf(tw, "  %s\t%s\n", f, yesNo(rep.Features[f.String()]))
 	}
 	fmt.Fprintf(tw, "  engine\t%s\n", rep.Engine)
+	fmt.Fprintln(tw)
+	fmt.Fprintf(tw, "io_uring: extfs.RingOps\n")
+	fmt.Fprintf(tw, "  available\t%s\n", yesNo(rep.Ring.Available))
+	if len(rep.Ring.Ops) > 0 {
+		fmt.Fprintf(tw, "  operation\topcode\tkernel\tengine %s\n", rep.Engine)
+		for _, op := range rep.Ring.Ops {
+			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", op.Name, op.Opcode, yesNo(op.Supported), ringUse(op, rep.Engine))
+		}
+	}
 	return tw.Flush()
+}
+
+// ringUse says when the engine named engine runs op on the ring.
+func ringUse(op ringOp, engine string) string {
+	switch {
+	case !op.Supported || engine == extfs.EngineSyscall.String():
+		return "never"
+	case engine == extfs.EngineRing.String():
+		return "always"
+	case op.Batched:
+		return "in batches" // and when crowded
+	}
+	return "when crowded" // many goroutines already in system calls
 }
 
 func (r result) String() string {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -90,6 +91,17 @@ func TestJSON(t *testing.T) {
 		t.Errorf("engine %q, os %q", rep.Engine, rep.OS)
 	}
 
+	ops := extfs.RingOps()
+	if rep.Ring.Available != extfs.Supports(extfs.FeatureRing) || len(rep.Ring.Ops) != len(ops) || rep.Ring.Ops == nil {
+		t.Errorf("io_uring %+v, RingOps %+v", rep.Ring, ops)
+	} else {
+		for i, op := range ops {
+			if rep.Ring.Ops[i] != ringOp(op) {
+				t.Errorf("io_uring op %d: %+v, RingOps says %+v", i, rep.Ring.Ops[i], op)
+			}
+		}
+	}
+
 	for _, d := range []string{dir, sub} {
 		if entries, err := os.ReadDir(d); err != nil || len(entries) > 1 {
 			t.Errorf("%s: left behind: %v (%v)", d, entries, err)
@@ -115,9 +127,38 @@ func TestTable(t *testing.T) {
 		"  fallocate punch_hole  " + yesNo(caps.PunchHole) + "\n",
 		"  ring  " + yesNo(extfs.Supports(extfs.FeatureRing)) + "\n",
 		"  engine  ",
+		"io_uring: extfs.RingOps\n  available  " + yesNo(extfs.Supports(extfs.FeatureRing)) + "\n",
 	} {
 		if !strings.Contains(squeeze(stdout), squeeze(want)) {
 			t.Errorf("no %q in the table", want)
+		}
+	}
+	engine := extfs.CurrentEngine().String()
+	for _, op := range extfs.RingOps() {
+		want := fmt.Sprintf("  %s  %d  %s  %s\n", op.Name, op.Opcode, yesNo(op.Supported), ringUse(ringOp(op), engine))
+		if !strings.Contains(squeeze(stdout), squeeze(want)) {
+			t.Errorf("no %q in the table", want)
+		}
+	}
+}
+
+// TestRingUse: what the table says of each engine and operation.
+func TestRingUse(t *testing.T) {
+	auto, ring, syscall := extfs.EngineAuto.String(), extfs.EngineRing.String(), extfs.EngineSyscall.String()
+	for _, tt := range []struct {
+		op     ringOp
+		engine string
+		want   string
+	}{
+		{ringOp{Supported: true, Batched: true}, auto, "in batches"},
+		{ringOp{Supported: true}, auto, "when crowded"},
+		{ringOp{Supported: true}, ring, "always"},
+		{ringOp{Supported: true, Batched: true}, syscall, "never"},
+		{ringOp{}, ring, "never"},
+		{ringOp{}, auto, "never"},
+	} {
+		if got := ringUse(tt.op, tt.engine); got != tt.want {
+			t.Errorf("ringUse(%+v, %s) = %q, want %q", tt.op, tt.engine, got, tt.want)
 		}
 	}
 }

@@ -38,5 +38,6 @@
 //
 // Limits: Flistxattr, Listxattr, the removexattr, readlink, chmod, chown,
 // utimens and mknod calls and all nofollow (l*) xattr calls have no io_uring
-// opcode and always run as direct syscalls.
+// opcode and always run as direct syscalls. RingOps lists the ops that have
+// one, whether the kernel's ring supports each, and which EngineAuto batches.
 package linux

@@ -111,6 +111,37 @@ func RingAvailable() bool { return getRing() != nil }
 // RingSupports reports whether the ring supports opcode (IORING_REGISTER_PROBE).
 func RingSupports(opcode uint8) bool { return getRing().supports(opcode) }
 
+// RingOp describes one operation of this package that has an io_uring opcode.
+type RingOp struct {
+	Name      string // the system call it stands for: "openat", "statx", "pread"
+	Opcode    uint8  // its io_uring opcode (IORING_OP_*)
+	Supported bool   // the ring is available and supports Opcode (RingSupports)
+	// Batched: EngineAuto sends this operation, in a Run, to the ring
+	// (autoRing). It implies Supported. Single calls, and other kinds in a
+	// Run, go to the ring under EngineAuto only when crowded (admit).
+	Batched bool
+}
+
+// RingOps lists every operation that has an io_uring opcode, in a fixed
+// order, with what this kernel and the engine make of it. Operations not
+// listed always run as direct syscalls; a listed one still does under
+// EngineSyscall, and when its arguments have no ring form (a nofollow
+// getxattr, an offset of -1).
+// The first call sets up the ring, like RingAvailable.
+func RingOps() []RingOp {
+	r := getRing()
+	var ops []RingOp
+	for k := kind(1); k < numKinds; k++ {
+		code := ringOpcodes[k]
+		if code == OpNop {
+			continue
+		}
+		ok := r.supports(code)
+		ops = append(ops, RingOp{Name: kindNames[k], Opcode: code, Supported: ok, Batched: ok && autoRing[k]})
+	}
+	return ops
+}
+
 // blocked counts goroutines inside direct syscalls of this package. Each one
 // holds an OS thread; EngineAuto admits a ring-capable op to a direct call
 // only while blocked is below the crowd limit, and sends it to the ring

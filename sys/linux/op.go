@@ -70,6 +70,19 @@ var ringOpcodes = [numKinds]uint8{
 	kSplice:    OpSplice,
 }
 
+// kindNames names each kind after the system call it stands for (RingOps).
+var kindNames = [numKinds]string{
+	kFallocate: "fallocate", kFadvise: "fadvise", kFsync: "fsync",
+	kFgetxattr: "fgetxattr", kGetxattr: "getxattr", kFsetxattr: "fsetxattr", kSetxattr: "setxattr",
+	kFlistxattr: "flistxattr", kListxattr: "listxattr", kFremovexattr: "fremovexattr", kRemovexattr: "removexattr",
+	kStatx: "statx", kLinkat: "linkat", kSymlinkat: "symlinkat", kReadlinkat: "readlinkat",
+	kUnlinkat: "unlinkat", kRenameat2: "renameat2", kMkdirat: "mkdirat",
+	kOpenat: "openat", kOpenat2: "openat2", kClose: "close",
+	kPread: "pread", kPwrite: "pwrite", kSplice: "splice",
+	kFchmod: "fchmod", kFchmodat: "fchmodat", kFchown: "fchown", kFchownat: "fchownat",
+	kFutimens: "futimens", kUtimensAt: "utimensat", kMknodat: "mknodat",
+}
+
 const (
 	// maxRW mirrors the kernel's MAX_RW_COUNT: reads, writes and splices are
 	// clamped to it anyway, and it fits the SQE's 32-bit len.

@@ -64,6 +64,68 @@ func TestRingProbe(t *testing.T) {
 	}
 }
 
+// TestRingOps: one entry per kind with an opcode, named, each agreeing with
+// RingSupports and autoRing; with no ring nothing is supported.
+func TestRingOps(t *testing.T) {
+	for k := kind(1); k < numKinds; k++ {
+		if kindNames[k] == "" {
+			t.Errorf("kind %d has no name", k)
+		}
+	}
+	check := func(t *testing.T, ring bool) {
+		ops := RingOps()
+		want := 0
+		for _, code := range ringOpcodes {
+			if code != OpNop {
+				want++
+			}
+		}
+		if len(ops) != want {
+			t.Errorf("%d entries, want %d (kinds with an opcode)", len(ops), want)
+		}
+		names := map[string]RingOp{}
+		for _, op := range ops {
+			if _, dup := names[op.Name]; op.Name == "" || dup {
+				t.Errorf("name %q empty or repeated", op.Name)
+			}
+			names[op.Name] = op
+			if op.Opcode == OpNop {
+				t.Errorf("%s: opcode NOP", op.Name)
+			}
+			if op.Supported != RingSupports(op.Opcode) {
+				t.Errorf("%s: Supported %v, RingSupports(%d) %v", op.Name, op.Supported, op.Opcode, RingSupports(op.Opcode))
+			}
+			if op.Supported && !ring {
+				t.Errorf("%s: Supported with the ring off", op.Name)
+			}
+			if op.Batched && !op.Supported {
+				t.Errorf("%s: Batched but not Supported", op.Name)
+			}
+		}
+		for k := kind(1); k < numKinds; k++ {
+			if ringOpcodes[k] == OpNop {
+				continue
+			}
+			op, ok := names[kindNames[k]]
+			if !ok || op.Opcode != ringOpcodes[k] {
+				t.Errorf("kind %s: entry %+v (%v), want opcode %d", kindNames[k], op, ok, ringOpcodes[k])
+			}
+			if op.Batched != (autoRing[k] && op.Supported) {
+				t.Errorf("%s: Batched %v, autoRing %v", op.Name, op.Batched, autoRing[k])
+			}
+		}
+	}
+	t.Run("ring", func(t *testing.T) {
+		requireRing(t)
+		check(t, true)
+	})
+	t.Run("noring", func(t *testing.T) {
+		ringOff.Store(true)
+		t.Cleanup(func() { ringOff.Store(false) })
+		check(t, false)
+	})
+}
+
 func kernelRelease() string {
 	var u unix.Utsname
 	unix.Uname(&u)
