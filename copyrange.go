@@ -36,6 +36,11 @@ import (
 // writes, with two goroutines through positioned ReadFile and WriteFile on
 // f's and dst's handles, or, where chosen, with overlapped I/O on handles
 // and a completion port of its own (see copy_windows.go).
+//
+// # macOS notes
+//
+// macOS has no copy_file_range or splice: CopyRange reads and writes with
+// pread/pwrite on two goroutines, so neither file's offset moves.
 func (f *File) CopyRange(dst *File, srcOff, dstOff, n int64) (int64, error) {
 	var acct copyAcct
 	return f.copyRange(dst, srcOff, dstOff, n, copyHow{fileRange: true, splice: true}, &acct)
