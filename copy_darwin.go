@@ -319,20 +319,6 @@ func sysFileInfo(fd uintptr) (fileInfo, error) {
 	}, nil
 }
 
-// sysOpenMode says how fd was opened.
-func sysOpenMode(fd uintptr) (m openMode, known bool) {
-	fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
-	if err != nil {
-		return openMode{}, false
-	}
-	acc := fl & unix.O_ACCMODE
-	return openMode{
-		read:   acc == unix.O_RDONLY || acc == unix.O_RDWR,
-		write:  acc == unix.O_WRONLY || acc == unix.O_RDWR,
-		append: fl&unix.O_APPEND != 0,
-	}, true
-}
-
 // sysFsInfo names the filesystem holding fd (statfs's f_fstypename: "apfs",
 // "hfs", ...) and gives its block size.
 func sysFsInfo(fd uintptr) (name string, bsize int64, err error) {
