@@ -110,7 +110,7 @@ func (b *Batch) Submit(ctx context.Context) error {
 	b.submitted = true
 
 	var files []*File
-	seen := map[*File]bool{}
+	seen := make(map[*File]bool, len(b.entries))
 	for _, e := range b.entries {
 		if e.file != nil && e.file.f != nil && !seen[e.file] {
 			seen[e.file] = true
@@ -118,7 +118,7 @@ func (b *Batch) Submit(ctx context.Context) error {
 		}
 	}
 	results := make([]opResult, len(b.entries))
-	holdFds(files, map[*File]uintptr{}, func(fds map[*File]uintptr) {
+	holdFds(files, make(map[*File]uintptr, len(files)), func(fds map[*File]uintptr) {
 		var ops []sysOp
 		for i, e := range b.entries {
 			switch {
