@@ -23,11 +23,12 @@ import (
 //	pread 4K cached seq 200  workers 207   ring 287
 //
 // Ops punted to io-wq (statx, xattr, fallocate) pay a wakeup per CQE; only
-// openat, which completes inline during submit, wins on the ring. Kinds not
-// listed were not measured and stay on workers.
-var autoRing = [numKinds]bool{
-	kOpenat: true,
-}
+// openat, which completes inline during submit, won on the ring — until all
+// submissions moved to the reaper thread (engine.go: that bounds io-wq
+// threads). Re-measured since (XFS, BenchmarkBatch, median of 3): openat
+// x/sys loop 852, workers 577, ring 957 µs. So no kind goes to the ring in
+// a Run unless the process is crowded.
+var autoRing = [numKinds]bool{}
 
 // workerLimit bounds the worker goroutines of one Run. BenchmarkWorkers on
 // 2 vCPU: 1 worker is 10-50% slower than 4 for fsetxattr/fallocate; 4, 8
