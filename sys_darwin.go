@@ -157,99 +157,20 @@ func sysUnlinkat(dir int, name string, isDir bool) error {
 // Batch hooks: each queued operation is its single-call hook, run by
 // darwin.Run on worker goroutines.
 
-type sysOp = *darwinOp
-
-type darwinOp struct {
-	run func() opResult
-	res opResult
-}
-
-func (o *darwinOp) result() opResult { return o.res }
-
 func sysRun(ctx context.Context, ops []sysOp) {
 	darwin.Run(ctx, len(ops), darwin.Workers(len(ops)),
 		func(i int) { ops[i].res = ops[i].run() },
 		func(i int, err error) { ops[i].res = opResult{err: err} })
 }
 
-func errOp(fn func() error) sysOp {
-	return &darwinOp{run: func() opResult { return opResult{err: fn()} }}
-}
-
-func sysFadviseOp(fd uintptr, off, n int64, a Advice) sysOp {
-	return errOp(func() error { return sysFadvise(fd, off, n, a) })
-}
-func sysFallocateOp(fd uintptr, mode AllocMode, off, n int64) sysOp {
-	return errOp(func() error { return sysFallocate(fd, mode, off, n) })
-}
-func sysFsyncOp(fd uintptr, datasync bool) sysOp {
-	return errOp(func() error { return sysFsync(fd, datasync) })
-}
-func sysFgetxattrOp(fd uintptr, name string) sysOp {
-	return &darwinOp{run: func() opResult {
-		v, err := sysFgetxattr(fd, name)
-		return opResult{value: v, err: err}
-	}}
-}
-func sysFsetxattrOp(fd uintptr, name string, v []byte, f XattrFlag) sysOp {
-	return errOp(func() error { return sysFsetxattr(fd, name, v, f) })
-}
-func sysFremovexattrOp(fd uintptr, name string) sysOp {
-	return errOp(func() error { return sysFremovexattr(fd, name) })
-}
-func sysFlistxattrOp(fd uintptr) sysOp {
-	return &darwinOp{run: func() opResult {
-		names, err := sysFlistxattr(fd)
-		return opResult{names: names, err: err}
-	}}
-}
-func sysFstatOp(fd uintptr) sysOp {
-	return &darwinOp{run: func() opResult {
-		st, err := sysFstat(fd)
-		return opResult{stat: st, err: err}
-	}}
-}
-func sysStatatOp(dir int, path string, follow bool) sysOp {
-	return &darwinOp{run: func() opResult {
-		st, err := sysStatat(dir, path, follow)
-		return opResult{stat: st, err: err}
-	}}
-}
-func sysFutimesOp(fd uintptr, atime, mtime time.Time) sysOp {
-	return errOp(func() error { return sysFutimes(fd, atime, mtime) })
-}
-func sysFchmodOp(fd uintptr, mode fs.FileMode) sysOp {
-	return errOp(func() error { return sysFchmod(fd, mode) })
-}
-func sysFchownOp(fd uintptr, uid, gid int) sysOp {
-	return errOp(func() error { return sysFchown(fd, uid, gid) })
-}
-func sysLinkatOp(olddir int, oldname string, newdir int, newname string) sysOp {
-	return errOp(func() error { return sysLinkat(olddir, oldname, newdir, newname) })
-}
-func sysSymlinkatOp(target string, dir int, name string) sysOp {
-	return errOp(func() error { return sysSymlinkat(target, dir, name) })
-}
-func sysReadlinkatOp(dir int, name string) sysOp {
-	return &darwinOp{run: func() opResult {
-		target, err := sysReadlinkat(dir, name)
-		if err != nil {
-			return opResult{err: err}
-		}
-		return opResult{value: []byte(target)}
-	}}
-}
 func sysMkdiratOp(dir int, name string, perm fs.FileMode) sysOp {
 	return errOp(func() error { return darwin.Mkdirat(dir, name, darwin.PermBits(perm)) })
-}
-func sysUnlinkatOp(dir int, name string, isDir bool) sysOp {
-	return errOp(func() error { return sysUnlinkat(dir, name, isDir) })
 }
 func sysRenameatOp(olddir int, oldname string, newdir int, newname string) sysOp {
 	return errOp(func() error { return darwin.Renameat(olddir, oldname, newdir, newname) })
 }
 func sysOpenatOp(dir int, name string, flag int, perm fs.FileMode) sysOp {
-	return &darwinOp{run: func() opResult {
+	return &funcOp{run: func() opResult {
 		fd, err := darwin.Openat(dir, name, flag|unix.O_CLOEXEC, darwin.PermBits(perm))
 		return opResult{n: fd, err: err}
 	}}

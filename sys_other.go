@@ -55,15 +55,6 @@ func sysUnlinkat(int, string, bool) error                       { return unsuppo
 
 // Batch: each operation is its single-call hook, run in order.
 
-type sysOp = *funcOp
-
-type funcOp struct {
-	run func() opResult
-	res opResult
-}
-
-func (o *funcOp) result() opResult { return o.res }
-
 func sysRun(ctx context.Context, ops []sysOp) {
 	for _, o := range ops {
 		if err := ctx.Err(); err != nil {
@@ -74,30 +65,12 @@ func sysRun(ctx context.Context, ops []sysOp) {
 	}
 }
 
-func errOp(err error) sysOp { return &funcOp{run: func() opResult { return opResult{err: err} }} }
-
-func sysFadviseOp(fd uintptr, off, n int64, a Advice) sysOp {
-	return errOp(sysFadvise(fd, off, n, a))
+func sysMkdiratOp(int, string, fs.FileMode) sysOp {
+	return errOp(func() error { return unsupported("mkdir") })
 }
-func sysFallocateOp(fd uintptr, m AllocMode, off, n int64) sysOp {
-	return errOp(sysFallocate(fd, m, off, n))
+func sysRenameatOp(int, string, int, string) sysOp {
+	return errOp(func() error { return unsupported("rename") })
 }
-func sysFsyncOp(fd uintptr, d bool) sysOp  { return errOp(sysFsync(fd, d)) }
-func sysFgetxattrOp(uintptr, string) sysOp { return errOp(unsupported("xattr")) }
-func sysFsetxattrOp(uintptr, string, []byte, XattrFlag) sysOp {
-	return errOp(unsupported("xattr"))
+func sysOpenatOp(int, string, int, fs.FileMode) sysOp {
+	return errOp(func() error { return unsupported("open") })
 }
-func sysFremovexattrOp(uintptr, string) sysOp          { return errOp(unsupported("xattr")) }
-func sysFlistxattrOp(uintptr) sysOp                    { return errOp(unsupported("xattr")) }
-func sysFstatOp(uintptr) sysOp                         { return errOp(unsupported("statx")) }
-func sysStatatOp(int, string, bool) sysOp              { return errOp(unsupported("statx")) }
-func sysFutimesOp(uintptr, time.Time, time.Time) sysOp { return errOp(unsupported("utimensat")) }
-func sysFchmodOp(uintptr, fs.FileMode) sysOp           { return errOp(unsupported("chmod")) }
-func sysFchownOp(uintptr, int, int) sysOp              { return errOp(unsupported("chown")) }
-func sysLinkatOp(int, string, int, string) sysOp       { return errOp(unsupported("link")) }
-func sysSymlinkatOp(string, int, string) sysOp         { return errOp(unsupported("symlink")) }
-func sysReadlinkatOp(int, string) sysOp                { return errOp(unsupported("readlink")) }
-func sysMkdiratOp(int, string, fs.FileMode) sysOp      { return errOp(unsupported("mkdir")) }
-func sysUnlinkatOp(int, string, bool) sysOp            { return errOp(unsupported("unlinkat")) }
-func sysRenameatOp(int, string, int, string) sysOp     { return errOp(unsupported("rename")) }
-func sysOpenatOp(int, string, int, fs.FileMode) sysOp  { return errOp(unsupported("open")) }

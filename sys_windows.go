@@ -355,21 +355,7 @@ func osErr(err error) error {
 // Batch: each operation is its single-call hook; Run spreads them over a
 // few goroutines.
 
-type sysOp = *funcOp
-
-type funcOp struct {
-	run func() opResult
-	res opResult
-}
-
-func (o *funcOp) result() opResult { return o.res }
-
 func op(run func() opResult) sysOp { return &funcOp{run: run} }
-func errOp(fn func() error) sysOp  { return op(func() opResult { return opResult{err: fn()} }) }
-func failOp(err error) sysOp       { return op(func() opResult { return opResult{err: err} }) }
-func statOp(fn func() (*Stat, error)) sysOp {
-	return op(func() opResult { st, err := fn(); return opResult{stat: st, err: err} })
-}
 
 // batchWorkers bounds the goroutines of one Run: the calls block in the
 // kernel, so a few more than the CPUs keep the file system busy without
@@ -400,48 +386,8 @@ func sysRun(ctx context.Context, ops []sysOp) {
 	wg.Wait()
 }
 
-func sysFadviseOp(fd uintptr, off, n int64, a Advice) sysOp {
-	return errOp(func() error { return sysFadvise(fd, off, n, a) })
-}
-func sysFallocateOp(fd uintptr, m AllocMode, off, n int64) sysOp {
-	return errOp(func() error { return sysFallocate(fd, m, off, n) })
-}
-func sysFsyncOp(fd uintptr, d bool) sysOp                     { return errOp(func() error { return sysFsync(fd, d) }) }
-func sysFgetxattrOp(uintptr, string) sysOp                    { return failOp(xattrUnsupported()) }
-func sysFsetxattrOp(uintptr, string, []byte, XattrFlag) sysOp { return failOp(xattrUnsupported()) }
-func sysFremovexattrOp(uintptr, string) sysOp                 { return failOp(xattrUnsupported()) }
-func sysFlistxattrOp(uintptr) sysOp                           { return failOp(xattrUnsupported()) }
-func sysFstatOp(fd uintptr) sysOp                             { return statOp(func() (*Stat, error) { return sysFstat(fd) }) }
-func sysStatatOp(dir int, path string, follow bool) sysOp {
-	return statOp(func() (*Stat, error) { return sysStatat(dir, path, follow) })
-}
-func sysFutimesOp(fd uintptr, atime, mtime time.Time) sysOp {
-	return errOp(func() error { return sysFutimes(fd, atime, mtime) })
-}
-func sysFchmodOp(fd uintptr, mode fs.FileMode) sysOp {
-	return errOp(func() error { return sysFchmod(fd, mode) })
-}
-func sysFchownOp(fd uintptr, uid, gid int) sysOp {
-	return errOp(func() error { return sysFchown(fd, uid, gid) })
-}
-func sysLinkatOp(olddir int, oldname string, newdir int, newname string) sysOp {
-	return errOp(func() error { return sysLinkat(olddir, oldname, newdir, newname) })
-}
-func sysSymlinkatOp(target string, dir int, name string) sysOp {
-	return errOp(func() error { return sysSymlinkat(target, dir, name) })
-}
-func sysReadlinkatOp(dir int, name string) sysOp {
-	return op(func() opResult {
-		s, err := sysReadlinkat(dir, name)
-		return opResult{value: []byte(s), err: err}
-	})
-}
 func sysMkdiratOp(_ int, name string, perm fs.FileMode) sysOp {
 	return errOp(func() error { return osErr(os.Mkdir(name, perm)) })
-}
-func sysUnlinkatOp(_ int, name string, _ bool) sysOp {
-	// os.Remove removes a file or an empty directory, as Batch.Remove says.
-	return errOp(func() error { return osErr(os.Remove(name)) })
 }
 func sysRenameatOp(_ int, oldname string, _ int, newname string) sysOp {
 	return errOp(func() error { return osErr(os.Rename(oldname, newname)) })
