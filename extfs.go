@@ -22,13 +22,15 @@
 // # Linux notes
 //
 // Single calls are direct system calls, the cheapest way to run one blocking
-// operation. Under heavy concurrency, and for a Batch, operations move to an
-// io_uring ring (written on golang.org/x/sys/unix, no cgo) or to a small pool
-// of workers, whichever measured faster for that kind of operation, so that
-// thousands of goroutines doing blocking file I/O do not pin thousands of OS
-// threads. Set EXTFS_ENGINE=ring or EXTFS_ENGINE=syscall, or call SetEngine,
-// to force one engine; when io_uring is unavailable (disabled by sysctl or
-// seccomp, old kernel) everything runs through system calls.
+// operation. A Batch runs short calls one after another and slow ones
+// (fallocate, opens) on a few worker goroutines, as measured fastest per kind
+// of operation. When 2 × GOMAXPROCS goroutines are already blocked in this
+// package's system calls, further calls wait on an io_uring ring (written on
+// golang.org/x/sys/unix, no cgo) as parked goroutines, so that thousands of
+// goroutines doing blocking file I/O do not pin thousands of OS threads. Set
+// EXTFS_ENGINE=ring or EXTFS_ENGINE=syscall, or call SetEngine, to force one
+// engine; when io_uring is unavailable (disabled by sysctl or seccomp, old
+// kernel) everything runs through system calls.
 //
 // # macOS notes
 //
