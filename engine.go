@@ -6,9 +6,9 @@ import "fmt"
 type Engine int
 
 const (
-	// EngineAuto uses a direct system call for a single operation and moves
-	// to io_uring or a worker pool for batches and under heavy concurrency,
-	// as measured fastest per kind of operation.
+	// EngineAuto uses direct system calls (in a Batch: in a row for short
+	// calls, on a few workers for slow ones, as measured per kind) and moves
+	// to io_uring when many goroutines are already blocked in system calls.
 	EngineAuto Engine = iota
 	// EngineRing runs every operation io_uring offers on the ring (Linux).
 	EngineRing
