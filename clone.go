@@ -143,6 +143,10 @@ func cloneFallback(err error) bool { return sysCloneFallback(err) }
 // files cannot share blocks, the error matches ErrNotSupported and names the
 // filesystems, so that "CoWAlways failed" explains itself.
 func cloneError(op string, sfd, dfd uintptr, err error) error {
+	if err == errCloneOpen {
+		// macOS: no call was made, and no filesystem is to blame.
+		return err
+	}
 	if !cloneNotSupported(err) {
 		return os.NewSyscallError(op, err)
 	}

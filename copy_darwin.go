@@ -10,7 +10,8 @@ package extfs
 // the read/write pipeline (pipeline.go), with pread and pwrite, so that
 // neither file offset moves. A clone is made by clonefile(2), which creates
 // a new file by name and cannot fill an open file as FICLONE does. So
-// CopyFile's temporary file is itself the clone (sysCloneTemp), Probe's
+// CopyFile's temporary file is itself the clone (sysCloneTemp), CopyTree's
+// new file is replaced by one (sysTreeClone, copytree_darwin.go), Probe's
 // trial clone takes the trial file's name (sysProbeClone), and the hooks
 // that would clone between open files answer that they cannot.
 
@@ -20,7 +21,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/extfs/extfs/sys/darwin"
@@ -89,20 +89,19 @@ func sysCloneTemp(ctx context.Context, src *File, st *Stat, dst string, o *CopyO
 	if !darwinCloneWanted(o.CoW, st.Size) {
 		return nil, "", CopyStats{}, false, nil
 	}
-	c := &darwinClone{src: src, st: st, dst: dst, o: o}
-	if cerr := src.rc.Control(func(sfd uintptr) { tmp, tmpName, err = c.clone(int(sfd)) }); cerr != nil {
-		err = &hintError{err: fs.ErrClosed, hint: "source"}
+	dir, base := filepath.Split(dst)
+	if base == "" || base == "." || base == ".." {
+		return nil, "", CopyStats{}, false, errInvalid("destination %q is not a file name", dst)
 	}
+	c := &darwinClone{src: src, st: st, o: o, dirfd: unix.AT_FDCWD, dir: dir, base: base}
+	if o.Preserve&PreserveMode == 0 {
+		if c.spare, c.spareName, err = createTemp(dst, st.Mode.Perm()); err != nil {
+			return nil, "", CopyStats{}, false, err
+		}
+	}
+	tmp, tmpName, stats, err = c.make(ctx)
 	if err == nil && tmp == nil {
 		return c.spare, c.spareName, CopyStats{}, false, nil // copy into the spare file
-	}
-	if err == nil {
-		// The clone is made: as copyOpenFile does, count it, report
-		// progress, and stop if ctx is done.
-		ctl := newCopyCtl(ctx, o.Progress, st.Size)
-		if err = ctl.add(st.Size); err == nil {
-			ctl.finish()
-		}
 	}
 	if serr := c.removeSpare(); err == nil {
 		err = serr
@@ -116,26 +115,61 @@ func sysCloneTemp(ctx context.Context, src *File, st *Stat, dst string, o *CopyO
 		}
 		return nil, "", CopyStats{}, false, err
 	}
-	stats = CopyStats{Files: 1, Bytes: st.Size, ClonedBytes: st.Size}
-	if st.Size > 0 {
-		stats.countMethod(MethodClone)
-	}
 	return tmp, tmpName, stats, true, nil
 }
 
-// darwinClone is one CopyFile's attempt at a clone.
+// darwinClone is one attempt at a clone, for CopyFile (sysCloneTemp) or
+// CopyTree (sysTreeClone).
 type darwinClone struct {
 	src *File
 	st  *Stat
-	dst string
 	o   *CopyOptions
+
+	// Where the clone is made: under a temporary name for base, dir joined
+	// before it, relative to dirfd. CopyFile's is a path (AT_FDCWD, dir is
+	// dst's directory); CopyTree's one component in the destination
+	// directory it holds open as dirfd (dir "", shown that directory's
+	// name, for the clone's File).
+	dirfd int
+	dir   string
+	base  string
+	shown string
 
 	// spare is the temporary file a copy would have used, made (without
 	// PreserveMode) to learn the copy's permission bits: the umask cannot
 	// be read without changing it for every thread of the process. If no
-	// clone is made, the copy goes into it.
+	// clone is made, the copy goes into it. CopyTree's is its new file.
 	spare     *File
 	spareName string
+}
+
+// make makes the clone and counts it as copyOpenFile counts a copy: it
+// reports progress and stops if ctx is done. It returns the clone open, its
+// name (relative to c.dirfd) and the statistics; a nil File and error mean
+// "copy instead". A clone it cannot finish is removed.
+func (c *darwinClone) make(ctx context.Context) (*File, string, CopyStats, error) {
+	var (
+		f    *File
+		name string
+		err  error
+	)
+	if cerr := c.src.rc.Control(func(sfd uintptr) { f, name, err = c.clone(int(sfd)) }); cerr != nil {
+		err = &hintError{err: fs.ErrClosed, hint: "source"}
+	}
+	if err != nil || f == nil {
+		return nil, "", CopyStats{}, err
+	}
+	ctl := newCopyCtl(ctx, c.o.Progress, c.st.Size)
+	if err = ctl.add(c.st.Size); err != nil {
+		f.Close()
+		return nil, "", CopyStats{}, errors.Join(err, c.remove(name))
+	}
+	ctl.finish()
+	stats := CopyStats{Files: 1, Bytes: c.st.Size, ClonedBytes: c.st.Size}
+	if c.st.Size > 0 {
+		stats.countMethod(MethodClone)
+	}
+	return f, name, stats, nil
 }
 
 // clone makes the clone and returns it open, with its name; a nil File and
@@ -145,15 +179,8 @@ func (c *darwinClone) clone(sfd int) (*File, string, error) {
 	if err != nil {
 		return nil, "", os.NewSyscallError("fstat", err)
 	}
-	dir, base := filepath.Split(c.dst)
-	if base == "" || base == "." || base == ".." {
-		return nil, "", errInvalid("destination %q is not a file name", c.dst)
-	}
 	want := sst.Mode & 0o777
 	if c.o.Preserve&PreserveMode == 0 {
-		if c.spare, c.spareName, err = createTemp(c.dst, c.st.Mode.Perm()); err != nil {
-			return nil, "", err
-		}
 		sp, err := c.spare.Statx()
 		if err != nil {
 			return nil, "", err
@@ -166,8 +193,8 @@ func (c *darwinClone) clone(sfd int) (*File, string, error) {
 
 	var name string
 	for range 100 {
-		name = filepath.Join(dir, tempName(base))
-		if err = darwinClonefile(sfd, unix.AT_FDCWD, name, cloneFlags); err != darwin.EEXIST {
+		name = filepath.Join(c.dir, tempName(c.base))
+		if err = darwinClonefile(sfd, c.dirfd, name, cloneFlags); err != darwin.EEXIST {
 			break
 		}
 	}
@@ -177,7 +204,7 @@ func (c *darwinClone) clone(sfd int) (*File, string, error) {
 			if fi, ferr := darwin.Fstatfs(sfd); ferr == nil {
 				sname = fi.Name
 			}
-			if fi, ferr := darwin.Statfs(filepath.Join(dir, ".")); ferr == nil {
+			if fi, ferr := c.dstFs(); ferr == nil {
 				dname = fi.Name
 			}
 			return darwinCloneWhat(err, sname, dname)
@@ -186,7 +213,7 @@ func (c *darwinClone) clone(sfd int) (*File, string, error) {
 
 	f, err := c.fix(name, want)
 	if err != nil {
-		if rerr := os.Remove(name); rerr != nil {
+		if rerr := c.remove(name); rerr != nil {
 			return nil, "", errors.Join(err, rerr)
 		}
 		if c.o.CoW == CoWAuto {
@@ -195,6 +222,30 @@ func (c *darwinClone) clone(sfd int) (*File, string, error) {
 		return nil, "", err
 	}
 	return f, name, nil
+}
+
+// dstFs is statfs(2) of the directory the clone is made in.
+func (c *darwinClone) dstFs() (darwin.FsInfo, error) {
+	if c.dirfd != unix.AT_FDCWD {
+		return darwin.Fstatfs(c.dirfd)
+	}
+	return darwin.Statfs(filepath.Join(c.dir, "."))
+}
+
+// remove removes the clone name after a failure.
+func (c *darwinClone) remove(name string) error {
+	if err := darwin.Unlinkat(c.dirfd, name, 0); err != nil && err != darwin.ENOENT {
+		return pathErr("unlink", c.path(name), err)
+	}
+	return nil
+}
+
+// path is what errors and the clone's File call name.
+func (c *darwinClone) path(name string) string {
+	if c.dirfd == unix.AT_FDCWD {
+		return name
+	}
+	return joinRel(c.shown, name)
 }
 
 // noClone carries out darwinNoCloneVerdict for err, from the call op (nil:
@@ -218,29 +269,32 @@ func (c *darwinClone) noClone(op string, err error, why func() string) (*File, s
 // nanosecond. It returns the clone open for reading and writing.
 //
 // The calls on the name come first, while the clone may be immutable or
-// unreadable to its owner; the name is one CopyFile made, in dst's
-// directory, and setattrlist and fchmodat follow no symbolic link there.
+// unreadable to its owner; the name is one CopyFile or CopyTree made, in
+// the destination's directory, and setattrlist and fchmodat follow no
+// symbolic link there. setattrlist has no *at form in x/sys/unix: it runs
+// in c.dirfd (darwin.InDir).
 func (c *darwinClone) fix(name string, want uint32) (*File, error) {
-	cst, err := darwin.Fstatat(unix.AT_FDCWD, name, unix.AT_SYMLINK_NOFOLLOW)
+	cst, err := darwin.Fstatat(c.dirfd, name, unix.AT_SYMLINK_NOFOLLOW)
 	if err != nil {
-		return nil, pathErr("lstat", name, err)
+		return nil, pathErr("lstat", c.path(name), err)
 	}
 	if flags, change := darwin.CloneFlags(cst.Flags); change {
-		if err := darwin.SetFlags(name, flags); err != nil {
-			return nil, pathErr("setattrlist", name, err)
+		if err := darwin.InDir(c.dirfd, func() error { return darwin.SetFlags(name, flags) }); err != nil {
+			return nil, pathErr("setattrlist", c.path(name), err)
 		}
 	}
 	mode := cst.Mode & 0o7777
 	if work, change := darwin.CloneWorkMode(mode); change {
-		if err := darwin.Fchmodat(unix.AT_FDCWD, name, work, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-			return nil, pathErr("chmod", name, err)
+		if err := darwin.Fchmodat(c.dirfd, name, work, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return nil, pathErr("chmod", c.path(name), err)
 		}
 		mode = work
 	}
-	f, err := OpenFile(name, os.O_RDWR|syscall.O_NOFOLLOW, 0)
+	fd, err := darwin.Openat(c.dirfd, name, unix.O_RDWR|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, err
+		return nil, pathErr("open", c.path(name), err)
 	}
+	f := NewFile(os.NewFile(uintptr(fd), c.path(name)))
 	p := c.o.Preserve
 	if p&PreserveXattrs == 0 {
 		err = dropXattrs(f)
@@ -259,8 +313,8 @@ func (c *darwinClone) fix(name string, want uint32) (*File, error) {
 		if p&PreserveTimes != 0 {
 			atime, mtime = darwinTime(c.st.Atime), darwinTime(c.st.Mtime)
 		}
-		if err = darwin.SetTimes(name, &now, &mtime, &atime); err != nil {
-			err = pathErr("setattrlist", name, err)
+		if err = darwin.InDir(c.dirfd, func() error { return darwin.SetTimes(name, &now, &mtime, &atime) }); err != nil {
+			err = pathErr("setattrlist", c.path(name), err)
 		}
 	}
 	if err != nil {

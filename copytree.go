@@ -101,6 +101,13 @@ import (
 // links and special files (never user.*, which Linux forbids there) are
 // copied through /proc/self/fd.
 //
+// # macOS notes
+//
+// clonefile(2) clones to a new name only: a file is cloned under a
+// temporary name in its destination directory, made to pass for a new
+// file as CopyFile's clone is, then renamed over the file CopyTree made for
+// it, and published as a copy would be.
+//
 // # Other systems
 //
 // CopyTree works where Dir does; elsewhere it returns an error matching
@@ -781,7 +788,11 @@ func (t *treeCopy) copyRegular(sd, dd *Dir, d *treeDir, name string) (CopyStats,
 	}
 	o := t.opt
 	o.Progress = t.fileProgress()
-	stats, err := copyOpenFile(t.ctx, sf, nf.f, st, &o)
+	// Where clones are made by name (macOS), the clone takes nf's place.
+	stats, cloned, err := sysTreeClone(t.ctx, sf, st, nf, &o)
+	if err == nil && !cloned {
+		stats, err = copyOpenFile(t.ctx, sf, nf.f, st, &o)
+	}
 	if err == nil {
 		err = t.ctx.Err() // cancelled during the last chunk
 	}
@@ -843,6 +854,15 @@ func newTreeFile(d *Dir, name string, perm fs.FileMode, direct bool) (*treeFile,
 	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrExist}
 }
 
+// current is the name the file has until commit: its own (direct), its
+// temporary name, or "" for an unnamed file.
+func (nf *treeFile) current() string {
+	if nf.direct {
+		return nf.name
+	}
+	return nf.tmp
+}
+
 // commit gives the complete file its name: only if the name is free, or
 // with replace, over what is there unless that is a directory. What
 // replaces an entry is on disk first.
@@ -883,10 +903,7 @@ func (nf *treeFile) abort() error {
 	if nf.f != nil {
 		nf.f.Close() // a close error does not matter: the file goes
 	}
-	name := nf.tmp
-	if nf.direct {
-		name = nf.name
-	}
+	name := nf.current()
 	if name == "" {
 		return nil
 	}

@@ -5,7 +5,8 @@ package extfs
 // CopyTree hooks where no system-specific mechanism is wired up yet: new
 // files get a temporary name, renamed by link and unlink; sockets, and the
 // xattrs of entries that cannot be opened, are not copied (ErrNotSupported,
-// never a silent success). CopyTree itself works as far as Dir does.
+// never a silent success). CopyTree itself works as far as Dir does. macOS
+// adds its clones (copytree_darwin.go).
 
 import (
 	"io/fs"

@@ -150,3 +150,32 @@ func TestDarwinUnsupportedError(t *testing.T) {
 		t.Errorf("error %q does not say why", err)
 	}
 }
+
+// CoWAlways into an open file on macOS (copyContents) says that macOS
+// clones only to a new name, not that the filesystem cannot share blocks.
+func TestDarwinCloneOpenError(t *testing.T) {
+	err := cloneError("ficlone", 0, 0, errCloneOpen)
+	if err != errCloneOpen {
+		t.Errorf("cloneError(errCloneOpen) = %v; want errCloneOpen as it is", err)
+	}
+	if !errors.Is(err, ErrNotSupported) || strings.Contains(err.Error(), "reflink") || !strings.Contains(err.Error(), "new name") {
+		t.Errorf("error %q: want one matching ErrNotSupported that says macOS clones to a new name", err)
+	}
+}
+
+// The name sysTreeClone renames a clone over: the one CopyTree's new file
+// has until commit.
+func TestTreeFileCurrent(t *testing.T) {
+	for _, c := range []struct {
+		nf   treeFile
+		want string
+	}{
+		{treeFile{name: "a", direct: true}, "a"},                       // in a directory CopyTree made
+		{treeFile{name: "a", tmp: ".a.extfs-x.tmp"}, ".a.extfs-x.tmp"}, // elsewhere, a temporary name
+		{treeFile{name: "a"}, ""},                                      // unnamed (O_TMPFILE): nothing to rename over
+	} {
+		if got := c.nf.current(); got != c.want {
+			t.Errorf("%+v.current() = %q; want %q", c.nf, got, c.want)
+		}
+	}
+}
