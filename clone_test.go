@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -191,6 +192,51 @@ func TestCloneFallsBack(t *testing.T) {
 	_, err := extfs.CopyFile(t.Context(), src, join(dir, "dst"), nil)
 	wantErr(t, "CopyFile with FICLONE failing EIO", err, syscall.EIO)
 	cpWantNames(t, dir, "src")
+}
+
+// TestCopyTreeCloneRefusedOnce: CopyTree stops trying FICLONE in a
+// directory once the kernel refused it for a reason that holds for the whole
+// filesystem pair (EOPNOTSUPP, EXDEV), but tries every file again after a
+// per-file refusal (EINVAL: btrfs nodatacow), and the copies are right.
+func TestCopyTreeCloneRefusedOnce(t *testing.T) {
+	dir := testfs.Get(t, testfs.XFS).TempDir(t)
+	src := join(dir, "src")
+	const dirs, files = 2, 40
+	for d := range dirs {
+		noErr(t, "mkdir", os.MkdirAll(join(src, fmt.Sprint("d", d)), 0o755))
+		for i := range files {
+			writeSynced(t, join(src, fmt.Sprintf("d%d/f%d", d, i)), []byte(fmt.Sprint(d, "/", i)))
+		}
+	}
+	for _, tc := range []struct {
+		errno    syscall.Errno
+		min, max int64
+	}{
+		// At most one try per worker before the first refusal is recorded.
+		{unix.EOPNOTSUPP, dirs, dirs * 8},
+		{unix.EXDEV, dirs, dirs * 8},
+		{unix.EINVAL, dirs * files, dirs * files},
+	} {
+		t.Run(tc.errno.Error(), func(t *testing.T) {
+			var calls atomic.Int64
+			crSwap(t, extfs.FicloneP, func(int, int) error { calls.Add(1); return tc.errno })
+			dst := join(dir, "dst")
+			defer os.RemoveAll(dst)
+			st, err := extfs.CopyTree(t.Context(), src, dst, &extfs.CopyOptions{Preserve: extfs.PreserveAll, Workers: 4})
+			noErr(t, "CopyTree", err)
+			if n := calls.Load(); n < tc.min || n > tc.max {
+				t.Errorf("FICLONE tried %d times for %d files, want %d..%d", n, dirs*files, tc.min, tc.max)
+			}
+			if st.Files != dirs*files || st.ClonedBytes != 0 {
+				t.Errorf("stats %+v", st)
+			}
+			for d := range dirs {
+				for i := range files {
+					crWantContent(t, join(dst, fmt.Sprintf("d%d/f%d", d, i)), []byte(fmt.Sprint(d, "/", i)))
+				}
+			}
+		})
+	}
 }
 
 // Clone a file where the filesystem can share blocks, and fall back to an

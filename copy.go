@@ -278,7 +278,7 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 		}
 	}
 	if !cloned {
-		stats, err = copyOpenFile(ctx, sf, tmp, st, &o)
+		stats, err = copyOpenFile(ctx, sf, tmp, st, &o, nil)
 	}
 	if err == nil && o.Replace {
 		// What replaces a good file must be on disk before the rename is.
@@ -338,16 +338,28 @@ func notRegular(m fs.FileMode) error {
 // and writing, and returns the statistics of this one file. It checks ctx
 // between chunks and calls o.Progress. It is the part of CopyFile that
 // CopyTree shares: creating dst, and moving it into place, are the caller's.
-func copyOpenFile(ctx context.Context, src, dst *File, st *Stat, o *CopyOptions) (CopyStats, error) {
+// h, if not nil, carries what the caller knows from the files before this
+// one, and takes back what this one taught (see copyHints).
+func copyOpenFile(ctx context.Context, src, dst *File, st *Stat, o *CopyOptions, h *copyHints) (CopyStats, error) {
 	var acct copyAcct
 	ctl := newCopyCtl(ctx, o.Progress, st.Size)
 	err := withFDs(src, dst, func(sfd, dfd uintptr) error {
-		return copyContents(src, dst, sfd, dfd, st, o, ctl, &acct)
+		return copyContents(src, dst, sfd, dfd, st, o, ctl, &acct, h)
 	})
 	if err != nil {
 		return CopyStats{}, err
 	}
-	if err := preserve(src, dst, st, o.Preserve); err != nil {
+	var dt *Stat
+	if h != nil {
+		dt = h.dst
+		if dt == nil && o.Preserve&(PreserveOwner|PreserveMode) != 0 {
+			if dt, err = dst.Statx(); err != nil {
+				return CopyStats{}, err
+			}
+			h.dst = dt
+		}
+	}
+	if err := preserve(src, dst, st, o.Preserve, dt); err != nil {
 		return CopyStats{}, err
 	}
 	ctl.finish()
@@ -367,9 +379,10 @@ func copyOpenFile(ctx context.Context, src, dst *File, st *Stat, o *CopyOptions)
 
 // copyContents puts the st.Size bytes of src's data into dst as o.CoW and
 // o.Sparse say.
-func copyContents(src, dst *File, sfd, dfd uintptr, st *Stat, o *CopyOptions, ctl *copyCtl, acct *copyAcct) error {
+func copyContents(src, dst *File, sfd, dfd uintptr, st *Stat, o *CopyOptions, ctl *copyCtl, acct *copyAcct, h *copyHints) error {
 	size := st.Size
-	if o.CoW != CoWNever && (size > 0 || o.CoW == CoWAlways) {
+	skipClone := h != nil && h.noClone && o.CoW == CoWAuto
+	if o.CoW != CoWNever && (size > 0 || o.CoW == CoWAlways) && !skipClone {
 		err := sysClone(dfd, sfd)
 		if err == nil {
 			acct.by[MethodClone] += size
@@ -380,6 +393,9 @@ func copyContents(src, dst *File, sfd, dfd uintptr, st *Stat, o *CopyOptions, ct
 		}
 		if !cloneFallback(err) {
 			return os.NewSyscallError("ficlone", err)
+		}
+		if h != nil && sysCloneNeverHere(err) {
+			h.noClone = true
 		}
 	}
 	how := copyHow{fileRange: true, splice: true}
@@ -413,18 +429,35 @@ const denseSmall = 64 << 10
 // 45-54. The read/write pipeline stays the fallback where splice is refused.
 var physicalCopy = copyHow{splice: true}
 
+// copyHints is what CopyTree, copying many files between the same two
+// directories, tells copyOpenFile so that it does not ask the kernel again
+// for every file, and what copyOpenFile tells back. Both facts belong to
+// one destination directory of one CopyTree call (see treeDir.hints).
+type copyHints struct {
+	// noClone: FICLONE from this source filesystem into this directory was
+	// refused for a reason that holds for every file of the pair
+	// (sysCloneNeverHere): CoWAuto goes straight to copying. In: skip the
+	// clone; out: set when this file's clone was refused so.
+	noClone bool
+	// dst: dst as created (owner, group, mode), predicted from the files
+	// made before it in the same directory, or nil. In: preserve compares
+	// with it instead of calling statx; out: the statx copyOpenFile made.
+	dst *Stat
+}
+
 // preserve copies the metadata p names from src (whose Statx is st) to dst.
+// dt is dst as it is, if the caller knows it (nil: preserve asks statx when
+// it needs it).
 // The order matters: chown clears setuid bits and security.capability, so
 // it comes first; setting a POSIX ACL rewrites the group permission bits,
 // so chmod comes after the xattrs; every other change updates ctime only,
 // so the times can come last.
-func preserve(src, dst *File, st *Stat, p Preserve) error {
+func preserve(src, dst *File, st *Stat, p Preserve, dt *Stat) error {
 	mode := st.Mode & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 	// dst as it is, to leave out a chown or chmod that would change
 	// nothing: each is a metadata transaction, a good part of the cost of
 	// copying a small file (CopyTree).
-	var dt *Stat
-	if p&(PreserveOwner|PreserveMode) != 0 {
+	if dt == nil && p&(PreserveOwner|PreserveMode) != 0 {
 		var err error
 		if dt, err = dst.Statx(); err != nil {
 			return err

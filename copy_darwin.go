@@ -302,7 +302,7 @@ func (c *darwinClone) fix(name string, want uint32) (*File, error) {
 	if err == nil {
 		// The clone has the source's xattrs already, and its times are set
 		// below, to the nanosecond, with the birth time.
-		err = preserve(c.src, f, c.st, p&^(PreserveXattrs|PreserveTimes))
+		err = preserve(c.src, f, c.st, p&^(PreserveXattrs|PreserveTimes), nil)
 	}
 	if err == nil && p&PreserveMode == 0 && mode != want {
 		err = f.Chmod(fs.FileMode(want))
@@ -443,3 +443,7 @@ func sysReadWriteCopy(dfd, sfd uintptr, srcOff, dstOff, n int64, ctl *copyCtl) (
 
 // sysSparseDest: every file can have holes; nothing to ask for.
 func sysSparseDest(dfd, sfd uintptr, always bool) error { return nil }
+
+// sysCloneNeverHere: CopyTree remembers no refused clone here; each file
+// tries again.
+func sysCloneNeverHere(error) bool { return false }

@@ -200,6 +200,24 @@ func sysCloneFallback(err error) bool {
 	return false
 }
 
+// sysCloneNeverHere reports whether err from FICLONE holds for every file
+// of this source filesystem and destination directory, so that CopyTree
+// stops trying for the rest of its files there (copyHints). Only errnos the
+// kernel decides from the two superblocks (or the missing ioctl) qualify:
+// btrfs's EINVAL (nodatacow on one side) and EPERM (seccomp, or a file's
+// own permission) are per file and are tried again every time. On ext4 the
+// refused FICLONE was one ioctl per file, ~1.5 µs of 30 (strace -c, 4 KiB
+// files).
+func sysCloneNeverHere(err error) bool {
+	switch err {
+	case syscall.EOPNOTSUPP, // the filesystem has no reflink (ext4, tmpfs, XFS reflink=0): vfs_clone_file_range checks the superblock
+		syscall.EXDEV,                  // two superblocks
+		syscall.ENOTTY, syscall.ENOSYS: // no such ioctl on this filesystem, or a seccomp filter for the whole process
+		return true
+	}
+	return false
+}
+
 // file and filesystem facts
 
 func sysFileInfo(fd uintptr) (fileInfo, error) {
