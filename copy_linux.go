@@ -15,6 +15,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/extfs/extfs/sys/linux"
 	"golang.org/x/sys/unix"
 )
 
@@ -242,7 +243,7 @@ func sysFsInfo(fd uintptr) (name string, bsize int64, err error) {
 	if err := ignoringEINTR(func() error { return unix.Fstatfs(int(fd), &st) }); err != nil {
 		return "", 0, err
 	}
-	return fsName(st.Type), st.Bsize, nil
+	return linux.FsName(st.Type), st.Bsize, nil
 }
 
 // sysFsKey identifies the filesystem holding path for Probe's cache: the
@@ -260,36 +261,6 @@ func sysFsKey(path string) (fsKey, error) {
 		k.mnt = st.Mnt_id
 	}
 	return k, nil
-}
-
-// fsMagic names statfs f_type values (include/uapi/linux/magic.h).
-var fsMagic = map[uint32]string{
-	unix.EXT4_SUPER_MAGIC:      "ext4", // also ext2 and ext3
-	unix.XFS_SUPER_MAGIC:       "xfs",
-	unix.BTRFS_SUPER_MAGIC:     "btrfs",
-	unix.TMPFS_MAGIC:           "tmpfs",
-	unix.RAMFS_MAGIC:           "ramfs",
-	unix.OVERLAYFS_SUPER_MAGIC: "overlay",
-	unix.NFS_SUPER_MAGIC:       "nfs",
-	unix.SMB2_SUPER_MAGIC:      "smb2",
-	unix.CIFS_SUPER_MAGIC:      "cifs",
-	unix.FUSE_SUPER_MAGIC:      "fuse",
-	unix.F2FS_SUPER_MAGIC:      "f2fs",
-	unix.BCACHEFS_SUPER_MAGIC:  "bcachefs",
-	unix.SQUASHFS_MAGIC:        "squashfs",
-	unix.MSDOS_SUPER_MAGIC:     "vfat",
-	unix.EXFAT_SUPER_MAGIC:     "exfat",
-	unix.V9FS_MAGIC:            "9p",
-	0x2fc12fc1:                 "zfs",
-	0x7366746e:                 "ntfs3",
-	0x7461636f:                 "ocfs2",
-}
-
-func fsName(magic int64) string {
-	if name, ok := fsMagic[uint32(magic)]; ok {
-		return name
-	}
-	return "0x" + strconv.FormatUint(uint64(uint32(magic)), 16)
 }
 
 // sysSeekData returns the start of the first data region at or after off and

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/extfs/extfs/sys/linux"
 	"golang.org/x/sys/unix"
 )
 
@@ -225,33 +226,5 @@ func FsType(path string) (string, error) {
 	if err := unix.Statfs(path, &st); err != nil {
 		return "", &os.PathError{Op: "statfs", Path: path, Err: err}
 	}
-	magic := uint32(st.Type)
-	if name, ok := fsMagic[magic]; ok {
-		return name, nil
-	}
-	return fmt.Sprintf("%#x", magic), nil
-}
-
-// fsMagic names statfs f_type values (include/uapi/linux/magic.h).
-var fsMagic = map[uint32]string{
-	unix.EXT4_SUPER_MAGIC:      "ext4",
-	unix.XFS_SUPER_MAGIC:       "xfs",
-	unix.BTRFS_SUPER_MAGIC:     "btrfs",
-	unix.TMPFS_MAGIC:           "tmpfs",
-	unix.RAMFS_MAGIC:           "ramfs",
-	unix.OVERLAYFS_SUPER_MAGIC: "overlay",
-	unix.NFS_SUPER_MAGIC:       "nfs",
-	unix.SMB2_SUPER_MAGIC:      "smb2",
-	unix.CIFS_SUPER_MAGIC:      "cifs",
-	unix.FUSE_SUPER_MAGIC:      "fuse",
-	unix.F2FS_SUPER_MAGIC:      "f2fs",
-	unix.SQUASHFS_MAGIC:        "squashfs",
-	unix.MSDOS_SUPER_MAGIC:     "vfat",
-	unix.EXFAT_SUPER_MAGIC:     "exfat",
-	unix.BCACHEFS_SUPER_MAGIC:  "bcachefs",
-	unix.V9FS_MAGIC:            "9p",
-	unix.PROC_SUPER_MAGIC:      "proc",
-	unix.SYSFS_MAGIC:           "sysfs",
-	0x2fc12fc1:                 "zfs",
-	0x7366746e:                 "ntfs3",
+	return linux.FsName(st.Type), nil
 }
