@@ -173,7 +173,7 @@ func holdFds(files []*File, fds map[*File]uintptr, fn func(map[*File]uintptr)) {
 	}
 	f, rest := files[0], files[1:]
 	called := false
-	err := f.rc.Control(func(fd uintptr) {
+	err := f.withFd(func(fd uintptr) {
 		called = true
 		fds[f] = fd
 		holdFds(rest, fds, fn)

@@ -153,7 +153,7 @@ func (c *darwinClone) make(ctx context.Context) (*File, string, CopyStats, error
 		name string
 		err  error
 	)
-	if cerr := c.src.rc.Control(func(sfd uintptr) { f, name, err = c.clone(int(sfd)) }); cerr != nil {
+	if cerr := c.src.withFd(func(sfd uintptr) { f, name, err = c.clone(int(sfd)) }); cerr != nil {
 		err = &hintError{err: fs.ErrClosed, hint: "source"}
 	}
 	if err != nil || f == nil {

@@ -427,7 +427,7 @@ func sysCloneTemp(ctx context.Context, sf *File, st *Stat, dst string, o *CopyOp
 		return nil, "", CopyStats{}, false, nil // createTemp says what is wrong
 	}
 	var fits bool
-	if sf.rc.Control(func(fd uintptr) { fits = copyFileExFits(windows.Handle(fd), dst) }) != nil || !fits {
+	if sf.withFd(func(fd uintptr) { fits = copyFileExFits(windows.Handle(fd), dst) }) != nil || !fits {
 		return nil, "", CopyStats{}, false, nil
 	}
 

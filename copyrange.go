@@ -281,8 +281,8 @@ func copyFileRange(dfd, sfd uintptr, srcOff, dstOff, remain int64, ctl *copyCtl)
 // File.control).
 func withFDs(src, dst *File, fn func(sfd, dfd uintptr) error) error {
 	var err error
-	cerr := src.rc.Control(func(sfd uintptr) {
-		if e := dst.rc.Control(func(dfd uintptr) { err = fn(sfd, dfd) }); e != nil {
+	cerr := src.withFd(func(sfd uintptr) {
+		if e := dst.withFd(func(dfd uintptr) { err = fn(sfd, dfd) }); e != nil {
 			err = &hintError{err: fs.ErrClosed, hint: "destination"}
 		}
 	})

@@ -1128,7 +1128,7 @@ func (t *treeCopy) finishDir(d *treeDir) error {
 		return t.errAt("open", d.rel, err)
 	}
 	defer dd.Close()
-	df := &File{f: dd.f, rc: dd.rc}
+	df := &File{f: dd.f}
 
 	// The mode: the source's with PreserveMode; without, the one an
 	// existing directory had, or for a new one the owner bits the source
@@ -1164,7 +1164,7 @@ func (t *treeCopy) finishDir(d *treeDir) error {
 			return t.errAt("open", d.rel, err)
 		}
 		defer sd.Close()
-		sf = &File{f: sd.f, rc: sd.rc}
+		sf = &File{f: sd.f}
 	}
 	if err := preserve(sf, df, &st, p, nil); err != nil {
 		return t.errAt("copy", d.rel, err)

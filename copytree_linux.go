@@ -53,7 +53,7 @@ func sysTreeTempFile(d *Dir, perm fs.FileMode) (*File, bool, error) {
 // /proc/self/fd link it works for anyone, to the very inode.
 func sysTreeLinkFile(f *File, d *Dir, name string) error {
 	var err error
-	cerr := f.rc.Control(func(fd uintptr) {
+	cerr := f.withFd(func(fd uintptr) {
 		err = d.control(func(dirfd int) error {
 			e := linux.Linkat(int(fd), "", dirfd, name, unix.AT_EMPTY_PATH)
 			if e == unix.ENOENT || e == unix.EPERM {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -110,7 +109,6 @@ var ErrEscapes = errors.New("path escapes the directory")
 // OpenDir returns an error matching ErrNotSupported.
 type Dir struct {
 	f    *os.File // nil for the zero Dir
-	rc   syscall.RawConn
 	name string
 }
 
@@ -129,9 +127,7 @@ func OpenDir(path string) (*Dir, error) {
 }
 
 func newDir(fd uintptr, name string) *Dir {
-	f := os.NewFile(fd, name)
-	rc, _ := f.SyscallConn() // fails only for a nil *os.File; fd was just opened
-	return &Dir{f: f, rc: rc, name: name}
+	return &Dir{f: os.NewFile(fd, name), name: name}
 }
 
 // Close closes the directory. Operations already running keep its
@@ -389,9 +385,8 @@ func (d *Dir) control(fn func(dirfd int) error) error {
 		return fs.ErrInvalid
 	}
 	var opErr error
-	if err := d.rc.Control(func(fd uintptr) { opErr = fn(int(fd)) }); err != nil {
-		// The only way Control fails on a valid *os.File is a closed file.
-		return fs.ErrClosed
+	if err := holdFd(d.f, func(fd uintptr) { opErr = fn(int(fd)) }); err != nil {
+		return err
 	}
 	return opErr
 }

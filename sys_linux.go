@@ -166,13 +166,11 @@ func sysStatat(dirfd int, path string, follow bool) (*Stat, error) {
 }
 
 func statx(dirfd int, path string, flags int) (*Stat, error) {
-	// Heap-allocated on purpose: on the ring the kernel writes it later, from
-	// another thread.
-	st := new(unix.Statx_t)
-	if err := linux.Statx(dirfd, path, flags|unix.AT_STATX_SYNC_AS_STAT, statxMask, st); err != nil {
+	var st unix.Statx_t
+	if err := linux.Statx(dirfd, path, flags|unix.AT_STATX_SYNC_AS_STAT, statxMask, &st); err != nil {
 		return nil, err
 	}
-	return statFromStatx(st), nil
+	return statFromStatx(&st), nil
 }
 
 func statFromStatx(st *unix.Statx_t) *Stat {
