@@ -20,17 +20,21 @@ import (
 // file in it in the same Batch). A Batch is not safe for concurrent use and
 // runs once.
 type Batch struct {
-	entries   []*batchEntry
+	entries   []batchEntry
 	submitted bool
 }
 
 type batchEntry struct {
-	file   *File                  // nil for path operations
-	build  func(fd uintptr) sysOp // nil when the entry failed validation
-	finish func(r opResult) error // stores the result in the Pending, returns its error
-	pre    error                  // the validation error, when build is nil
-	op     sysOp
+	file  *File                  // nil for path operations
+	build func(fd uintptr) sysOp // nil when the entry failed validation
+	p     finisher               // the *Pending to store the result in
+	pre   error                  // the validation error, when build is nil
+	op    sysOp
 }
+
+// finisher is a *Pending[T] of any T: finish stores the result and returns
+// its error.
+type finisher interface{ finish(r opResult) error }
 
 // opResult is what an operation produced, whatever ran it.
 type opResult struct {
@@ -49,6 +53,13 @@ type Pending[T any] struct {
 	val  T
 	err  error
 	done bool
+	wrap func(r opResult) (T, error)
+}
+
+func (p *Pending[T]) finish(r opResult) error {
+	p.val, p.err = p.wrap(r)
+	p.done, p.wrap = true, nil
+	return p.err
 }
 
 // Result returns the operation's value and error. Before Submit it returns
@@ -76,17 +87,13 @@ func (b *Batch) Len() int { return len(b.entries) }
 // add queues an operation. pre is a validation error (then build is not
 // called); wrap turns the raw result into the Pending's value and a wrapped error.
 func add[T any](b *Batch, f *File, pre error, build func(fd uintptr) sysOp, wrap func(r opResult) (T, error)) *Pending[T] {
-	p := &Pending[T]{}
-	e := &batchEntry{file: f, build: build, pre: pre}
+	// One allocation for the Pending; the entry lives in the slice. Per-op
+	// allocations were most of a batch's overhead over a plain loop.
+	p := &Pending[T]{wrap: wrap}
 	if pre != nil {
-		e.build = nil
+		build = nil
 	}
-	e.finish = func(r opResult) error {
-		p.val, p.err = wrap(r)
-		p.done = true
-		return p.err
-	}
-	b.entries = append(b.entries, e)
+	b.entries = append(b.entries, batchEntry{file: f, build: build, p: p, pre: pre})
 	return p
 }
 
@@ -111,7 +118,8 @@ func (b *Batch) Submit(ctx context.Context) error {
 
 	var files []*File
 	seen := make(map[*File]bool, len(b.entries))
-	for _, e := range b.entries {
+	for i := range b.entries {
+		e := &b.entries[i]
 		if e.file != nil && e.file.f != nil && !seen[e.file] {
 			seen[e.file] = true
 			files = append(files, e.file)
@@ -119,8 +127,9 @@ func (b *Batch) Submit(ctx context.Context) error {
 	}
 	results := make([]opResult, len(b.entries))
 	holdFds(files, make(map[*File]uintptr, len(files)), func(fds map[*File]uintptr) {
-		var ops []sysOp
-		for i, e := range b.entries {
+		ops := make([]sysOp, 0, len(b.entries))
+		for i := range b.entries {
+			e := &b.entries[i]
 			switch {
 			case e.build == nil:
 				results[i].err = e.pre
@@ -141,23 +150,23 @@ func (b *Batch) Submit(ctx context.Context) error {
 			ops = append(ops, e.op)
 		}
 		if err := ctx.Err(); err != nil {
-			for i, e := range b.entries {
-				if e.op != nil {
+			for i := range b.entries {
+				if e := &b.entries[i]; e.op != nil {
 					e.op, results[i].err = nil, err
 				}
 			}
 			return
 		}
 		sysRun(ctx, ops)
-		for i, e := range b.entries {
-			if e.op != nil {
+		for i := range b.entries {
+			if e := &b.entries[i]; e.op != nil {
 				results[i] = e.op.result()
 			}
 		}
 	})
 	var first error
-	for i, e := range b.entries {
-		if err := e.finish(results[i]); err != nil && first == nil {
+	for i := range b.entries {
+		if err := b.entries[i].p.finish(results[i]); err != nil && first == nil {
 			first = err
 		}
 	}

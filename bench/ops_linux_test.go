@@ -2,10 +2,12 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -273,6 +275,16 @@ func BenchmarkBatch(b *testing.B) {
 				reset(b)
 			}
 		})
+		// The ceiling for any batching without the ring: the same x/sys
+		// calls split over GOMAXPROCS goroutines, with nothing else.
+		b.Run(k.name+"/xsys-parallel", func(b *testing.B) {
+			for b.Loop() {
+				if err := parallel(len(files), runtime.GOMAXPROCS(0), k.xsys); err != nil {
+					b.Fatal(err)
+				}
+				reset(b)
+			}
+		})
 		for _, e := range []extfs.Engine{extfs.EngineAuto, extfs.EngineRing, extfs.EngineSyscall} {
 			b.Run(k.name+"/extfs-batch-"+e.String(), func(b *testing.B) {
 				withEngine(b, e)
@@ -301,6 +313,31 @@ func BenchmarkBatch(b *testing.B) {
 			})
 		}
 	}
+}
+
+// parallel runs fn(0..n-1) in k contiguous runs, one per goroutine (the
+// caller takes the first), and returns the first error.
+func parallel(n, k int, fn func(i int) error) error {
+	var wg sync.WaitGroup
+	errs := make([]error, k)
+	chunk := (n + k - 1) / k
+	run := func(w int) {
+		for i := w * chunk; i < min((w+1)*chunk, n); i++ {
+			if err := fn(i); err != nil && errs[w] == nil {
+				errs[w] = err
+			}
+		}
+	}
+	for w := 1; w < k; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(w)
+		}()
+	}
+	run(0)
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // Peak OS threads: 10,000 goroutines each doing fallocate+fsync on their own

@@ -6,7 +6,6 @@ import (
 	"context"
 	"runtime"
 	"sync"
-	"sync/atomic"
 )
 
 // autoRing is the EngineAuto choice for ops in a Run: true runs the kind on
@@ -30,10 +29,10 @@ import (
 // a Run unless the process is crowded.
 var autoRing = [numKinds]bool{}
 
-// workerLimit bounds the worker goroutines of one Run. BenchmarkWorkers on
-// 2 vCPU: 1 worker is 10-50% slower than 4 for fsetxattr/fallocate; 4, 8
-// and 16 are within noise of each other, so 2*GOMAXPROCS.
-var workerLimit = func() int { return 2 * runtime.GOMAXPROCS(0) }
+// workerLimit bounds the worker goroutines of one Run: one per P. With
+// contiguous runs (runWorkers), 2*GOMAXPROCS made cached statx batches
+// slower (877 vs 672 µs for 256 on 2 vCPU, XFS) and gained nothing elsewhere.
+var workerLimit = func() int { return runtime.GOMAXPROCS(0) }
 
 // Run executes every op and stores each op's own result (see Op.Err, N,
 // Value, Names). It returns the first non-nil op error in slice order, or nil.
@@ -91,68 +90,46 @@ func Run(ctx context.Context, ops []*Op) error {
 // (the caller is one of them). Under EngineAuto each op still needs admit's
 // slot, so that many concurrent Runs do not pin a thread per worker: an op
 // refused one goes to the ring, if it can, and its worker waits parked.
+//
+// Each goroutine takes one contiguous run of the ops, fixed up front, and at
+// least minRun of them: handing out ops one at a time through a shared
+// counter cost more than short calls such as statx or fgetxattr take, and
+// made workers slower than a plain loop. Bare x/sys calls split this way
+// over two goroutines take 0.55-0.65x a plain loop's time for 256 cached
+// statx, fsetxattr or openat on 2 vCPU (XFS; bench: BenchmarkBatch,
+// xsys-parallel), and 0.8x for fallocate and fgetxattr.
 func runWorkers(ctx context.Context, e Engine, ops []*Op) {
 	if len(ops) == 0 {
 		return
 	}
-	var quick, slow []*Op
-	for _, op := range ops {
-		if inline[op.kind] {
-			quick = append(quick, op)
-		} else {
-			slow = append(slow, op)
-		}
-	}
-	run := func(op *Op) {
-		if err := ctx.Err(); err != nil {
-			op.err = err
-		} else if e == EngineAuto {
-			op.runAuto()
-		} else {
-			op.runDirect()
-		}
-	}
-	var next atomic.Int64
-	work := func() {
-		for {
-			i := next.Add(1) - 1
-			if i >= int64(len(slow)) {
-				return
+	run := func(ops []*Op) {
+		for _, op := range ops {
+			if err := ctx.Err(); err != nil {
+				op.err = err
+			} else if e == EngineAuto {
+				op.runAuto()
+			} else {
+				op.runDirect()
 			}
-			run(slow[i])
 		}
 	}
+	k := min(workerLimit(), (len(ops)+minRun-1)/minRun)
+	per := (len(ops) + k - 1) / k
 	var wg sync.WaitGroup
-	for range min(len(slow), workerLimit()) - 1 {
+	for lo := per; lo < len(ops); lo += per {
 		wg.Add(1)
-		go func() {
+		go func(ops []*Op) {
 			defer wg.Done()
-			work()
-		}()
+			run(ops)
+		}(ops[lo:min(lo+per, len(ops))])
 	}
-	for _, op := range quick {
-		run(op)
-	}
-	work()
+	run(ops[:min(per, len(ops))])
 	wg.Wait()
 }
 
-// inline marks the kinds a Run executes one after another on the calling
-// goroutine: their system calls are so short that handing them to worker
-// goroutines costs more than it saves. Measured on 2 vCPU, Linux 6.18, XFS,
-// Run of 256 (bench BenchmarkBatch, median of 3), µs: x/sys loop vs workers
-//
-//	fadvise   135 vs  438    fgetxattr 282 vs  683
-//	fsetxattr 1009 vs 1353   statx     423 vs  470
-//
-// while fallocate (5889 vs 5202) and cached openat (852 vs 577) gain from
-// workers and stay there.
-var inline = [numKinds]bool{
-	kFadvise:   true,
-	kFgetxattr: true,
-	kFsetxattr: true,
-	kStatx:     true,
-}
+// minRun is the fewest ops worth a goroutine of their own: starting one
+// costs about as much as a few short system calls.
+const minRun = 8
 
 // runBatch runs ops on the ring and waits for all of them. It returns the
 // ops that must run as direct syscalls instead (ring closed, or cancelled by
