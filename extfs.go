@@ -22,9 +22,8 @@
 // # Linux notes
 //
 // Single calls are direct system calls, the cheapest way to run one blocking
-// operation. A Batch runs short calls one after another and slow ones
-// (fallocate, opens) on a few worker goroutines, as measured fastest per kind
-// of operation. When 2 × GOMAXPROCS goroutines are already blocked in this
+// operation. A Batch splits its calls into one contiguous run per P
+// (GOMAXPROCS), each on its own goroutine, as measured fastest. When 2 × GOMAXPROCS goroutines are already blocked in this
 // package's system calls, further calls wait on an io_uring ring (written on
 // golang.org/x/sys/unix, no cgo) as parked goroutines, so that thousands of
 // goroutines doing blocking file I/O do not pin thousands of OS threads. Set
