@@ -18,10 +18,12 @@ import (
 	"github.com/extfs/extfs/sys/linux"
 )
 
-// engines are the engines every operation is tested through.
-var engines = []extfs.Engine{extfs.EngineRing, extfs.EngineSyscall}
+// engines are the engines every operation is tested through: EngineAuto
+// too, whose single calls take direct fast paths of their own
+// (sys/linux/ops.go).
+var engines = []extfs.Engine{extfs.EngineAuto, extfs.EngineRing, extfs.EngineSyscall}
 
-// eachEngine runs fn as a subtest under EngineRing and under EngineSyscall,
+// eachEngine runs fn as a subtest under each of engines,
 // restoring the previous engine afterwards. The engine is process-wide, so
 // tests that use eachEngine must not call t.Parallel.
 //

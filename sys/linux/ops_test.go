@@ -16,7 +16,7 @@ import (
 
 // fx is one engine's fixture: a temp dir (path and fd) and a file in it.
 type fx struct {
-	mode   string // "syscall", "ring" (io_uring), "noring" (EngineRing, ring pretended absent)
+	mode   string // "auto", "syscall", "ring" (io_uring), "noring" (EngineRing, ring pretended absent)
 	dir    string
 	dirfd  int
 	file   string
@@ -26,10 +26,12 @@ type fx struct {
 
 // engines runs f under each engine.
 func engines(t *testing.T, f func(t *testing.T, x *fx)) {
-	for _, mode := range []string{"syscall", "ring", "noring"} {
+	for _, mode := range []string{"auto", "syscall", "ring", "noring"} {
 		t.Run(mode, func(t *testing.T) {
 			e := EngineRing
 			switch mode {
+			case "auto":
+				e = EngineAuto // single calls take the direct fast paths (ops.go)
 			case "syscall":
 				e = EngineSyscall
 			case "ring":
