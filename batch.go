@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -125,52 +126,82 @@ func (b *Batch) Submit(ctx context.Context) error {
 			files = append(files, e.file)
 		}
 	}
-	results := make([]opResult, len(b.entries))
+	errs := make([]error, len(b.entries))
 	holdFds(files, make(map[*File]uintptr, len(files)), func(fds map[*File]uintptr) {
-		ops := make([]sysOp, 0, len(b.entries))
-		for i := range b.entries {
-			e := &b.entries[i]
-			switch {
-			case e.build == nil:
-				results[i].err = e.pre
-				continue
-			case e.file != nil && e.file.f == nil:
-				results[i].err = fs.ErrInvalid
-				continue
-			}
-			var fd uintptr
-			if e.file != nil {
-				var ok bool
-				if fd, ok = fds[e.file]; !ok {
-					results[i].err = fs.ErrClosed
-					continue
-				}
-			}
-			e.op = e.build(fd)
-			ops = append(ops, e.op)
-		}
-		if err := ctx.Err(); err != nil {
-			for i := range b.entries {
-				if e := &b.entries[i]; e.op != nil {
-					e.op, results[i].err = nil, err
-				}
-			}
+		// Where the platform runs the batch as direct calls, each of k
+		// goroutines takes one contiguous run of entries and does all of
+		// their work: build, call, result. Splitting only the calls left
+		// the rest in a serial prologue and epilogue that took a third of a
+		// 256-op batch on 2 vCPU.
+		n := len(b.entries)
+		k := sysSplit(n)
+		if k <= 1 {
+			b.runEntries(ctx, fds, b.entries, errs, sysRun)
 			return
 		}
-		sysRun(ctx, ops)
-		for i := range b.entries {
-			if e := &b.entries[i]; e.op != nil {
-				results[i] = e.op.result()
-			}
+		per := (n + k - 1) / k
+		var wg sync.WaitGroup
+		for lo := per; lo < n; lo += per {
+			hi := min(lo+per, n)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				b.runEntries(ctx, fds, b.entries[lo:hi], errs[lo:hi], sysRunHere)
+			}()
 		}
+		b.runEntries(ctx, fds, b.entries[:per], errs[:per], sysRunHere)
+		wg.Wait()
 	})
-	var first error
-	for i := range b.entries {
-		if err := b.entries[i].p.finish(results[i]); err != nil && first == nil {
-			first = err
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
-	return first
+	return nil
+}
+
+// runEntries builds the ops of entries with the descriptors in fds, runs
+// them with run, and stores each result in its Pending and its error in errs.
+func (b *Batch) runEntries(ctx context.Context, fds map[*File]uintptr, entries []batchEntry, errs []error, run func(context.Context, []sysOp)) {
+	results := make([]opResult, len(entries))
+	ops := make([]sysOp, 0, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		switch {
+		case e.build == nil:
+			results[i].err = e.pre
+			continue
+		case e.file != nil && e.file.f == nil:
+			results[i].err = fs.ErrInvalid
+			continue
+		}
+		var fd uintptr
+		if e.file != nil {
+			var ok bool
+			if fd, ok = fds[e.file]; !ok {
+				results[i].err = fs.ErrClosed
+				continue
+			}
+		}
+		e.op = e.build(fd)
+		ops = append(ops, e.op)
+	}
+	cerr := ctx.Err()
+	if cerr == nil {
+		run(ctx, ops) // ops that did not start for ctx report its error
+	}
+	for i := range entries {
+		e := &entries[i]
+		if e.op != nil {
+			if cerr != nil {
+				results[i].err = cerr
+			} else {
+				results[i] = e.op.result()
+			}
+			e.op = nil
+		}
+		errs[i] = e.p.finish(results[i])
+	}
 }
 
 // holdFds runs fn with the descriptors of files held (see File.control).

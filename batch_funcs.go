@@ -8,6 +8,7 @@ package extfs
 // their constructors in the OS files.
 
 import (
+	"context"
 	"io/fs"
 	"time"
 )
@@ -20,6 +21,11 @@ type funcOp struct {
 }
 
 func (o *funcOp) result() opResult { return o.res }
+
+// sysSplit is 1: sysRun spreads a batch over its own workers here.
+func sysSplit(int) int { return 1 }
+
+func sysRunHere(ctx context.Context, ops []sysOp) { sysRun(ctx, ops) }
 
 func errOp(fn func() error) sysOp {
 	return &funcOp{run: func() opResult { return opResult{err: fn()} }}

@@ -297,12 +297,20 @@ func (o *linuxOp) result() opResult {
 	return r
 }
 
-func sysRun(ctx context.Context, ops []sysOp) {
+func sysRun(ctx context.Context, ops []sysOp) { linux.Run(ctx, linuxOps(ops)) }
+
+// sysSplit is the number of goroutines to run a batch of n ops on, each
+// with sysRunHere; 1 when the ring takes the batch whole (linux.Split).
+func sysSplit(n int) int { return linux.Split(n) }
+
+func sysRunHere(ctx context.Context, ops []sysOp) { linux.RunHere(ctx, linuxOps(ops)) }
+
+func linuxOps(ops []sysOp) []*linux.Op {
 	lops := make([]*linux.Op, len(ops))
 	for i, o := range ops {
 		lops[i] = &o.op
 	}
-	linux.Run(ctx, lops) // every op keeps its own result
+	return lops // every op keeps its own result
 }
 
 // wrapOp moves op, built on the caller's stack by an inlined constructor,

@@ -86,6 +86,44 @@ func Run(ctx context.Context, ops []*Op) error {
 	return nil
 }
 
+// Split returns the number of goroutines a caller should spread a batch of
+// n ops over, each running its share with RunHere: 1 when Run would put the
+// batch on the ring (EngineRing, or EngineAuto while crowded), where one
+// submission of them all is the point, or when n is too small to share.
+// It is how runWorkers would split them, for callers that have per-op work
+// of their own to spread with the calls.
+func Split(n int) int {
+	e := CurrentEngine()
+	if e == EngineRing || (e == EngineAuto && crowded()) {
+		return 1
+	}
+	return max(1, min(workerLimit(), (n+minRun-1)/minRun))
+}
+
+// RunHere is Run on the calling goroutine alone: each op in turn, as a
+// direct syscall (under EngineAuto, on the ring if admit refuses it, as a
+// single call would). It is for the shares of a batch split by Split.
+func RunHere(ctx context.Context, ops []*Op) error {
+	e := CurrentEngine()
+	var live []*Op
+	for _, op := range ops {
+		if op == nil {
+			continue
+		}
+		op.begin()
+		if op.err == nil {
+			live = append(live, op)
+		}
+	}
+	runOn(ctx, e, live)
+	for _, op := range ops {
+		if op != nil && op.err != nil {
+			return op.err
+		}
+	}
+	return nil
+}
+
 // runWorkers runs ops as direct syscalls on at most workerLimit goroutines
 // (the caller is one of them). Under EngineAuto each op still needs admit's
 // slot, so that many concurrent Runs do not pin a thread per worker: an op
@@ -102,17 +140,7 @@ func runWorkers(ctx context.Context, e Engine, ops []*Op) {
 	if len(ops) == 0 {
 		return
 	}
-	run := func(ops []*Op) {
-		for _, op := range ops {
-			if err := ctx.Err(); err != nil {
-				op.err = err
-			} else if e == EngineAuto {
-				op.runAuto()
-			} else {
-				op.runDirect()
-			}
-		}
-	}
+	run := func(ops []*Op) { runOn(ctx, e, ops) }
 	k := min(workerLimit(), (len(ops)+minRun-1)/minRun)
 	per := (len(ops) + k - 1) / k
 	var wg sync.WaitGroup
@@ -125,6 +153,19 @@ func runWorkers(ctx context.Context, e Engine, ops []*Op) {
 	}
 	run(ops[:min(per, len(ops))])
 	wg.Wait()
+}
+
+// runOn runs ops one after another on the calling goroutine.
+func runOn(ctx context.Context, e Engine, ops []*Op) {
+	for _, op := range ops {
+		if err := ctx.Err(); err != nil {
+			op.err = err
+		} else if e == EngineAuto {
+			op.runAuto()
+		} else {
+			op.runDirect()
+		}
+	}
 }
 
 // minRun is the fewest ops worth a goroutine of their own: starting one
