@@ -713,3 +713,57 @@ func TestBatchLinkErrors(t *testing.T) {
 		_ = syscall.EEXIST
 	})
 }
+
+// TestBatchLargeSplit: a batch big enough to be shared among several
+// goroutines keeps every op's own result and returns the first error in the
+// order the ops were added, wherever the shares are cut.
+func TestBatchLargeSplit(t *testing.T) {
+	eachEngineFS(t, func(t *testing.T, fsys *testfs.FS) {
+		dir := fsys.TempDir(t)
+		f, _ := newFile(t, dir, "f", nil)
+		const n = 200
+		b := extfs.NewBatch()
+		sets := make([]*extfs.Pending[struct{}], n)
+		stats := make([]*extfs.Pending[*extfs.Stat], n)
+		for i := range n {
+			name := fmt.Sprintf("user.k%03d", i)
+			if i == 150 {
+				name = "" // a validation error late in the batch
+			}
+			sets[i] = b.SetXattr(f, name, []byte(fmt.Sprint(i)), 0)
+			path := join(dir, "f")
+			if i == 120 {
+				path = join(dir, "missing") // a kernel error before it
+			}
+			stats[i] = b.Statx(path)
+		}
+		err := b.Submit(context.Background())
+		wantPathErr(t, err, "statx", join(dir, "missing"), fs.ErrNotExist)
+		for i := range n {
+			switch i {
+			case 150:
+				wantErr(t, "SetXattr 150", sets[i].Err(), fs.ErrInvalid)
+			default:
+				noErr(t, fmt.Sprint("SetXattr ", i), sets[i].Err())
+			}
+			st, serr := stats[i].Result()
+			switch {
+			case i == 120:
+				wantErr(t, "Statx 120", serr, fs.ErrNotExist)
+			case serr != nil:
+				t.Errorf("Statx %d: %v", i, serr)
+			case !st.Mode.IsRegular():
+				t.Errorf("Statx %d: mode %v", i, st.Mode)
+			}
+		}
+		for i := range n {
+			if i == 150 {
+				continue
+			}
+			v, err := xattr.Get(join(dir, "f"), fmt.Sprintf("user.k%03d", i))
+			if err != nil || string(v) != fmt.Sprint(i) {
+				t.Errorf("user.k%03d = %q, %v; want %q", i, v, err, fmt.Sprint(i))
+			}
+		}
+	}, testfs.XFS)
+}

@@ -622,3 +622,52 @@ func TestEngineEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitRunHere: Split keeps a batch whole for the ring and shares it
+// among at most workerLimit goroutines otherwise; RunHere runs every op and
+// returns the first error in slice order.
+func TestSplitRunHere(t *testing.T) {
+	prev := SetEngine(EngineRing)
+	if got := Split(1000); got != 1 {
+		t.Errorf("EngineRing: Split(1000) = %d, want 1", got)
+	}
+	SetEngine(EngineSyscall)
+	t.Cleanup(func() { SetEngine(prev) })
+	for _, c := range []struct{ n, want int }{{0, 1}, {1, 1}, {minRun, 1}, {minRun + 1, min(2, workerLimit())}, {1000, workerLimit()}} {
+		if got := Split(c.n); got != c.want {
+			t.Errorf("EngineSyscall: Split(%d) = %d, want %d", c.n, got, c.want)
+		}
+	}
+
+	dir := t.TempDir()
+	ops := []*Op{
+		MkdiratOp(unix.AT_FDCWD, dir+"/a", 0o755),
+		nil,
+		StatxOp(unix.AT_FDCWD, dir+"/missing", 0, unix.STATX_BASIC_STATS, new(unix.Statx_t)),
+		MkdiratOp(unix.AT_FDCWD, dir+"/a", 0o755), // exists by now: ops run in order here
+		MkdiratOp(unix.AT_FDCWD, dir+"/b", 0o755),
+	}
+	if err := RunHere(context.Background(), ops); err != unix.ENOENT {
+		t.Errorf("RunHere = %v, want ENOENT (the first error in order)", err)
+	}
+	for i, want := range []error{nil, nil, unix.ENOENT, unix.EEXIST, nil} {
+		if got := ops[i].Err(); got != want {
+			t.Errorf("op %d: %v, want %v", i, got, want)
+		}
+	}
+	for _, name := range []string{"a", "b"} {
+		if fi, err := os.Stat(dir + "/" + name); err != nil || !fi.IsDir() {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	op := MkdiratOp(unix.AT_FDCWD, dir+"/c", 0o755)
+	if err := RunHere(ctx, []*Op{op}); err != context.Canceled {
+		t.Errorf("RunHere with a cancelled ctx = %v, want context.Canceled", err)
+	}
+	if _, err := os.Stat(dir + "/c"); !os.IsNotExist(err) {
+		t.Errorf("c was made under a cancelled ctx: %v", err)
+	}
+}
