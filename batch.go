@@ -11,10 +11,11 @@ import (
 )
 
 // A Batch collects operations and runs them together with Submit, in as few
-// kernel round trips as the platform allows: on Linux, on io_uring or on a
-// small pool of workers, whichever measured faster for that kind of
-// operation. Each method returns a *Pending whose result is read after
-// Submit.
+// kernel round trips and as little bookkeeping as the platform allows: on
+// Linux, shared among a few goroutines as direct system calls, or as one
+// io_uring submission under EngineRing or when the process is crowded (see
+// the package notes). Each method returns a *Pending whose result is read
+// after Submit.
 //
 // The operations of one Batch must be independent of each other: they may
 // run in any order and concurrently (do not Mkdir a directory and create a

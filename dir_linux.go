@@ -327,8 +327,8 @@ func sysWalkOpenedLink(fd, flags int) (target string, isLink bool, err error) {
 // linkTarget reads the target of the symbolic link an O_PATH descriptor
 // refers to; isLink is false for anything else.
 func linkTarget(fd int) (target string, isLink bool, err error) {
-	st := new(unix.Statx_t) // on the heap: the ring's kernel thread writes it
-	if err := linux.Statx(fd, "", unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW, unix.STATX_TYPE, st); err != nil {
+	var st unix.Statx_t
+	if err := linux.Statx(fd, "", unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW, unix.STATX_TYPE, &st); err != nil {
 		return "", false, err
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFLNK {

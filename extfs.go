@@ -22,8 +22,10 @@
 // # Linux notes
 //
 // Single calls are direct system calls, the cheapest way to run one blocking
-// operation. A Batch splits its calls into one contiguous run per P
-// (GOMAXPROCS), each on its own goroutine, as measured fastest. When 2 × GOMAXPROCS goroutines are already blocked in this
+// operation. A Batch shares its calls among up to GOMAXPROCS goroutines,
+// each taking one contiguous run of at least 8, as measured fastest; under
+// EngineRing, or when the process is crowded, it goes to the ring as one
+// submission. When 2 × GOMAXPROCS goroutines are already blocked in this
 // package's system calls, further calls wait on an io_uring ring (written on
 // golang.org/x/sys/unix, no cgo) as parked goroutines, so that thousands of
 // goroutines doing blocking file I/O do not pin thousands of OS threads. Set
@@ -170,8 +172,9 @@ func (f *File) control(op string, fn func(fd uintptr) error) error {
 	return pathErr(op, f.f.Name(), opErr)
 }
 
-// withFd runs fn with the descriptor held (see control). Its only error is
-// fs.ErrClosed: RawConn.Control fails on a valid *os.File only once it is closed.
+// withFd runs fn with the descriptor held (see control). It fails with
+// fs.ErrClosed once the file is closed (RawConn.Control fails on a valid
+// *os.File for nothing else), and fs.ErrInvalid for a nil *os.File.
 func (f *File) withFd(fn func(fd uintptr)) error { return holdFd(f.f, fn) }
 
 func holdFd(f *os.File, fn func(fd uintptr)) error {

@@ -155,8 +155,8 @@ func RingOps() []RingOp {
 var blocked atomic.Int32
 
 // crowdLimit is the number of direct calls EngineAuto admits at once;
-// 0 means 2*GOMAXPROCS, the worker count of one Run (workerLimit), so that a
-// lone Run still gets all its workers. A goroutine in a direct call keeps its
+// 0 means 2*GOMAXPROCS, twice the worker count of one Run (workerLimit), so
+// that a lone Run still gets all its workers. A goroutine in a direct call keeps its
 // P until the call has blocked for 20µs or more, so past GOMAXPROCS each
 // admitted call is a thread the runtime had to start.
 // BenchmarkThreads10k (10,000 goroutines × fallocate+fsync, XFS, GOMAXPROCS
@@ -184,7 +184,7 @@ func crowded() bool {
 }
 
 // admit takes a slot for a direct call if one is free; the call's
-// runAdmitted gives it back.
+// runAdmitted (or a fast path's leave1) gives it back.
 func admit() bool {
 	for {
 		b := blocked.Load()

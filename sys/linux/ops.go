@@ -278,16 +278,24 @@ func Fadvise(fd int, off, n int64, advice int) error {
 		// take no admission slot: on a crowded box, queueing them on the
 		// ring would turn a sub-microsecond call into a ring round trip.
 		if CurrentEngine() == EngineAuto {
-			return unix.Fadvise(fd, off, n, advice)
+			return fadvise(fd, off, n, advice)
 		}
 	}
 	if enter1() {
-		// fadvise never sleeps interruptibly: no EINTR to retry.
-		err := unix.Fadvise(fd, off, n, advice)
+		err := fadvise(fd, off, n, advice)
 		leave1()
 		return err
 	}
 	return run1(FadviseOp(fd, off, n, advice))
+}
+
+// fadvise retries EINTR, as every direct call does (runAdmitted).
+func fadvise(fd int, off, n int64, advice int) error {
+	for {
+		if err := unix.Fadvise(fd, off, n, advice); err != unix.EINTR {
+			return err
+		}
+	}
 }
 
 // Fsync is fsync(2), or fdatasync(2) when datasync is set.
@@ -369,6 +377,9 @@ func Removexattr(path, name string, nofollow bool) error {
 // st does not escape: the caller may keep it on its stack. The ring path
 // has the kernel write a heap copy, from another thread.
 func Statx(dirfd int, path string, flags, mask int, st *unix.Statx_t) error {
+	if st == nil {
+		return unix.EFAULT // what the kernel says for a NULL buffer, on every engine
+	}
 	if enter1() {
 		err := unix.Statx(dirfd, path, flags, mask, st)
 		for err == unix.EINTR {
@@ -377,12 +388,11 @@ func Statx(dirfd int, path string, flags, mask int, st *unix.Statx_t) error {
 		leave1()
 		return err
 	}
-	if st == nil {
-		return unix.EFAULT // as the kernel says for a NULL buffer
-	}
 	h := new(unix.Statx_t)
 	err := run1(StatxOp(dirfd, path, flags, mask, h))
-	*st = *h
+	if err == nil {
+		*st = *h // on failure st is left as it was, as the kernel leaves it
+	}
 	return err
 }
 

@@ -285,6 +285,12 @@ func TestStatx(t *testing.T) {
 		wantErrno(t, "missing", Statx(x.dirfd, "nope", 0, unix.STATX_BASIC_STATS, &st), unix.ENOENT)
 		wantErrno(t, "empty path", Statx(x.dirfd, "", 0, unix.STATX_BASIC_STATS, &st), unix.ENOENT)
 		wantErrno(t, "nil buffer", Statx(x.fd, "", unix.AT_EMPTY_PATH, unix.STATX_BASIC_STATS, nil), unix.EFAULT)
+		wantErrno(t, "nil buffer, missing path", Statx(x.dirfd, "nope", 0, unix.STATX_BASIC_STATS, nil), unix.EFAULT)
+		st.Size = 12345
+		wantErrno(t, "missing, buffer kept", Statx(x.dirfd, "nope", 0, unix.STATX_BASIC_STATS, &st), unix.ENOENT)
+		if st.Size != 12345 {
+			t.Errorf("a failed Statx changed the buffer: size %d", st.Size)
+		}
 		wantErrno(t, "closed dirfd", Statx(-5, "file", 0, unix.STATX_BASIC_STATS, &st), unix.EBADF)
 		wantErrno(t, "NUL", Statx(x.dirfd, "fi\x00le", 0, unix.STATX_BASIC_STATS, &st), unix.EINVAL)
 	})

@@ -88,8 +88,9 @@ func Run(ctx context.Context, ops []*Op) error {
 
 // Split returns the number of goroutines a caller should spread a batch of
 // n ops over, each running its share with RunHere: 1 when Run would put the
-// batch on the ring (EngineRing, or EngineAuto while crowded), where one
-// submission of them all is the point, or when n is too small to share.
+// batch on the ring (EngineRing, or EngineAuto while crowded; autoRing sends
+// no kind there otherwise), where one submission of them all is the point,
+// or when n is too small to share.
 // It is how runWorkers would split them, for callers that have per-op work
 // of their own to spread with the calls.
 func Split(n int) int {
@@ -105,6 +106,9 @@ func Split(n int) int {
 // single call would). It is for the shares of a batch split by Split.
 func RunHere(ctx context.Context, ops []*Op) error {
 	e := CurrentEngine()
+	if e == EngineRing {
+		return Run(ctx, ops) // forced: the ring, as for every other call
+	}
 	var live []*Op
 	for _, op := range ops {
 		if op == nil {
