@@ -267,6 +267,16 @@ func enter1() bool { return CurrentEngine() == EngineAuto && admit() }
 
 func leave1() { blocked.Add(-1) }
 
+// retry runs a direct call until it is not interrupted, as runAdmitted
+// does: EINTR means a signal (Go's SIGURG) came before anything happened.
+func retry(call func() error) error {
+	for {
+		if err := call(); err != unix.EINTR {
+			return err
+		}
+	}
+}
+
 // Fallocate is fallocate(2).
 func Fallocate(fd int, mode uint32, off, n int64) error { return run1(FallocateOp(fd, mode, off, n)) }
 
@@ -278,24 +288,15 @@ func Fadvise(fd int, off, n int64, advice int) error {
 		// take no admission slot: on a crowded box, queueing them on the
 		// ring would turn a sub-microsecond call into a ring round trip.
 		if CurrentEngine() == EngineAuto {
-			return fadvise(fd, off, n, advice)
+			return retry(func() error { return unix.Fadvise(fd, off, n, advice) })
 		}
 	}
 	if enter1() {
-		err := fadvise(fd, off, n, advice)
+		err := retry(func() error { return unix.Fadvise(fd, off, n, advice) })
 		leave1()
 		return err
 	}
 	return run1(FadviseOp(fd, off, n, advice))
-}
-
-// fadvise retries EINTR, as every direct call does (runAdmitted).
-func fadvise(fd int, off, n int64, advice int) error {
-	for {
-		if err := unix.Fadvise(fd, off, n, advice); err != unix.EINTR {
-			return err
-		}
-	}
 }
 
 // Fsync is fsync(2), or fdatasync(2) when datasync is set.
@@ -308,10 +309,11 @@ func Fgetxattr(fd int, name string) ([]byte, error) {
 		// and one exact-size copy, where sizing first would cost a second
 		// system call. ERANGE (too small) goes on to the sizing loop.
 		var buf [firstGuess]byte
-		n, err := unix.Fgetxattr(fd, name, buf[:])
-		for err == unix.EINTR {
+		var n int
+		err := retry(func() (err error) {
 			n, err = unix.Fgetxattr(fd, name, buf[:])
-		}
+			return err
+		})
 		leave1()
 		if err == nil {
 			return bytes.Clone(buf[:n]), nil
@@ -335,10 +337,7 @@ func Getxattr(path, name string, nofollow bool) ([]byte, error) {
 // Fsetxattr is fsetxattr(2).
 func Fsetxattr(fd int, name string, value []byte, flags int) error {
 	if enter1() {
-		err := unix.Fsetxattr(fd, name, value, flags)
-		for err == unix.EINTR {
-			err = unix.Fsetxattr(fd, name, value, flags)
-		}
+		err := retry(func() error { return unix.Fsetxattr(fd, name, value, flags) })
 		leave1()
 		return err
 	}
@@ -381,10 +380,7 @@ func Statx(dirfd int, path string, flags, mask int, st *unix.Statx_t) error {
 		return unix.EFAULT // what the kernel says for a NULL buffer, on every engine
 	}
 	if enter1() {
-		err := unix.Statx(dirfd, path, flags, mask, st)
-		for err == unix.EINTR {
-			err = unix.Statx(dirfd, path, flags, mask, st)
-		}
+		err := retry(func() error { return unix.Statx(dirfd, path, flags, mask, st) })
 		leave1()
 		return err
 	}
