@@ -116,6 +116,7 @@ type Op struct {
 	woff     *int64
 	nofollow bool
 	sizing   bool // next round asks the kernel for the size (empty buffer)
+	bigValue bool // known not to fit firstGuess: the first round asks the size
 
 	// NUL-terminated copies of s1, s2 for the ring; made once, before the
 	// first submission, and kept here so the kernel's reads stay valid.
@@ -170,6 +171,9 @@ func (op *Op) begin() {
 	switch op.kind {
 	case kFgetxattr, kGetxattr, kFlistxattr, kListxattr, kReadlinkat:
 		op.buf, op.sizing = make([]byte, firstGuess), false
+		if op.bigValue && op.kind != kReadlinkat {
+			op.buf, op.sizing, op.n = nil, true, firstGuess
+		}
 	}
 }
 

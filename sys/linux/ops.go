@@ -321,6 +321,10 @@ func Fgetxattr(fd int, name string) ([]byte, error) {
 		if err != unix.ERANGE {
 			return nil, err
 		}
+		op := FgetxattrOp(fd, name)
+		op.bigValue = true // skip a second try at firstGuess: size, then fetch
+		err = run1(op)
+		return op.value, err
 	}
 	op := FgetxattrOp(fd, name)
 	err := run1(op)
