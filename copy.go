@@ -154,6 +154,24 @@ type CopyStats struct {
 	ByMethod map[Method]int64
 }
 
+// Add adds s to c, counts and ByMethod alike: what a tool running several
+// copies (CopyFile per file, say) needs for one total.
+func (c *CopyStats) Add(s *CopyStats) {
+	c.Files += s.Files
+	c.Dirs += s.Dirs
+	c.Symlinks += s.Symlinks
+	c.Bytes += s.Bytes
+	c.ClonedBytes += s.ClonedBytes
+	c.CopiedBytes += s.CopiedBytes
+	c.HoleBytes += s.HoleBytes
+	for m, n := range s.ByMethod {
+		if c.ByMethod == nil {
+			c.ByMethod = make(map[Method]int64)
+		}
+		c.ByMethod[m] += n
+	}
+}
+
 func (s *CopyStats) countMethod(m Method) {
 	if s.ByMethod == nil {
 		s.ByMethod = make(map[Method]int64)

@@ -746,7 +746,7 @@ func (t *treeCopy) copyEntry(sd, dd *Dir, d *treeDir, e *treeEntry, stats *CopyS
 	if e.mode.IsRegular() {
 		s, err := t.copyRegular(sd, dd, d, e.name)
 		if err == nil {
-			stats.add(&s)
+			stats.Add(&s)
 		}
 		return err
 	}
@@ -1314,25 +1314,8 @@ func (t *treeCopy) finishProgress() {
 
 func (t *treeCopy) addStats(s *CopyStats) {
 	t.statsMu.Lock()
-	t.stats.add(s)
+	t.stats.Add(s)
 	t.statsMu.Unlock()
-}
-
-// add adds s to c.
-func (c *CopyStats) add(s *CopyStats) {
-	c.Files += s.Files
-	c.Dirs += s.Dirs
-	c.Symlinks += s.Symlinks
-	c.Bytes += s.Bytes
-	c.ClonedBytes += s.ClonedBytes
-	c.CopiedBytes += s.CopiedBytes
-	c.HoleBytes += s.HoleBytes
-	for m, n := range s.ByMethod {
-		if c.ByMethod == nil {
-			c.ByMethod = make(map[Method]int64)
-		}
-		c.ByMethod[m] += n
-	}
 }
 
 // stopped reports whether the copy is stopping: an error, or ctx.

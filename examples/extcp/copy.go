@@ -376,30 +376,13 @@ func (c *copier) preserveEntry(name string, st *extfs.Stat) error {
 // done records the outcome of j.
 func (c *copier) done(j *job, st *extfs.CopyStats, err error) {
 	c.mu.Lock()
-	addStats(&c.stats, st)
+	c.stats.Add(st)
 	c.mu.Unlock()
 	if err != nil {
 		c.fail(j.src, err)
 		return
 	}
 	j.ok = true
-}
-
-// addStats adds s to sum.
-func addStats(sum, s *extfs.CopyStats) {
-	sum.Files += s.Files
-	sum.Dirs += s.Dirs
-	sum.Symlinks += s.Symlinks
-	sum.Bytes += s.Bytes
-	sum.ClonedBytes += s.ClonedBytes
-	sum.CopiedBytes += s.CopiedBytes
-	sum.HoleBytes += s.HoleBytes
-	for m, n := range s.ByMethod {
-		if sum.ByMethod == nil {
-			sum.ByMethod = make(map[extfs.Method]int64)
-		}
-		sum.ByMethod[m] += n
-	}
 }
 
 // failf reports a failure of path with a reason of extcp's own.
