@@ -3,7 +3,9 @@ package extfs
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
+	"math"
 	"os"
 	"sync"
 	"syscall"
@@ -256,6 +258,48 @@ func (b *Batch) PunchHole(f *File, off, n int64) *Pending[struct{}] {
 // Sync queues File.Sync.
 func (b *Batch) Sync(f *File) *Pending[struct{}] {
 	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFsyncOp(fd, false) }, noValue("fsync", f, ""))
+}
+
+// ReadAt queues File.ReadAt: a read of len(p) bytes at off, with its
+// semantics — fewer bytes only with an error, io.EOF when the file ends
+// first. The batch owns p until Submit returns. On Linux the reads that
+// must wait for the disk go to the kernel as one io_uring submission; on
+// Windows all of them run as overlapped I/O on one completion port.
+func (b *Batch) ReadAt(f *File, p []byte, off int64) *Pending[int] {
+	return addFile(b, f, checkDataRange(p, off), func(fd uintptr) sysOp { return sysReadAtOp(f.f, fd, p, off) },
+		func(r opResult) (int, error) {
+			if r.err == nil && r.n < len(p) {
+				return r.n, io.EOF
+			}
+			return r.n, pathErr("read", f.Name(), r.err)
+		})
+}
+
+// WriteAt queues File.WriteAt: all of p written at off, or an error. The
+// batch owns p until Submit returns.
+func (b *Batch) WriteAt(f *File, p []byte, off int64) *Pending[int] {
+	pre := checkDataRange(p, off)
+	if pre == nil && f != nil && f.f != nil && f.appendMode() {
+		pre = errInvalid("WriteAt on a file opened with O_APPEND")
+	}
+	return addFile(b, f, pre, func(fd uintptr) sysOp { return sysWriteAtOp(f.f, fd, p, off) },
+		func(r opResult) (int, error) {
+			if r.err == nil && r.n < len(p) {
+				r.err = io.ErrShortWrite
+			}
+			return r.n, pathErr("write", f.Name(), r.err)
+		})
+}
+
+// checkDataRange validates the offset of a ReadAt or WriteAt of p.
+func checkDataRange(p []byte, off int64) error {
+	if off < 0 {
+		return errInvalid("negative offset %d", off)
+	}
+	if off > math.MaxInt64-int64(len(p)) {
+		return errInvalid("offset %d + length %d overflows int64", off, len(p))
+	}
+	return nil
 }
 
 // GetXattr queues File.GetXattr.

@@ -59,6 +59,7 @@
 package extfs
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 )
@@ -186,4 +187,12 @@ func holdFd(f *os.File, fn func(fd uintptr)) error {
 		return fs.ErrClosed
 	}
 	return nil
+}
+
+// appendMode reports whether the file was opened with O_APPEND, where
+// package os refuses WriteAt (pwrite would append there, whatever the
+// offset). os.File.WriteAt of nothing makes that check, and no system call.
+func (f *File) appendMode() bool {
+	_, err := f.f.WriteAt(nil, 0)
+	return err != nil && !errors.Is(err, fs.ErrClosed) && !errors.Is(err, fs.ErrInvalid)
 }
