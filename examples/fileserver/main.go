@@ -24,6 +24,10 @@
 // out of the cache. Smaller files stay cached, since serving them again is
 // likely and cheap to keep.
 //
+// With -readat, bodies are read with extfs File.ReadAt instead (32 KiB at a
+// time, net/http's copy buffer) and copied to the socket: slower than
+// sendfile, but the path to measure extfs's reads with (bench.sh COLD=1).
+//
 // The ETag is the SHA-256 of the content, stored at upload in the extended
 // attribute user.extfs.sha256 (with user.extfs.sha256-stamp, the size and
 // modification time it belongs to, so that a file changed in place by
@@ -85,6 +89,7 @@ func main() {
 	flag.Var((*sizeFlag)(&o.ETagComputeMax), "etag-compute-max", "hash files without a stored SHA-256 up to this many `bytes` for their ETag")
 	flag.BoolVar(&o.Fsync, "fsync", o.Fsync, "sync an upload and its directory before answering")
 	flag.BoolVar(&o.AccessLog, "v", false, "log every request")
+	flag.BoolVar(&o.ReadAt, "readat", false, "send bodies with extfs File.ReadAt calls instead of sendfile (to measure extfs's read path)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: fileserver [flags] ROOT\n")
 		flag.PrintDefaults()

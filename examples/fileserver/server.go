@@ -29,6 +29,7 @@ type Options struct {
 	ETagComputeMax int64 // largest file hashed for its ETag when no xattr has it
 	Fsync          bool  // sync uploads (file, then directory) before answering
 	AccessLog      bool
+	ReadAt         bool // send bodies with File.ReadAt instead of sendfile
 }
 
 func defaultOptions() Options {
