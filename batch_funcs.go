@@ -16,8 +16,9 @@ import (
 type sysOp = *funcOp
 
 type funcOp struct {
-	run func() opResult
-	res opResult
+	run  func() opResult
+	res  opResult
+	data any // Windows: the *winsys.IO of a ReadAt or WriteAt, which sysRun may run instead of run
 }
 
 func (o *funcOp) result() opResult { return o.res }

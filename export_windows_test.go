@@ -74,3 +74,12 @@ func OverlappedCopy(ctx context.Context, src, dst *File, srcOff, dstOff, n int64
 	})
 	return w, handled, err
 }
+
+// SetNewIOBatch replaces what a Batch calls to run its reads and writes on
+// a completion port (winsys.NewIOBatch), for a test to see it called or to
+// make every request fall back to the workers.
+func SetNewIOBatch(fn func(reqs []*winsys.IO) (*winsys.IOBatch, []int)) (restore func()) {
+	old := newIOBatch
+	newIOBatch = fn
+	return func() { newIOBatch = old }
+}

@@ -352,17 +352,20 @@ func osErr(err error) error {
 	return err
 }
 
-// Batch: each operation is its single-call hook; Run spreads them over a
-// few goroutines.
+// Batch: each operation is its single-call hook; runPool spreads them over
+// a few goroutines. Reads and writes run on a completion port instead
+// (batch_windows.go).
 
 func op(run func() opResult) sysOp { return &funcOp{run: run} }
 
-// batchWorkers bounds the goroutines of one Run: the calls block in the
+// batchWorkers bounds the goroutines of one runPool: the calls block in the
 // kernel, so a few more than the CPUs keep the file system busy without
 // making hundreds of threads.
 func batchWorkers() int { return 2 * runtime.GOMAXPROCS(0) }
 
-func sysRun(ctx context.Context, ops []sysOp) {
+// runPool runs ops on the workers; the data ops of a batch reach it only
+// when they cannot run on a completion port (see sysRun).
+func runPool(ctx context.Context, ops []sysOp) {
 	var next atomic.Int64
 	work := func() {
 		for {
