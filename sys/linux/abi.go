@@ -34,7 +34,9 @@ const (
 )
 
 const (
-	setupClamp = 1 << 4 // IORING_SETUP_CLAMP: clamp entries instead of EINVAL
+	setupClamp     = 1 << 4 // IORING_SETUP_CLAMP: clamp entries instead of EINVAL
+	setupCQSize    = 1 << 3 // IORING_SETUP_CQSIZE: cq_entries sizes the CQ
+	setupSubmitAll = 1 << 7 // IORING_SETUP_SUBMIT_ALL (5.18): go on past an SQE that fails
 
 	featSingleMmap = 1 << 0 // IORING_FEAT_SINGLE_MMAP: SQ and CQ rings share one mapping
 	featNoDrop     = 1 << 1 // IORING_FEAT_NODROP
@@ -45,6 +47,7 @@ const (
 	offCQRing = 0x8000000  // IORING_OFF_CQ_RING
 	offSQEs   = 0x10000000 // IORING_OFF_SQES
 
+	registerEventfd        = 4  // IORING_REGISTER_EVENTFD
 	registerProbe          = 8  // IORING_REGISTER_PROBE
 	registerIOWQMaxWorkers = 19 // IORING_REGISTER_IOWQ_MAX_WORKERS
 

@@ -4,6 +4,7 @@ package linux
 
 import (
 	"errors"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -15,18 +16,19 @@ import (
 
 // preparer fills one zeroed SQE. Whatever the SQE points at must be reachable
 // from the preparer itself: the ring keeps the preparer (through its request)
-// in the in-flight map until the CQE is reaped, and the GC does not scan the
+// in its slot table until the CQE is reaped, and the GC does not scan the
 // mmap'd SQE array.
 type preparer interface {
 	prep(s *sqe)
 }
 
-// request is one SQE's worth of work. The reaper stores the CQE result in res
-// and sends the request on done (nil: nobody waits, e.g. a cancel).
+// request is one SQE's worth of work. Whoever reaps its CQE stores the
+// result in res and sends the request on done (nil: nobody waits, e.g. a
+// cancel).
 type request struct {
 	src  preparer
 	done chan *request
-	id   uint64 // user_data: a sequence number, never a Go pointer
+	id   uint64 // user_data: generation<<32 | slot, never a Go pointer
 	res  int32
 	live bool // submitted, CQE not yet received; owned by the waiter
 }
@@ -35,16 +37,22 @@ var errRingClosed = errors.New("io_uring: ring closed")
 
 // ring is an io_uring instance shared by any number of goroutines.
 //
-// Only the reaper's thread ever calls io_uring_enter to submit: submitters
-// queue their requests and wake it. io_uring gives each task (thread) that
-// submits its own io-wq worker pool, and Go runs a goroutine on whatever
-// thread is free, so when every goroutine submitted for itself the pools
-// multiplied: BenchmarkThreads10k (10,000 goroutines, fallocate+fsync, XFS)
-// peaked at 25 iou-wrk threads and 40 threads in all. One submitting thread
-// means one pool, bounded by iowqMaxWorkers.
+// A goroutine submits its own SQEs: it writes them and calls io_uring_enter
+// under sqMu, without waiting. Ops the kernel completes during the submit
+// (a NOP, a cached read or open) have their CQEs in the ring when
+// io_uring_enter returns; the submitter reaps them itself and returns
+// without parking. Other completions come later, from io-wq workers or
+// from task work; each one signals an eventfd registered with the ring,
+// which a reaper goroutine reads through the runtime's network poller. So
+// a waiting op costs a parked goroutine, never a thread, and one
+// completion costs one wakeup: the poller's.
+//
+// io-wq pools are per submitting thread; iowqMaxWorkers bounds each of
+// them (the kernel applies a ring's limit to every thread that submits to
+// it, also to those that start later).
 type ring struct {
 	fd  int
-	efd int // eventfd the reaper polls on the ring: a write wakes it
+	efd *os.File // eventfd registered with the ring, read through the poller
 
 	sqMem, cqMem, sqeMem []byte
 	single               bool // cqMem is sqMem (IORING_FEAT_SINGLE_MMAP)
@@ -57,55 +65,56 @@ type ring struct {
 	cqes                 []cqe
 	ops                  [256]bool // opcodes the kernel reported as supported
 
-	// tokens bounds requests queued or in flight, so the CQ can never
-	// overflow: each request posts exactly one CQE, and one CQ slot is kept
-	// for the reaper's wakeup poll. Send acquires, receive releases.
-	tokens chan struct{}
+	// free holds the indices of unused slots. Taking one is the right to
+	// submit a request; the CQ has a slot for each, so it can never
+	// overflow. A request stays in slots[i] until its CQE is reaped.
+	free  chan uint32
+	slots []atomic.Pointer[request]
 
-	qmu    sync.Mutex // guards the fields below
-	queue  []*request // waiting for the reaper to submit them
-	asleep bool       // the reaper may be waiting in io_uring_enter: write efd
-	seq    uint64
-	closed bool // no new requests
-	quit   bool // Close has drained everything: the reaper exits
+	sqMu   sync.Mutex // guards the SQ, gens and closed
+	gens   []uint32   // per slot, bumped on each use: a stale CQE cannot match
+	closed bool
 
-	imu      sync.Mutex // guards inflight
-	inflight map[uint64]*request
+	cqMu sync.Mutex // guards the CQ head and dead: one reaper at a time
+	dead bool       // unmapped by Close
 
 	reaperDone chan struct{}
-	submitted  atomic.Uint64 // requests queued, for tests
+	submitted  atomic.Uint64 // requests submitted, for tests
 }
 
-// wakeID is the user_data of the reaper's poll on efd; sequence numbers
-// start at 1.
-const wakeID = 0
-
-// iowqMaxWorkers bounds the io-wq worker threads of the ring
-// ({bounded, unbounded}; regular-file and path ops are "bounded"). io-wq is
-// per submitting thread; only the reaper's thread submits, so this is also
-// the process total. 0 leaves the kernel default (bounded: 4*CPUs).
-// Measured (2 vCPU, Run of 256 on the ring): 1 per CPU is best — statx
-// 1.0-1.2 ms at 1-2/CPU vs 1.5 ms at 4-8/CPU; fsetxattr 1.4 ms vs 2.0-3.6 ms;
-// fallocate 7.2 ms vs 7.4-15 ms. More workers only contend for 2 CPUs.
-//
-// The price of one small pool: ops that block indefinitely in the kernel (an
-// open of a FIFO with no writer, a hung NFS server) each hold a worker, and
-// NumCPU of them stall every ring op in the process behind them until they
-// return or are cancelled.
+// iowqMaxWorkers bounds the io-wq worker threads of each submitting thread
+// ({bounded, unbounded}; regular-file and path ops are "bounded").
+// 0 leaves the kernel default (bounded: 4*CPUs per thread). The price of a
+// small pool: ops that block indefinitely in the kernel (an open of a FIFO
+// with no writer, a hung NFS server) each hold a worker, and stall the ops
+// queued behind them until they return or are cancelled.
 var iowqMaxWorkers = func() [2]uint32 {
 	n := uint32(runtime.NumCPU())
 	return [2]uint32{n, n}
 }()
 
+// cqPerSQ sizes the CQ, and with it how many requests may be in flight,
+// as a multiple of the SQ: a few hundred goroutines each waiting on one
+// read must all fit, while one submission writes at most sqEntries SQEs.
+const cqPerSQ = 16
+
 // newRing sets up a ring with the given SQ size (clamped by the kernel).
 func newRing(entries uint32) (*ring, error) {
 	var p params
-	p.flags = setupClamp
+	p.flags = setupClamp | setupCQSize | setupSubmitAll
+	p.cqEntries = entries * cqPerSQ
 	fd, _, e := unix.Syscall(unix.SYS_IO_URING_SETUP, uintptr(entries), uintptr(unsafe.Pointer(&p)), 0)
+	if e == unix.EINVAL {
+		// SUBMIT_ALL is 5.18+: without it the kernel stops a submission at
+		// an SQE that fails to prepare (and posts its CQE); submitLocked
+		// goes on with the rest.
+		p = params{flags: setupClamp | setupCQSize, cqEntries: entries * cqPerSQ}
+		fd, _, e = unix.Syscall(unix.SYS_IO_URING_SETUP, uintptr(entries), uintptr(unsafe.Pointer(&p)), 0)
+	}
 	if e != 0 {
 		return nil, e
 	}
-	r := &ring{fd: int(fd), efd: -1, inflight: make(map[uint64]*request), reaperDone: make(chan struct{})}
+	r := &ring{fd: int(fd), reaperDone: make(chan struct{})}
 	if err := r.mmap(&p); err != nil {
 		r.unmap()
 		return nil, err
@@ -116,22 +125,34 @@ func newRing(entries uint32) (*ring, error) {
 		r.unmap()
 		return nil, err
 	}
-	if !r.ops[opPollAdd] { // 5.1+, so present wherever the probe is; checked anyway
-		r.unmap()
-		return nil, unix.EOPNOTSUPP
-	}
-	var err error
-	if r.efd, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
+	efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
 		r.unmap()
 		return nil, err
 	}
+	// Every CQE signals it (not EVENTFD_ASYNC, which skips the completions
+	// that task work posts: those of async buffered reads).
+	arg := int32(efd)
+	if _, _, e := unix.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(r.fd), registerEventfd, uintptr(unsafe.Pointer(&arg)), 1, 0, 0); e != 0 {
+		unix.Close(efd)
+		r.unmap()
+		return nil, e
+	}
+	// Non-blocking, so os.NewFile puts it in the runtime's poller.
+	r.efd = os.NewFile(uintptr(efd), "io_uring-eventfd")
 	if iowqMaxWorkers != ([2]uint32{}) {
 		// Best effort: EINVAL before 5.15 just leaves the default bound.
 		w := iowqMaxWorkers
 		unix.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(r.fd), registerIOWQMaxWorkers, uintptr(unsafe.Pointer(&w)), 2, 0, 0)
 	}
-	r.tokens = make(chan struct{}, len(r.cqes)-1) // one CQE slot for the wakeup poll
-	go r.reap()
+	n := uint32(len(r.cqes))
+	r.free = make(chan uint32, n)
+	r.slots = make([]atomic.Pointer[request], n)
+	r.gens = make([]uint32, n)
+	for i := range n {
+		r.free <- i
+	}
+	go r.reapLoop()
 	return r, nil
 }
 
@@ -206,9 +227,6 @@ func (r *ring) unmap() {
 	}
 	r.sqeMem, r.cqMem, r.sqMem = nil, nil, nil
 	unix.Close(r.fd)
-	if r.efd >= 0 {
-		unix.Close(r.efd)
-	}
 }
 
 func (r *ring) supports(op uint8) bool { return r != nil && r.ops[op] }
@@ -221,169 +239,108 @@ func (r *ring) enter(toSubmit, minComplete, flags uint32) (int, error) {
 	return int(n), nil
 }
 
-// submit queues reqs for the reaper to start, as many at a time as tokens
-// allow. It blocks while the ring is full, until stop is closed. It returns
-// how many of reqs were queued (a prefix); the rest were not, and err says why.
+var errStopped = errors.New("io_uring: submission stopped")
+
+// submit hands reqs to the kernel, as many at a time as free slots allow,
+// and delivers whatever completed during the submission. It blocks while
+// every slot is in use, until stop is closed. It returns how many of reqs
+// were submitted (a prefix); the rest were not, and err says why.
 func (r *ring) submit(reqs []*request, stop <-chan struct{}) (int, error) {
 	started := 0
+	var buf [64]uint32
 	for started < len(reqs) {
 		select {
 		case <-stop: // checked first: select picks randomly among ready cases
 			return started, errStopped
 		default:
 		}
+		var first uint32
 		select {
-		case r.tokens <- struct{}{}:
+		case first = <-r.free:
 		case <-stop:
 			return started, errStopped
 		}
-		k := 1
+		ids := append(buf[:0], first)
 	more:
-		for started+k < len(reqs) {
+		for started+len(ids) < len(reqs) && len(ids) < int(r.sqEntries) {
 			select {
-			case r.tokens <- struct{}{}:
-				k++
+			case i := <-r.free:
+				ids = append(ids, i)
 			default:
 				break more
 			}
 		}
-		if err := r.enqueue(reqs[started : started+k]); err != nil {
-			for range k {
-				<-r.tokens
-			}
+		k, err := r.submitLocked(reqs[started:started+len(ids)], ids)
+		started += k
+		for _, i := range ids[k:] {
+			r.free <- i
+		}
+		if k > 0 {
+			r.tryReap()
+		}
+		if err != nil {
 			return started, err
 		}
-		started += k
 	}
 	return started, nil
 }
 
-var errStopped = errors.New("io_uring: submission stopped")
-
-// eventfdOne is what a wake writes: eventfd adds it to its counter.
-var eventfdOne = [8]byte{1}
-
-// enqueue hands reqs to the reaper. The caller holds one token per request.
-func (r *ring) enqueue(reqs []*request) error {
-	r.submitted.Add(uint64(len(reqs)))
-	r.qmu.Lock()
+// submitLocked writes one SQE per request, into the slots ids, and enters
+// the kernel to submit them. It returns how many the kernel took (a
+// prefix); the others are withdrawn from the SQ and their slots are the
+// caller's to give back.
+func (r *ring) submitLocked(reqs []*request, ids []uint32) (int, error) {
+	r.sqMu.Lock()
+	defer r.sqMu.Unlock()
 	if r.closed {
-		r.qmu.Unlock()
-		return errRingClosed
+		return 0, errRingClosed
 	}
-	// Numbered and registered here, not by the reaper: the caller may cancel
-	// them (which reads id and live) as soon as this returns.
-	r.imu.Lock()
-	for _, rq := range reqs {
-		r.seq++
-		rq.id = r.seq
+	// The SQ is empty here: every submit waits until the kernel consumed
+	// all it wrote, or withdraws the rest.
+	tail := *r.sqTail
+	n := uint32(len(reqs))
+	for i, rq := range reqs {
+		slot := ids[i]
+		r.gens[slot]++
+		rq.id = uint64(r.gens[slot])<<32 | uint64(slot)
 		rq.live = true
-		r.inflight[rq.id] = rq
+		r.slots[slot].Store(rq)
+		s := &r.sqes[(tail+uint32(i))&r.sqMask]
+		*s = sqe{} // stale fields from the slot's last op make the kernel reject this one (EINVAL)
+		rq.src.prep(s)
+		s.userData = rq.id
 	}
-	r.imu.Unlock()
-	r.queue = append(r.queue, reqs...)
-	wake := r.asleep
-	r.asleep = false // one write per reaper round is enough
-	r.qmu.Unlock()
-	if wake {
-		r.wake()
-	}
-	return nil
-}
-
-// wake makes the reaper's io_uring_enter return. The eventfd is
-// non-blocking and its counter cannot realistically fill (2^64-2), so this
-// never blocks.
-func (r *ring) wake() {
-	unix.Write(r.efd, eventfdOne[:])
-}
-
-// reap is the ring's only submitter and its only CQ reader: it delivers
-// CQEs, submits what was queued, and waits in io_uring_enter until a CQE
-// arrives or a submitter wakes it through efd. It runs until Close.
-func (r *ring) reap() {
-	// This goroutine spends its life in io_uring_enter, and io-wq pools are
-	// per thread: pin it, so one thread submits everything and waits.
-	runtime.LockOSThread()
-	defer close(r.reaperDone)
-	armed := false // the poll on efd is in the kernel
-	var batch, sent []*request
-	for {
-		if r.drain() {
-			armed = false
-		}
-		r.qmu.Lock()
-		if r.quit {
-			r.qmu.Unlock()
-			return
-		}
-		batch, r.queue = r.queue, batch[:0]
-		// From here on a new request may find us in io_uring_enter.
-		r.asleep = true
-		r.qmu.Unlock()
-		sent = r.issue(batch, &armed, sent)
-		clear(batch) // no stale references keep finished ops alive
-	}
-}
-
-// issue writes an SQE for each request in batch, and one for the wakeup
-// poll unless it is armed, hands them to the kernel and waits for at least
-// one CQE. sent is scratch space, returned cleared for reuse.
-func (r *ring) issue(batch []*request, armed *bool, sent []*request) []*request {
-	for {
-		// The SQ is empty here: every round waits until the kernel consumed
-		// all it wrote.
-		tail := atomic.LoadUint32(r.sqTail)
-		sent = sent[:0]
-		n := uint32(0)
-		if !*armed {
-			s := &r.sqes[tail&r.sqMask]
-			*s = sqe{}
-			s.opcode = opPollAdd
-			s.fd = int32(r.efd)
-			s.opFlags = unix.POLLIN // poll32_events
-			s.userData = wakeID
-			sent = append(sent, nil)
-			n++
-			*armed = true
-		}
-		for len(batch) > 0 && n < r.sqEntries {
-			rq := batch[0]
-			batch = batch[1:]
-			s := &r.sqes[(tail+n)&r.sqMask]
-			*s = sqe{} // stale fields from the slot's last op make the kernel reject this one (EINVAL)
-			rq.src.prep(s)
-			s.userData = rq.id
-			sent = append(sent, rq)
-			n++
-		}
-		atomic.StoreUint32(r.sqTail, tail+n)
-		last := len(batch) == 0
-		if err := r.enter1(n, last); err != nil {
-			// The kernel took none of the rest: withdraw them, so that no later
-			// enter submits SQEs whose owners were told they failed.
-			left := sent[len(sent)-int(r.unconsumed(tail+n)):]
-			atomic.StoreUint32(r.sqTail, tail+n-uint32(len(left)))
-			left = append(left, batch...)
-			for _, rq := range left {
-				if rq == nil {
-					*armed = false
-					continue
-				}
-				r.complete(rq, -int32(unix.ECANCELED)) // interrupted: the caller redoes it directly
+	atomic.StoreUint32(r.sqTail, tail+n)
+	left := n
+	for left > 0 {
+		got, err := r.enter(left, 0, 0)
+		switch err {
+		case nil:
+			left -= uint32(got)
+			if got == 0 {
+				runtime.Gosched() // nothing consumed and no error: let the kernel catch up
 			}
-			if last {
-				// Do not spin on a ring that keeps failing.
-				time.Sleep(time.Millisecond)
-			}
-			clear(sent)
-			return sent[:0]
+			continue
+		case unix.EINTR: // a signal before the work: nothing was consumed
+			continue
+		case unix.EAGAIN, unix.EBUSY: // short of memory / CQ backlog: transient
+			time.Sleep(50 * time.Microsecond)
+			continue
 		}
-		if last {
-			clear(sent)
-			return sent[:0]
+		// The kernel takes none of the rest: withdraw them, so that no later
+		// enter submits SQEs whose owners were told they failed.
+		left = r.unconsumed(tail + n)
+		atomic.StoreUint32(r.sqTail, tail+n-left)
+		took := int(n - left)
+		for i, rq := range reqs[took:] {
+			r.slots[ids[took+i]].Store(nil)
+			rq.live = false
 		}
+		r.submitted.Add(uint64(took))
+		return took, err
 	}
+	r.submitted.Add(uint64(n))
+	return int(n), nil
 }
 
 // unconsumed reports how many SQEs before tail the kernel has not taken.
@@ -391,73 +348,67 @@ func (r *ring) unconsumed(tail uint32) uint32 {
 	return tail - atomic.LoadUint32(r.sqHead)
 }
 
-// enter1 submits the n SQEs just written and, if wait, waits for a CQE (or
-// a signal: the caller's loop checks again). It returns an error only if the
-// kernel refuses the SQEs.
-func (r *ring) enter1(n uint32, wait bool) error {
-	for {
-		var minComplete, flags uint32
-		if wait {
-			minComplete, flags = 1, enterGetEvents
-		}
-		got, err := r.enter(n, minComplete, flags)
-		switch err {
-		case nil:
-			n -= uint32(got)
-			if n == 0 {
-				return nil
-			}
-			if got == 0 {
-				// Nothing consumed and no error: let the kernel catch up.
-				runtime.Gosched()
-			}
-		case unix.EINTR: // a signal (Go's SIGURG preemption) arrived before the work
-			if n == 0 {
-				return nil
-			}
-		case unix.EAGAIN, unix.EBUSY: // short of memory / CQ backlog: transient
-			time.Sleep(50 * time.Microsecond)
-		default:
-			return err
-		}
+// tryReap delivers the CQEs in the ring unless another goroutine is
+// already doing so (it will see them, or the eventfd brings the reaper).
+func (r *ring) tryReap() {
+	if r.cqMu.TryLock() {
+		r.reapLocked()
+		r.cqMu.Unlock()
 	}
 }
 
-// drain delivers every CQE in the CQ; only the reaper calls it. It reports
-// whether the wakeup poll completed (it must be armed again).
-func (r *ring) drain() (woken bool) {
+// reapLoop waits on the eventfd through the runtime's poller and delivers
+// completions, until Close closes the eventfd.
+//
+// It never reads the eventfd: the poller is edge-triggered, and every CQE
+// the kernel posts signals the eventfd again, which is a new edge whatever
+// the counter holds. Reading it would be a system call per wakeup for
+// nothing (the counter cannot overflow: the kernel saturates it).
+func (r *ring) reapLoop() {
+	defer close(r.reaperDone)
+	rc, err := r.efd.SyscallConn()
+	if err != nil {
+		return
+	}
+	// Read calls the function, and while it returns false, waits until the
+	// eventfd is readable and calls it again; it returns once Close closed
+	// the file.
+	rc.Read(func(uintptr) bool {
+		r.cqMu.Lock()
+		r.reapLocked()
+		r.cqMu.Unlock()
+		return false
+	})
+}
+
+// reapLocked delivers every CQE in the CQ. The caller holds cqMu.
+func (r *ring) reapLocked() {
+	if r.dead {
+		return
+	}
 	head := atomic.LoadUint32(r.cqHead)
 	tail := atomic.LoadUint32(r.cqTail)
+	if head == tail {
+		return
+	}
 	for ; head != tail; head++ {
-		c := r.cqes[head&r.cqMask]
-		if c.userData == wakeID {
-			// Reset the counter, or the next poll completes at once.
-			var buf [8]byte
-			unix.Read(r.efd, buf[:])
-			woken = true
+		c := &r.cqes[head&r.cqMask]
+		slot := uint32(c.userData)
+		if slot >= uint32(len(r.slots)) {
 			continue
 		}
-		r.imu.Lock()
-		rq := r.inflight[c.userData]
-		r.imu.Unlock()
-		if rq != nil {
-			r.complete(rq, c.res)
+		rq := r.slots[slot].Load()
+		if rq == nil || rq.id != c.userData {
+			continue // not ours (cannot happen: every SQE has a slot)
+		}
+		r.slots[slot].Store(nil)
+		rq.res = c.res
+		r.free <- slot
+		if rq.done != nil {
+			rq.done <- rq // buffered by the waiter for every request it has in flight
 		}
 	}
 	atomic.StoreUint32(r.cqHead, head) // after reading the entries: the kernel may reuse the slots
-	return woken
-}
-
-// complete delivers a request's result and releases its token.
-func (r *ring) complete(rq *request, res int32) {
-	r.imu.Lock()
-	delete(r.inflight, rq.id)
-	r.imu.Unlock()
-	<-r.tokens
-	rq.res = res
-	if rq.done != nil {
-		rq.done <- rq // buffered by the waiter for every request it has in flight
-	}
 }
 
 // do runs one preparer and returns its CQE result.
@@ -481,9 +432,7 @@ func (c *cancelOp) prep(s *sqe) {
 
 // cancel sends ASYNC_CANCEL for each live request. Nobody waits for these
 // CQEs: the cancelled requests report their own outcome (-ECANCELED if they
-// never ran, their real result if they were already running). A request
-// still in the queue reaches the kernel before its cancel: the reaper
-// submits in queue order.
+// never ran, their real result if they were already running).
 func (r *ring) cancel(reqs []*request) {
 	var cs []*request
 	for _, rq := range reqs {
@@ -498,28 +447,27 @@ type nopOp struct{}
 
 func (nopOp) prep(s *sqe) { s.opcode = OpNop }
 
-// Close waits for every request queued or in flight, stops the reaper and
-// releases the ring. Later submits fail with errRingClosed.
+// Close waits for every request in flight, stops the reaper and releases
+// the ring. Later submits fail with errRingClosed.
 func (r *ring) Close() error {
-	r.qmu.Lock()
+	r.sqMu.Lock()
 	if r.closed {
-		r.qmu.Unlock()
+		r.sqMu.Unlock()
 		return nil
 	}
 	r.closed = true
-	r.qmu.Unlock()
-	for range cap(r.tokens) { // every request queued or in flight holds a token
-		r.tokens <- struct{}{}
+	r.sqMu.Unlock()
+	for range cap(r.free) { // every request in flight holds a slot
+		<-r.free
 	}
-	r.qmu.Lock()
-	r.quit = true
-	r.qmu.Unlock()
-	r.wake()
+	r.efd.Close() // the reaper's Read fails: it exits
 	<-r.reaperDone
-	// The poll on efd is still armed; closing the ring cancels it.
+	r.cqMu.Lock() // a submitter may still be in tryReap
+	r.dead = true
 	r.unmap()
-	for range cap(r.tokens) { // late submitters take one, find closed, give it back
-		<-r.tokens
+	r.cqMu.Unlock()
+	for i := range uint32(cap(r.free)) { // late submitters take one, find closed, give it back
+		r.free <- i
 	}
 	return nil
 }

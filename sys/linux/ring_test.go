@@ -133,7 +133,7 @@ func kernelRelease() string {
 }
 
 // 10,000 NOPs from 64 goroutines on a small ring: exercises the in-flight
-// bound (tokens) and concurrent submitters.
+// bound (slots) and concurrent submitters.
 func TestRingManyNops(t *testing.T) {
 	r := newTestRing(t, 16)
 	const goroutines, total = 64, 10000
@@ -156,11 +156,14 @@ func TestRingManyNops(t *testing.T) {
 	if done.Load() != total {
 		t.Fatalf("%d NOPs completed, want %d", done.Load(), total)
 	}
-	r.imu.Lock()
-	left := len(r.inflight)
-	r.imu.Unlock()
-	if left != 0 || len(r.tokens) != 0 {
-		t.Errorf("after all CQEs: %d in flight, %d tokens held", left, len(r.tokens))
+	left := 0
+	for i := range r.slots {
+		if r.slots[i].Load() != nil {
+			left++
+		}
+	}
+	if left != 0 || len(r.free) != cap(r.free) {
+		t.Errorf("after all CQEs: %d in flight, %d slots held", left, cap(r.free)-len(r.free))
 	}
 }
 
