@@ -62,12 +62,18 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"sync"
+	"sync/atomic"
 )
 
 // File is an open file with the extra operations of this package.
 // It is safe for concurrent use, like *os.File.
 type File struct {
 	f *os.File
+
+	kind      atomic.Uint32 // kindUnknown, kindRegular or kindOther (engineData)
+	nowaitOff atomic.Bool   // the filesystem refuses non-blocking reads (Linux)
+	pos       sync.Mutex    // serialises Read, Write and Seek (file position)
 }
 
 // Open opens the named file for reading, like os.Open.
@@ -120,15 +126,6 @@ func (f *File) Close() error {
 	}
 	return f.f.Close()
 }
-
-// Read, Write, ReadAt, WriteAt and Seek are those of the underlying *os.File,
-// so a File can stand wherever an io.Reader or io.Writer is wanted.
-
-func (f *File) Read(p []byte) (int, error)                { return f.osf().Read(p) }
-func (f *File) Write(p []byte) (int, error)               { return f.osf().Write(p) }
-func (f *File) ReadAt(p []byte, off int64) (int, error)   { return f.osf().ReadAt(p, off) }
-func (f *File) WriteAt(p []byte, off int64) (int, error)  { return f.osf().WriteAt(p, off) }
-func (f *File) Seek(off int64, whence int) (int64, error) { return f.osf().Seek(off, whence) }
 
 // osf returns the *os.File, or for a nil File a nil *os.File, whose methods
 // return os.ErrInvalid rather than panic.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -375,4 +376,11 @@ func sysRenameatOp(olddir int, oldname string, newdir int, newname string) sysOp
 }
 func sysOpenatOp(dir int, name string, flag int, perm fs.FileMode) sysOp {
 	return wrapOp(linux.OpenatOp(dir, name, flag|unix.O_CLOEXEC, permBits(perm)))
+}
+
+func sysReadAtOp(_ *os.File, fd uintptr, p []byte, off int64) sysOp {
+	return wrapOp(linux.ReadFullOp(int(fd), p, off))
+}
+func sysWriteAtOp(_ *os.File, fd uintptr, p []byte, off int64) sysOp {
+	return wrapOp(linux.WriteFullOp(int(fd), p, off))
 }

@@ -43,6 +43,10 @@ const (
 	kFutimens
 	kUtimensAt
 	kMknodat
+	kReadFull  // pread until the buffer is full or the file ends
+	kWriteFull // pwrite until all is written
+	kRead      // read at the file position
+	kWrite     // write at the file position, until all is written
 	numKinds
 )
 
@@ -68,6 +72,10 @@ var ringOpcodes = [numKinds]uint8{
 	kPread:     OpRead,
 	kPwrite:    OpWrite,
 	kSplice:    OpSplice,
+	kReadFull:  OpRead,
+	kWriteFull: OpWrite,
+	kRead:      OpRead,
+	kWrite:     OpWrite,
 }
 
 // kindNames names each kind after the system call it stands for (RingOps).
@@ -81,6 +89,7 @@ var kindNames = [numKinds]string{
 	kPread: "pread", kPwrite: "pwrite", kSplice: "splice",
 	kFchmod: "fchmod", kFchmodat: "fchmodat", kFchown: "fchown", kFchownat: "fchownat",
 	kFutimens: "futimens", kUtimensAt: "utimensat", kMknodat: "mknodat",
+	kReadFull: "pread", kWriteFull: "pwrite", kRead: "read", kWrite: "write",
 }
 
 const (
@@ -114,6 +123,7 @@ type Op struct {
 	ts       *[2]unix.Timespec
 	roff     *int64
 	woff     *int64
+	done     int64 // bytes a ReadFull, WriteFull or Write moved in earlier rounds
 	nofollow bool
 	sizing   bool // next round asks the kernel for the size (empty buffer)
 	bigValue bool // known not to fit firstGuess: the first round asks the size
@@ -167,7 +177,7 @@ func (op *Op) Names() []string {
 
 // begin clears the results of any previous run and sets up the first round.
 func (op *Op) begin() {
-	op.err, op.res, op.value, op.names = op.bad, 0, nil, nil
+	op.err, op.res, op.value, op.names, op.done = op.bad, 0, nil, nil, 0
 	switch op.kind {
 	case kFgetxattr, kGetxattr, kFlistxattr, kListxattr, kReadlinkat:
 		op.buf, op.sizing = make([]byte, firstGuess), false
@@ -192,7 +202,7 @@ func (op *Op) ringOpcode() (uint8, bool) {
 		// sqe->len is 32 bits (the 64-bit addr form is 6.7+ only); negative
 		// values keep the kernel's own EINVAL.
 		return code, op.off >= 0 && op.n >= 0 && op.n <= math.MaxUint32
-	case kPread, kPwrite:
+	case kPread, kPwrite, kReadFull, kWriteFull:
 		// In the SQE, offset -1 means "file position", not EINVAL.
 		return code, op.off >= 0
 	case kSplice:
@@ -287,6 +297,16 @@ func (op *Op) prep(s *sqe) {
 		s.addr = bufPtr(op.buf)
 		s.len = uint32(min(len(op.buf), maxRW))
 		s.off = uint64(op.off)
+	case kReadFull, kWriteFull:
+		rest := op.buf[op.done:]
+		s.addr = bufPtr(rest)
+		s.len = uint32(min(len(rest), maxRW))
+		s.off = uint64(op.off + op.done)
+	case kRead, kWrite:
+		rest := op.buf[op.done:]
+		s.addr = bufPtr(rest)
+		s.len = uint32(min(len(rest), maxRW))
+		s.off = math.MaxUint64 // -1: the file position, which the kernel advances
 	case kSplice:
 		s.fd = int32(op.fd2) // fd is the output
 		s.spliceFdIn = int32(op.fd)
@@ -348,6 +368,16 @@ func (op *Op) finish(r int64, err error) bool {
 			// A full buffer may be a truncated target.
 			op.buf = make([]byte, 2*len(op.buf))
 			return true
+		}
+	case kReadFull, kWriteFull, kWrite:
+		if err == nil && r > 0 && op.done+r < int64(len(op.buf)) {
+			op.done += r // a short transfer: the rest in another round
+			return true
+		}
+		if err != nil {
+			op.res = op.done // what moved before the error
+		} else {
+			r += op.done
 		}
 	case kClose:
 		if err == unix.EINTR {
@@ -465,6 +495,14 @@ func (op *Op) direct() (int64, error) {
 		n, err = unix.Pread(op.fd, op.buf, op.off)
 	case kPwrite:
 		n, err = unix.Pwrite(op.fd, op.buf, op.off)
+	case kReadFull:
+		n, err = unix.Pread(op.fd, op.buf[op.done:], op.off+op.done)
+	case kWriteFull:
+		n, err = unix.Pwrite(op.fd, op.buf[op.done:], op.off+op.done)
+	case kRead:
+		n, err = unix.Read(op.fd, op.buf)
+	case kWrite:
+		n, err = unix.Write(op.fd, op.buf[op.done:])
 	case kSplice:
 		// x/sys returns int on 32-bit platforms and int64 elsewhere.
 		m, e := unix.Splice(op.fd, op.roff, op.fd2, op.woff, int(min(op.n, maxRW)), op.flags)

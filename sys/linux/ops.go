@@ -5,6 +5,9 @@ package linux
 import (
 	"bytes"
 	"math"
+	"math/bits"
+	"sync/atomic"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -176,6 +179,24 @@ func PreadOp(fd int, p []byte, off int64) *Op {
 // PwriteOp is Pwrite as an Op; the byte count is N.
 func PwriteOp(fd int, p []byte, off int64) *Op {
 	op := newOp(kPwrite, fd)
+	op.buf, op.off = p, off
+	return op
+}
+
+// ReadFullOp reads len(p) bytes at off, in as many rounds as it takes; N is
+// the byte count, less than len(p) only at end of file or with an error.
+// Under EngineAuto in a Run, the reads are first tried without waiting
+// (RWF_NOWAIT), and only those that must wait for the disk go to the ring,
+// together, where each waits as a parked goroutine.
+func ReadFullOp(fd int, p []byte, off int64) *Op {
+	op := newOp(kReadFull, fd)
+	op.buf, op.off = p, off
+	return op
+}
+
+// WriteFullOp writes all of p at off; N is the byte count.
+func WriteFullOp(fd int, p []byte, off int64) *Op {
+	op := newOp(kWriteFull, fd)
 	op.buf, op.off = p, off
 	return op
 }
@@ -448,6 +469,170 @@ func Close(fd int) error { return run1(CloseOp(fd)) }
 // Pread is pread(2).
 func Pread(fd int, p []byte, off int64) (int, error) {
 	op := PreadOp(fd, p, off)
+	err := run1(op)
+	return int(op.res), err
+}
+
+// ReadAt reads len(p) bytes at off into p, in as many reads as it takes,
+// and returns how many it read: fewer only at end of file or with an error.
+//
+// Under EngineAuto it first reads what the page cache holds without
+// blocking (preadv2 RWF_NOWAIT), at the cost of a plain pread. What must
+// wait for the disk goes to the ring, where the caller waits as a parked
+// goroutine instead of holding an OS thread; without a ring, a pread.
+// nowaitOff, if not nil, remembers a file whose filesystem refuses
+// RWF_NOWAIT (tmpfs: its data is in memory, a pread never waits for a disk).
+func ReadAt(fd int, p []byte, off int64, nowaitOff *atomic.Bool) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	e := CurrentEngine()
+	done := 0
+	if e == EngineAuto {
+		var wait bool
+		var err error
+		done, wait, err = readNowait(fd, p, off, nowaitOff)
+		if !wait {
+			return done, err
+		}
+		if done == len(p) {
+			return done, nil
+		}
+	}
+	op := ReadFullOp(fd, p, off)
+	op.begin()
+	op.done = int64(done)
+	runRead(op, e)
+	return int(op.res), op.err
+}
+
+// Read is read(2) at the file position: one read, like os.File.Read; under
+// EngineAuto tried without waiting first, as ReadAt is.
+func Read(fd int, p []byte, nowaitOff *atomic.Bool) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	e := CurrentEngine()
+	if e == EngineAuto && (nowaitOff == nil || !nowaitOff.Load()) {
+		n, err := preadv2(fd, p, -1, unix.RWF_NOWAIT)
+		switch err {
+		case nil:
+			return n, nil
+		case unix.EOPNOTSUPP:
+			if nowaitOff != nil {
+				nowaitOff.Store(true)
+			}
+		case unix.EAGAIN, unix.EINTR:
+		default:
+			return n, err
+		}
+	}
+	op := newOp(kRead, fd)
+	op.buf = p
+	op.begin()
+	runRead(op, e)
+	return int(op.res), op.err
+}
+
+// runRead finishes a read that may wait for the disk: on the ring unless
+// the engine is EngineSyscall or there is none, else as direct reads.
+func runRead(op *Op, e Engine) {
+	if e != EngineSyscall {
+		if r := ringFor(op, EngineRing, false); r != nil {
+			h := new(Op)
+			*h = *op
+			done := h.runRing(r)
+			*op = *h
+			if done {
+				return
+			}
+		}
+	}
+	op.runDirect()
+}
+
+// readNowait reads from the page cache, without waiting for the disk,
+// until p is full, the file ends, an error, or a part that is not cached
+// (wait is true: the caller reads the rest, from p[done:]).
+func readNowait(fd int, p []byte, off int64, nowaitOff *atomic.Bool) (done int, wait bool, err error) {
+	if nowaitOff != nil && nowaitOff.Load() {
+		return 0, true, nil
+	}
+	for done < len(p) {
+		n, err := preadv2(fd, p[done:], off+int64(done), unix.RWF_NOWAIT)
+		switch err {
+		case nil:
+			if n == 0 {
+				return done, false, nil // end of file
+			}
+			done += n
+			continue
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return done, true, nil
+		case unix.EOPNOTSUPP:
+			// The filesystem has no non-blocking reads (tmpfs, many FUSE
+			// and network filesystems): do not ask again for this file.
+			if nowaitOff != nil {
+				nowaitOff.Store(true)
+			}
+			return done, true, nil
+		}
+		return done, false, err
+	}
+	return done, false, nil
+}
+
+// preadv2 reads into p at off (-1: the file position) with RWF_ flags,
+// one iovec on the stack (x/sys's Preadv2 allocates the iovec array).
+func preadv2(fd int, p []byte, off int64, flags int) (int, error) {
+	iov := unix.Iovec{Base: &p[0]}
+	iov.SetLen(min(len(p), maxRW))
+	lo, hi := uintptr(off), uintptr(uint64(off)>>(bits.UintSize-1)>>1)
+	n, _, e := unix.Syscall6(unix.SYS_PREADV2, uintptr(fd), uintptr(unsafe.Pointer(&iov)), 1, lo, hi, uintptr(flags))
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
+
+// WriteAt writes all of p at off and returns how many bytes it wrote.
+// A write is a direct call under EngineAuto while few calls are blocked,
+// and goes to the ring when many are (engine.go).
+func WriteAt(fd int, p []byte, off int64) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if enter1() {
+		done := 0
+		var err error
+		for done < len(p) {
+			var n int
+			n, err = unix.Pwrite(fd, p[done:], off+int64(done))
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil || n == 0 {
+				break
+			}
+			done += n
+		}
+		leave1()
+		return done, err
+	}
+	op := WriteFullOp(fd, p, off)
+	err := run1(op)
+	return int(op.res), err
+}
+
+// Write writes all of p at the file position, like os.File.Write.
+func Write(fd int, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	op := newOp(kWrite, fd)
+	op.buf = p
 	err := run1(op)
 	return int(op.res), err
 }

@@ -159,13 +159,40 @@ func runWorkers(ctx context.Context, e Engine, ops []*Op) {
 	wg.Wait()
 }
 
-// runOn runs ops one after another on the calling goroutine.
+// runOn runs ops one after another on the calling goroutine. Under
+// EngineAuto, a read first takes what the page cache holds without
+// waiting; the reads that must wait for the disk then go to the ring
+// together, one submission, each in flight at once.
 func runOn(ctx context.Context, e Engine, ops []*Op) {
+	var wait []*Op
 	for _, op := range ops {
 		if err := ctx.Err(); err != nil {
 			op.err = err
-		} else if e == EngineAuto {
+		} else if e != EngineAuto {
+			op.runDirect()
+		} else if op.kind == kReadFull {
+			done, more, err := readNowait(op.fd, op.buf, op.off, nil)
+			op.done = int64(done)
+			if !more {
+				op.res, op.err = int64(done), err
+			} else if done == len(op.buf) {
+				op.res = int64(done)
+			} else {
+				wait = append(wait, op)
+			}
+		} else {
 			op.runAuto()
+		}
+	}
+	if len(wait) == 0 {
+		return
+	}
+	if r := ringFor(wait[0], EngineRing, true); r != nil {
+		wait = runBatch(ctx, r, wait)
+	}
+	for _, op := range wait {
+		if err := ctx.Err(); err != nil {
+			op.err = err
 		} else {
 			op.runDirect()
 		}

@@ -1,0 +1,148 @@
+package extfs
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+)
+
+// The data path: Read, Write, ReadAt and WriteAt have the exact semantics
+// of the *os.File methods, and run on this package's engine where the
+// platform has one (see the package notes); elsewhere, and for files that
+// are not regular files (pipes, terminals, sockets: os.File waits for them
+// in the runtime's poller, with deadlines), they are the *os.File calls.
+
+// ReadAt reads len(p) bytes at off, like os.File.ReadAt: fewer only with an
+// error, io.EOF when the file ends first. It does not move the file position.
+func (f *File) ReadAt(p []byte, off int64) (int, error) {
+	if !f.engineData() {
+		return f.osf().ReadAt(p, off)
+	}
+	if off < 0 {
+		return 0, &fs.PathError{Op: "readat", Path: f.f.Name(), Err: errNegativeOffset}
+	}
+	var n int
+	var err error
+	if cerr := f.withFd(func(fd uintptr) { n, err = sysReadAt(fd, p, off, &f.nowaitOff) }); cerr != nil {
+		return 0, &fs.PathError{Op: "read", Path: f.f.Name(), Err: cerr}
+	}
+	if err != nil {
+		return n, &fs.PathError{Op: "read", Path: f.f.Name(), Err: err}
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// WriteAt writes all of p at off, like os.File.WriteAt; a file opened with
+// O_APPEND refuses it. It does not move the file position.
+func (f *File) WriteAt(p []byte, off int64) (int, error) {
+	if !f.engineData() || f.appendMode() {
+		return f.osf().WriteAt(p, off)
+	}
+	if off < 0 {
+		return 0, &fs.PathError{Op: "writeat", Path: f.f.Name(), Err: errNegativeOffset}
+	}
+	var n int
+	var err error
+	if cerr := f.withFd(func(fd uintptr) { n, err = sysWriteAt(fd, p, off) }); cerr != nil {
+		return 0, &fs.PathError{Op: "write", Path: f.f.Name(), Err: cerr}
+	}
+	if err != nil {
+		return n, &fs.PathError{Op: "write", Path: f.f.Name(), Err: err}
+	}
+	if n < len(p) {
+		return n, io.ErrShortWrite
+	}
+	return n, nil
+}
+
+// Read reads up to len(p) bytes at the file position and advances it, like
+// os.File.Read: at end of file it returns 0, io.EOF.
+func (f *File) Read(p []byte) (int, error) {
+	if !f.engineData() {
+		return f.osf().Read(p)
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	var n int
+	var err error
+	// One positional call at a time per File, as package os does: a read on
+	// the ring does not take the kernel's file-position lock.
+	f.pos.Lock()
+	cerr := f.withFd(func(fd uintptr) { n, err = sysRead(fd, p, &f.nowaitOff) })
+	f.pos.Unlock()
+	switch {
+	case cerr != nil:
+		return 0, &fs.PathError{Op: "read", Path: f.f.Name(), Err: cerr}
+	case err != nil:
+		return n, &fs.PathError{Op: "read", Path: f.f.Name(), Err: err}
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// Write writes all of p at the file position and advances it, like
+// os.File.Write.
+func (f *File) Write(p []byte) (int, error) {
+	if !f.engineData() {
+		return f.osf().Write(p)
+	}
+	var n int
+	var err error
+	f.pos.Lock()
+	cerr := f.withFd(func(fd uintptr) { n, err = sysWrite(fd, p) })
+	f.pos.Unlock()
+	switch {
+	case cerr != nil:
+		return 0, &fs.PathError{Op: "write", Path: f.f.Name(), Err: cerr}
+	case err != nil:
+		return n, &fs.PathError{Op: "write", Path: f.f.Name(), Err: err}
+	case n < len(p):
+		return n, io.ErrShortWrite
+	}
+	return n, nil
+}
+
+// Seek sets the file position, like os.File.Seek.
+func (f *File) Seek(off int64, whence int) (int64, error) {
+	if f == nil {
+		return f.osf().Seek(off, whence)
+	}
+	f.pos.Lock()
+	defer f.pos.Unlock()
+	return f.f.Seek(off, whence)
+}
+
+var errNegativeOffset = errors.New("negative offset")
+
+// engineData reports whether the data path runs on the engine for f: the
+// platform has one and f is a regular file (learned once, on first use).
+func (f *File) engineData() bool {
+	if !sysDataEngine || f == nil || f.f == nil {
+		return false
+	}
+	switch f.kind.Load() {
+	case kindRegular:
+		return true
+	case kindOther:
+		return false
+	}
+	k := uint32(kindOther)
+	f.withFd(func(fd uintptr) {
+		if sysRegular(fd) {
+			k = kindRegular
+		}
+	})
+	f.kind.Store(k)
+	return k == kindRegular
+}
+
+const (
+	kindUnknown = iota
+	kindRegular
+	kindOther
+)

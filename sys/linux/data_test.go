@@ -1,0 +1,63 @@
+//go:build linux
+
+package linux
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// ReadAt, Read and WriteAt give the same results whether the ring is there
+// or not (io_uring disabled by sysctl or seccomp: the ring cannot be set up).
+func TestDataRingUnavailable(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "f")
+	data := bytes.Repeat([]byte("0123456789abcdef"), 70000)
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		n   int
+		err error
+		sum string
+	}
+	run := func() []result {
+		fd, err := unix.Open(name, unix.O_RDWR|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(fd)
+		var out []result
+		var off atomic.Bool
+		for _, c := range [][2]int{{0, 4096}, {len(data) - 5, 10}, {len(data), 1}, {3, len(data)}} {
+			unix.Fadvise(fd, 0, 0, unix.FADV_DONTNEED)
+			p := make([]byte, c[1])
+			n, err := ReadAt(fd, p, int64(c[0]), &off)
+			out = append(out, result{n, err, string(p[:n])})
+		}
+		p := make([]byte, 7)
+		n, err := Read(fd, p, &off)
+		out = append(out, result{n, err, string(p[:n])})
+		n, err = WriteAt(fd, data[2:4], 2) // the same bytes: every run reads the same file
+		out = append(out, result{n, err, ""})
+		return out
+	}
+	for _, e := range []Engine{EngineAuto, EngineRing, EngineSyscall} {
+		prev := SetEngine(e)
+		with := run()
+		ringOff.Store(true)
+		without := run()
+		ringOff.Store(false)
+		SetEngine(prev)
+		for i := range with {
+			if with[i].n != without[i].n || with[i].err != without[i].err || with[i].sum != without[i].sum {
+				t.Errorf("%v case %d: with ring %d, %v; without %d, %v", e, i, with[i].n, with[i].err, without[i].n, without[i].err)
+			}
+		}
+	}
+}
