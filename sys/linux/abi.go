@@ -38,10 +38,13 @@ const (
 	setupCQSize    = 1 << 3 // IORING_SETUP_CQSIZE: cq_entries sizes the CQ
 	setupSubmitAll = 1 << 7 // IORING_SETUP_SUBMIT_ALL (5.18): go on past an SQE that fails
 
-	featSingleMmap = 1 << 0 // IORING_FEAT_SINGLE_MMAP: SQ and CQ rings share one mapping
-	featNoDrop     = 1 << 1 // IORING_FEAT_NODROP
+	featSingleMmap = 1 << 0  // IORING_FEAT_SINGLE_MMAP: SQ and CQ rings share one mapping
+	featNoDrop     = 1 << 1  // IORING_FEAT_NODROP
+	featRegRegRing = 1 << 13 // IORING_FEAT_REG_REG_RING (6.3)
 
 	enterGetEvents = 1 << 0 // IORING_ENTER_GETEVENTS
+
+	cqEventfdDisabled = 1 << 0 // IORING_CQ_EVENTFD_DISABLED, in the CQ ring's flags
 
 	offSQRing = 0          // IORING_OFF_SQ_RING
 	offCQRing = 0x8000000  // IORING_OFF_CQ_RING

@@ -4,8 +4,6 @@ package linux
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -19,43 +17,6 @@ func withEngine(b *testing.B, e Engine) {
 	b.Helper()
 	prev := SetEngine(e)
 	b.Cleanup(func() { SetEngine(prev) })
-}
-
-func BenchmarkNop(b *testing.B) {
-	requireRing(b)
-	r := getRing()
-	for b.Loop() {
-		if _, err := r.do(nopOp{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkStatx(b *testing.B) {
-	f, err := os.Create(filepath.Join(b.TempDir(), "f"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	var st unix.Statx_t
-	b.Run("xsys", func(b *testing.B) {
-		for b.Loop() {
-			unix.Statx(unix.AT_FDCWD, f.Name(), 0, unix.STATX_BASIC_STATS, &st)
-		}
-	})
-	for _, e := range []Engine{EngineSyscall, EngineRing} {
-		b.Run(e.String(), func(b *testing.B) {
-			if e == EngineRing {
-				requireRing(b)
-			}
-			withEngine(b, e)
-			for b.Loop() {
-				if err := Statx(unix.AT_FDCWD, f.Name(), 0, unix.STATX_BASIC_STATS, &st); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
 }
 
 // batchFixture is 256 files for the Run benchmarks.

@@ -61,3 +61,55 @@ func TestDataRingUnavailable(t *testing.T) {
 		}
 	}
 }
+
+// Under EngineAuto a quiet process reads with pread; a crowded one reads
+// the page cache without blocking and sends what must wait for the disk
+// to the ring.
+func TestReadAtCrowded(t *testing.T) {
+	requireRing(t)
+	prev := SetEngine(EngineAuto)
+	defer SetEngine(prev)
+	name := filepath.Join(t.TempDir(), "f")
+	data := bytes.Repeat([]byte("extfs!"), 200000)
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.Open(name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	r := getRing()
+	read := func() uint64 {
+		if err := unix.Fdatasync(fd); err != nil {
+			t.Fatal(err)
+		}
+		unix.Fadvise(fd, 0, 0, unix.FADV_DONTNEED)
+		before := r.submitted.Load()
+		p := make([]byte, len(data))
+		if n, err := ReadAt(fd, p, 0, nil); n != len(data) || err != nil || !bytes.Equal(p, data) {
+			t.Fatalf("ReadAt = %d, %v, equal %v", n, err, bytes.Equal(p, data))
+		}
+		return r.submitted.Load() - before
+	}
+	if n := read(); n != 0 {
+		t.Errorf("quiet: %d ring submissions, want a pread", n)
+	}
+	blocked.Add(limit()) // as if 2*GOMAXPROCS goroutines were blocked in direct calls
+	n := read()
+	blocked.Add(-limit())
+	if n == 0 && fsName(t, fd) != "tmpfs" {
+		t.Errorf("crowded: a cold read did not go to the ring")
+	}
+}
+
+func fsName(t *testing.T, fd int) string {
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(fd, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Type == unix.TMPFS_MAGIC {
+		return "tmpfs"
+	}
+	return "other"
+}

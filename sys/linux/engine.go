@@ -291,18 +291,28 @@ func run1(op *Op) error {
 		op.runAdmitted() // the common case: one CAS, then the syscall
 		return op.err
 	}
-	if r := ringFor(op, e, false); r != nil {
-		h := new(Op)
-		*h = *op
-		done := h.runRing(r)
-		*op = *h
-		if done {
-			return op.err
-		}
+	if r := ringFor(op, e, false); r != nil && op.onHeap(r) {
+		return op.err
 	}
 	op.runDirect()
 	return op.err
 }
+
+// onHeap runs op on the ring through a heap copy — the ring's slot table
+// keeps that reachable until its completion, and op itself stays on its
+// caller's stack — and copies the outcome back. It reports whether the op
+// is done (see runRing).
+func (op *Op) onHeap(r *ring) bool {
+	h := new(Op)
+	*h = *op
+	done := h.runRing(r)
+	*op = *h
+	return done
+}
+
+// doneChans recycles the channels single ops wait on: one is empty again
+// once its one CQE has been received.
+var doneChans = sync.Pool{New: func() any { return make(chan *request, 1) }}
 
 // runRing runs op on r until it is done. It returns false if the op must be
 // (re)done as a direct syscall: the ring is closed or cancelled it.
@@ -311,10 +321,12 @@ func (op *Op) runRing(r *ring) bool {
 		op.err = err
 		return true
 	}
-	op.rq = request{src: op, done: make(chan *request, 1)}
-	reqs := []*request{&op.rq}
+	done := doneChans.Get().(chan *request)
+	defer doneChans.Put(done) // empty again: every CQE was received
+	op.rq = request{src: op, done: done}
+	reqs := [1]*request{&op.rq}
 	for {
-		if _, err := r.submit(reqs, nil); err != nil {
+		if _, err := r.submit(reqs[:], nil); err != nil {
 			return false
 		}
 		<-op.rq.done

@@ -216,10 +216,18 @@ func (op *Op) ringOpcode() (uint8, bool) {
 	return code, true
 }
 
+// pathKinds take a path even when it is "" (statx with AT_EMPTY_PATH): the
+// kernel must get a pointer to a NUL, not NULL.
+var pathKinds = [numKinds]bool{
+	kGetxattr: true, kSetxattr: true, kStatx: true, kLinkat: true, kSymlinkat: true,
+	kUnlinkat: true, kRenameat2: true, kMkdirat: true, kOpenat: true, kOpenat2: true,
+	kFgetxattr: true, kFsetxattr: true, // the name
+}
+
 // ringArgs makes the NUL-terminated strings the SQE points at.
 func (op *Op) ringArgs() error {
-	if op.p1 != nil || op.p2 != nil {
-		return nil
+	if op.p1 != nil || op.p2 != nil || (op.s1 == "" && op.s2 == "" && !pathKinds[op.kind]) {
+		return nil // done already, or no strings: the data path allocates nothing here
 	}
 	var err error
 	if op.p1, err = unix.BytePtrFromString(op.s1); err != nil {
