@@ -120,17 +120,9 @@ func (b *Batch) Submit(ctx context.Context) error {
 	}
 	b.submitted = true
 
-	var files []*File
-	seen := make(map[*File]bool, len(b.entries))
-	for i := range b.entries {
-		e := &b.entries[i]
-		if e.file != nil && e.file.f != nil && !seen[e.file] {
-			seen[e.file] = true
-			files = append(files, e.file)
-		}
-	}
 	errs := make([]error, len(b.entries))
-	holdFds(files, make(map[*File]uintptr, len(files)), func(fds map[*File]uintptr) {
+	fds := make([]uintptr, len(b.entries))
+	holdEntries(b.entries, fds, 0, func() {
 		// Where the platform runs the batch as direct calls, each of k
 		// goroutines takes one contiguous run of entries and does all of
 		// their work: build, call, result. Splitting only the calls left
@@ -149,10 +141,10 @@ func (b *Batch) Submit(ctx context.Context) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				b.runEntries(ctx, fds, b.entries[lo:hi], errs[lo:hi], sysRunHere)
+				b.runEntries(ctx, fds[lo:hi], b.entries[lo:hi], errs[lo:hi], sysRunHere)
 			}()
 		}
-		b.runEntries(ctx, fds, b.entries[:per], errs[:per], sysRunHere)
+		b.runEntries(ctx, fds[:per], b.entries[:per], errs[:per], sysRunHere)
 		wg.Wait()
 	})
 	for _, err := range errs {
@@ -165,7 +157,7 @@ func (b *Batch) Submit(ctx context.Context) error {
 
 // runEntries builds the ops of entries with the descriptors in fds, runs
 // them with run, and stores each result in its Pending and its error in errs.
-func (b *Batch) runEntries(ctx context.Context, fds map[*File]uintptr, entries []batchEntry, errs []error, run func(context.Context, []sysOp)) {
+func (b *Batch) runEntries(ctx context.Context, fds []uintptr, entries []batchEntry, errs []error, run func(context.Context, []sysOp)) {
 	results := make([]opResult, len(entries))
 	ops := make([]sysOp, 0, len(entries))
 	for i := range entries {
@@ -178,13 +170,10 @@ func (b *Batch) runEntries(ctx context.Context, fds map[*File]uintptr, entries [
 			results[i].err = fs.ErrInvalid
 			continue
 		}
-		var fd uintptr
-		if e.file != nil {
-			var ok bool
-			if fd, ok = fds[e.file]; !ok {
-				results[i].err = fs.ErrClosed
-				continue
-			}
+		fd := fds[i]
+		if e.file != nil && fd == noFd {
+			results[i].err = fs.ErrClosed
+			continue
 		}
 		e.op = e.build(fd)
 		ops = append(ops, e.op)
@@ -207,22 +196,39 @@ func (b *Batch) runEntries(ctx context.Context, fds map[*File]uintptr, entries [
 	}
 }
 
-// holdFds runs fn with the descriptors of files held (see File.control).
-// Closed files are left out of the map.
-func holdFds(files []*File, fds map[*File]uintptr, fn func(map[*File]uintptr)) {
-	if len(files) == 0 {
-		fn(fds)
+// noFd marks an entry whose file was closed before Submit.
+const noFd = ^uintptr(0)
+
+// holdEntries runs fn with the descriptor of every entry's file, from
+// entries[i] on, held (see File.control) and stored in fds; a closed file's
+// entries get noFd. A run of entries on one file takes one hold. No map: a
+// lookup per entry cost more than a short system call.
+func holdEntries(entries []batchEntry, fds []uintptr, i int, fn func()) {
+	for i < len(entries) && (entries[i].file == nil || entries[i].file.f == nil) {
+		i++
+	}
+	if i == len(entries) {
+		fn()
 		return
 	}
-	f, rest := files[0], files[1:]
+	f := entries[i].file
+	j := i + 1
+	for j < len(entries) && entries[j].file == f {
+		j++
+	}
 	called := false
 	err := f.withFd(func(fd uintptr) {
 		called = true
-		fds[f] = fd
-		holdFds(rest, fds, fn)
+		for k := i; k < j; k++ {
+			fds[k] = fd
+		}
+		holdEntries(entries, fds, j, fn)
 	})
 	if err != nil && !called {
-		holdFds(rest, fds, fn)
+		for k := i; k < j; k++ {
+			fds[k] = noFd
+		}
+		holdEntries(entries, fds, j, fn)
 	}
 }
 

@@ -6,9 +6,9 @@ import "fmt"
 type Engine int
 
 const (
-	// EngineAuto uses direct system calls (in a Batch: in a row for short
-	// calls, on a few workers for slow ones, as measured per kind) and moves
-	// to io_uring when many goroutines are already blocked in system calls.
+	// EngineAuto uses direct system calls while few goroutines are blocked
+	// in this package's calls, and io_uring (Linux) beyond that, and for a
+	// Batch's reads that must wait for the disk.
 	EngineAuto Engine = iota
 	// EngineRing runs every operation io_uring offers on the ring (Linux).
 	EngineRing

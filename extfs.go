@@ -21,17 +21,20 @@
 //
 // # Linux notes
 //
-// Single calls are direct system calls, the cheapest way to run one blocking
-// operation. A Batch shares its calls among up to GOMAXPROCS goroutines,
-// each taking one contiguous run of at least 8, as measured fastest; under
-// EngineRing, or when the process is crowded, it goes to the ring as one
-// submission. When 2 × GOMAXPROCS goroutines are already blocked in this
-// package's system calls, further calls wait on an io_uring ring (written on
-// golang.org/x/sys/unix, no cgo) as parked goroutines, so that thousands of
-// goroutines doing blocking file I/O do not pin thousands of OS threads. Set
-// EXTFS_ENGINE=ring or EXTFS_ENGINE=syscall, or call SetEngine, to force one
-// engine; when io_uring is unavailable (disabled by sysctl or seccomp, old
-// kernel) everything runs through system calls.
+// A single call is a direct system call, the cheapest way to run one
+// operation, while few goroutines are blocked in this package's calls.
+// When 2 × GOMAXPROCS are, further calls go to an io_uring ring (written on
+// golang.org/x/sys/unix, no cgo) and wait as parked goroutines, so that
+// thousands of goroutines doing file I/O do not pin thousands of OS
+// threads. The data path (ReadAt, Read, WriteAt, Write, Sync, Datasync) is
+// part of this: a read first takes what the page cache holds without
+// blocking, and only what must wait for the disk goes to the ring. A Batch
+// shares its calls among up to GOMAXPROCS goroutines; its reads that miss
+// the cache go to the ring in one submission, and under EngineRing, or
+// when the process is crowded, the whole batch does. Set
+// EXTFS_ENGINE=ring or EXTFS_ENGINE=syscall, or call SetEngine, to force
+// one engine; when io_uring is unavailable (disabled by sysctl or seccomp,
+// old kernel) everything runs through system calls.
 //
 // # macOS notes
 //

@@ -13,28 +13,28 @@
 // SetEngine (initially from EXTFS_ENGINE) picks the engine: EngineSyscall
 // makes direct syscalls only; EngineRing uses the ring for every op it
 // supports; EngineAuto (the default) makes direct syscalls — one blocking
-// call is several times cheaper that way — except where measurement says the
-// ring wins (see autoRing in run.go) and when 2*GOMAXPROCS goroutines are
-// already in this package's direct calls (see admit in engine.go), so that
-// thousands of concurrent fsyncs do not pin thousands of OS threads.
+// call is several times cheaper that way — except when 2*GOMAXPROCS
+// goroutines are already in this package's direct calls (see admit in
+// engine.go), so that thousands of concurrent fsyncs or cold reads do not
+// pin thousands of OS threads, and for the reads of a Run that must wait for
+// the disk, which go to the ring together.
 //
 // If io_uring cannot be set up (old kernel, io_uring_disabled=2, seccomp,
 // gVisor), everything silently uses direct syscalls.
 //
 // # The ring
 //
-// One ring (ring.go) is shared by all goroutines. Submitters queue requests
-// and wake one reaper goroutine (locked to its thread, woken through an
-// eventfd it polls on the ring); it alone calls io_uring_enter, to submit and
-// to wait, reads the CQ and wakes each waiter, matched by a sequence number
-// in user_data. io-wq worker pools are per submitting thread, so one
-// submitter means one pool of NumCPU workers for the whole process. The
-// price: a ring op pays one more cross-thread wakeup (on this 2 vCPU VM a
-// NOP round trip went from 2 µs to ~50 µs, a ring statx from ~22 µs to
-// ~80 µs); EngineAuto's single calls do not use the ring unless crowded.
-// Everything the kernel reads or writes is referenced from the in-flight
-// request until its CQE is reaped.
-// Requests in flight are bounded by the CQ size, so the CQ cannot overflow.
+// One ring (ring.go) is shared by all goroutines. A goroutine writes its
+// own SQEs and calls io_uring_enter to submit them, without waiting; what
+// completed during that call is reaped at once, so an inline op (a cached
+// read, an open) never parks. Later completions signal an eventfd that a
+// reaper goroutine watches through the runtime's network poller, and each
+// waiter is woken by a channel send, matched by a slot and generation in
+// user_data. The eventfd is switched off while nothing waits. io-wq worker
+// pools are per submitting thread; iowqMaxWorkers bounds each of them.
+// Everything the kernel reads or writes is referenced from the request in
+// its slot until its CQE is reaped. Requests in flight are bounded by the CQ
+// size (a free slot is the right to submit), so the CQ cannot overflow.
 //
 // Limits: Flistxattr, Listxattr, the removexattr, readlink, chmod, chown,
 // utimens and mknod calls and all nofollow (l*) xattr calls have no io_uring

@@ -156,13 +156,10 @@ var blocked atomic.Int32
 
 // crowdLimit is the number of direct calls EngineAuto admits at once;
 // 0 means 2*GOMAXPROCS, twice the worker count of one Run (workerLimit), so
-// that a lone Run still gets all its workers. A goroutine in a direct call keeps its
-// P until the call has blocked for 20µs or more, so past GOMAXPROCS each
-// admitted call is a thread the runtime had to start.
-// BenchmarkThreads10k (10,000 goroutines × fallocate+fsync, XFS, GOMAXPROCS
-// 2), peak threads in all / burst time: limit 2: 11 / 2.3-3.0 s; 4: 13 /
-// 2.5-2.9 s; 8: 17 / 2.4-2.6 s; 16: 25 / 1.6-2.6 s. x/sys directly: 119-952
-// threads (median ~200) / 0.6-3.7 s.
+// that a lone Run still gets all its workers. A goroutine in a direct call
+// keeps its P until the call has blocked for 20µs or more, so past
+// GOMAXPROCS each admitted call is a thread the runtime had to start; the
+// thread counts this gives are in bench/README.md (BenchmarkThreads10k).
 var crowdLimit int32
 
 // minLimit is the smallest limit() can be; below it admit skips computing

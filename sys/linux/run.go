@@ -10,28 +10,15 @@ import (
 
 // autoRing is the EngineAuto choice for ops in a Run: true runs the kind on
 // the ring, false on worker goroutines doing direct syscalls (and any
-// ring-capable kind goes to the ring while crowded(), see engine.go).
-// Measured on this 2 vCPU VM, Linux 6.18, ext4, Run of 256 ops, median of 3
-// (BenchmarkRun256), µs — seq: plain loop, workers: 4 goroutines, ring:
-//
-//	statx          seq 418   workers 374   ring 1778
-//	fsetxattr      seq 687   workers 647   ring 2042
-//	fgetxattr      seq 418   workers 489   ring 1389
-//	fallocate 256K seq 3994  workers 3076  ring 7213
-//	openat cached  seq 426   workers 451   ring 375
-//	pread 4K cached seq 200  workers 207   ring 287
-//
-// Ops punted to io-wq (statx, xattr, fallocate) pay a wakeup per CQE; only
-// openat, which completes inline during submit, won on the ring — until all
-// submissions moved to the reaper thread (engine.go: that bounds io-wq
-// threads). Re-measured since (XFS, BenchmarkBatch, median of 3): openat
-// x/sys loop 852, workers 577, ring 957 µs. So no kind goes to the ring in
-// a Run unless the process is crowded.
+// ring-capable kind goes to the ring while crowded(), see engine.go; reads
+// that miss the page cache go there always, see runOn). No kind is on: for
+// cached metadata calls, a direct call on each of GOMAXPROCS goroutines beat
+// the ring, which punts statx, xattrs and fallocate to io-wq workers
+// (bench/README.md, BenchmarkBatch).
 var autoRing = [numKinds]bool{}
 
-// workerLimit bounds the worker goroutines of one Run: one per P. With
-// contiguous runs (runWorkers), 2*GOMAXPROCS made cached statx batches
-// slower (877 vs 672 µs for 256 on 2 vCPU, XFS) and gained nothing elsewhere.
+// workerLimit bounds the worker goroutines of one Run: one per P; more made
+// cached statx batches slower and gained nothing elsewhere.
 var workerLimit = func() int { return runtime.GOMAXPROCS(0) }
 
 // Run executes every op and stores each op's own result (see Op.Err, N,
