@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -434,6 +433,6 @@ func (b *Batch) OpenFile(name string, flag int, perm fs.FileMode) *Pending[*File
 			if r.err != nil {
 				return nil, pathErr("open", name, r.err)
 			}
-			return NewFile(os.NewFile(uintptr(r.n), name)), nil
+			return NewFile(newOSFile(uintptr(r.n), name)), nil
 		})
 }

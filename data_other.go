@@ -2,7 +2,10 @@
 
 package extfs
 
-import "sync/atomic"
+import (
+	"io/fs"
+	"sync/atomic"
+)
 
 // No engine for single data calls here: File's data methods are those of
 // its *os.File (on Windows, a Batch's reads and writes run on a completion
@@ -17,3 +20,9 @@ func sysWrite(uintptr, []byte) (int, error)                       { return 0, er
 
 // errNoDataEngine is never seen: sysDataEngine keeps the calls away.
 var errNoDataEngine = notSupportedErr("data path engine")
+
+// sysOpen leaves opening to os.OpenFile.
+func sysOpen(string, int, fs.FileMode) (uintptr, bool, error) { return 0, false, nil }
+
+// sysPrepareFd: os.NewFile takes the descriptor as it is.
+func sysPrepareFd(uintptr) {}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/extfs/extfs"
 	"github.com/extfs/extfs/internal/testfs"
@@ -366,4 +367,51 @@ func evict(t testing.TB, name string) {
 	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// OpenFile runs on the engine and makes the *os.File os.OpenFile would: a
+// FIFO waits in the runtime's poller (deadlines work), a regular file is
+// created with the permissions asked (less the umask), errors are os's.
+func TestOpenFileLikeOS(t *testing.T) {
+	eachEngine(t, func(t *testing.T) {
+		dir := t.TempDir()
+		old := unix.Umask(0o022)
+		defer unix.Umask(old)
+		name := join(dir, "new")
+		before := ringCompletions(t)
+		f, err := extfs.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if extfs.CurrentEngine() == extfs.EngineRing && ringCompletions(t) == before {
+			t.Error("EngineRing: the open did not go to the ring")
+		}
+		if st := stat(t, name); st.Mode&0o7777 != 0o640 {
+			t.Errorf("mode %o, want 640", st.Mode&0o7777)
+		}
+		if _, err := f.Write([]byte("x")); err != nil {
+			t.Error(err)
+		}
+		f.Close()
+		_, err = extfs.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
+		wantPathErr(t, err, "open", name, fs.ErrExist)
+		_, err = extfs.OpenFile(join(dir, "missing"), os.O_RDONLY, 0)
+		wantPathErr(t, err, "open", join(dir, "missing"), fs.ErrNotExist)
+
+		fifo := join(dir, "fifo")
+		if err := unix.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r, err := extfs.OpenFile(fifo, os.O_RDWR, 0) // O_RDWR: no writer needed
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if err := r.OSFile().SetReadDeadline(time.Now().Add(20 * time.Millisecond)); err != nil {
+			t.Fatalf("FIFO is not in the poller: SetReadDeadline: %v", err)
+		}
+		if _, err := r.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("read of an empty FIFO past its deadline: %v", err)
+		}
+	})
 }

@@ -178,7 +178,7 @@ func (d *Dir) OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
 	if err != nil {
 		return nil, pathErr("open", name, err)
 	}
-	return NewFile(os.NewFile(fd, d.join(name))), nil
+	return NewFile(newOSFile(fd, d.join(name))), nil
 }
 
 // OpenDir opens the named directory beneath d. Its names are then resolved

@@ -88,13 +88,31 @@ func Create(name string) (*File, error) {
 }
 
 // OpenFile opens the named file with the given flags (os.O_RDONLY etc.) and
-// permissions, like os.OpenFile.
+// permissions, like os.OpenFile. On Linux the open runs on this package's
+// engine (see the package notes).
 func OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
-	f, err := os.OpenFile(name, flag, perm)
-	if err != nil {
-		return nil, err
+	fd, handled, err := sysOpen(name, flag, perm)
+	if !handled {
+		f, err := os.OpenFile(name, flag, perm)
+		if err != nil {
+			return nil, err
+		}
+		return NewFile(f), nil
 	}
-	return NewFile(f), nil
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	return NewFile(newOSFile(fd, name)), nil
+}
+
+// newOSFile makes the *os.File for a descriptor this package opened, as
+// os.OpenFile would have made it: a FIFO, socket or character device is put
+// in non-blocking mode first, so that os.NewFile hands it to the runtime's
+// poller (its reads then wait as parked goroutines, with deadlines);
+// regular files and directories stay as they are.
+func newOSFile(fd uintptr, name string) *os.File {
+	sysPrepareFd(fd)
+	return os.NewFile(fd, name)
 }
 
 // NewFile wraps an open *os.File. It returns nil if f is nil. The File and f
