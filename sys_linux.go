@@ -281,10 +281,10 @@ func sysUnlinkat(dir int, name string, isDir bool) error {
 
 // Batch hooks: each queued operation becomes one linux.Op.
 
-type sysOp = *linuxOp
+type sysOp = linuxOp
 
-// linuxOp holds the Op itself, not a pointer to it: per-op allocations were
-// most of a Batch's overhead over a plain loop.
+// linuxOp holds the Op itself, and a batch holds its linuxOps by value in one
+// slice: per-op allocations were most of a Batch's overhead over a plain loop.
 type linuxOp struct {
 	op linux.Op
 	st *unix.Statx_t // for statx: converted after the run
@@ -308,15 +308,15 @@ func sysRunHere(ctx context.Context, ops []sysOp) { linux.RunHere(ctx, linuxOps(
 
 func linuxOps(ops []sysOp) []*linux.Op {
 	lops := make([]*linux.Op, len(ops))
-	for i, o := range ops {
-		lops[i] = &o.op
+	for i := range ops {
+		lops[i] = &ops[i].op
 	}
 	return lops // every op keeps its own result
 }
 
 // wrapOp moves op, built on the caller's stack by an inlined constructor,
 // into its linuxOp.
-func wrapOp(op *linux.Op) sysOp { return &linuxOp{op: *op} }
+func wrapOp(op *linux.Op) sysOp { return linuxOp{op: *op} }
 
 func sysFadviseOp(fd uintptr, off, n int64, a Advice) sysOp {
 	return wrapOp(linux.FadviseOp(int(fd), off, n, fadvice[a]))
@@ -345,7 +345,7 @@ func sysStatatOp(dir int, path string, follow bool) sysOp {
 }
 func statxOp(dir int, path string, flags int) sysOp {
 	st := new(unix.Statx_t)
-	return &linuxOp{op: *linux.StatxOp(dir, path, flags|unix.AT_STATX_SYNC_AS_STAT, statxMask, st), st: st}
+	return linuxOp{op: *linux.StatxOp(dir, path, flags|unix.AT_STATX_SYNC_AS_STAT, statxMask, st), st: st}
 }
 func sysFutimesOp(fd uintptr, atime, mtime time.Time) sysOp {
 	return wrapOp(linux.FutimensOp(int(fd), timespecs(atime, mtime)))

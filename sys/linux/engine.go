@@ -224,6 +224,12 @@ func (op *Op) runDirect() {
 // runAdmitted is runDirect for an op that admit let in; it releases the slot.
 func (op *Op) runAdmitted() {
 	defer blocked.Add(-1)
+	op.runHeld()
+}
+
+// runHeld runs op as direct syscalls until it is done, on a slot its caller
+// holds.
+func (op *Op) runHeld() {
 	for {
 		r, err := op.direct()
 		if err == unix.EINTR && op.kind != kClose {

@@ -151,6 +151,13 @@ func runWorkers(ctx context.Context, e Engine, ops []*Op) {
 // waiting; the reads that must wait for the disk then go to the ring
 // together, one submission, each in flight at once.
 func runOn(ctx context.Context, e Engine, ops []*Op) {
+	// One admission slot for this goroutine's whole share, not one per op:
+	// two workers taking and giving back a slot around every short call
+	// fought over the counter's cache line.
+	held := e == EngineAuto && admit()
+	if held {
+		defer blocked.Add(-1)
+	}
 	var wait []*Op
 	for _, op := range ops {
 		if err := ctx.Err(); err != nil {
@@ -167,6 +174,8 @@ func runOn(ctx context.Context, e Engine, ops []*Op) {
 			} else {
 				wait = append(wait, op)
 			}
+		} else if held {
+			op.runHeld()
 		} else {
 			op.runAuto()
 		}
