@@ -45,6 +45,7 @@ const (
 	enterGetEvents = 1 << 0 // IORING_ENTER_GETEVENTS
 
 	cqEventfdDisabled = 1 << 0 // IORING_CQ_EVENTFD_DISABLED, in the CQ ring's flags
+	sqCQOverflow      = 1 << 1 // IORING_SQ_CQ_OVERFLOW, in the SQ ring's flags
 
 	offSQRing = 0          // IORING_OFF_SQ_RING
 	offCQRing = 0x8000000  // IORING_OFF_CQ_RING

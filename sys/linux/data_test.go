@@ -4,6 +4,7 @@ package linux
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -112,4 +113,34 @@ func fsName(t *testing.T, fd int) string {
 		return "tmpfs"
 	}
 	return "other"
+}
+
+// A negative offset is EINVAL on every engine, as pread says: preadv2 and
+// the ring would take -1 for "the file position".
+func TestDataNegativeOffset(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString("0123456789")
+	f.Seek(4, 0)
+	fd := int(f.Fd())
+	for _, e := range []Engine{EngineAuto, EngineRing, EngineSyscall} {
+		prev := SetEngine(e)
+		blocked.Add(limit()) // crowded: EngineAuto's non-blocking path
+		buf := make([]byte, 4)
+		n, err := ReadAt(fd, buf, -1, nil)
+		op := ReadFullOp(fd, buf, -1)
+		rerr := Run(context.Background(), []*Op{op})
+		_, werr := WriteAt(fd, buf, -1)
+		blocked.Add(-limit())
+		SetEngine(prev)
+		if n != 0 || err != unix.EINVAL || rerr != unix.EINVAL || werr != unix.EINVAL {
+			t.Errorf("%v: ReadAt(-1) = %d, %v; Run(ReadFullOp(-1)) = %v; WriteAt(-1) = %v; want EINVAL", e, n, err, rerr, werr)
+		}
+		if pos, _ := f.Seek(0, 1); pos != 4 {
+			t.Errorf("%v: the file position moved to %d", e, pos)
+		}
+	}
 }

@@ -175,6 +175,12 @@ func (op *Op) Names() []string {
 	return op.names
 }
 
+// stop ends op with err (a context's) before it finished: a transfer that
+// moved bytes in earlier rounds reports them.
+func (op *Op) stop(err error) {
+	op.err, op.res = err, op.done
+}
+
 // begin clears the results of any previous run and sets up the first round.
 func (op *Op) begin() {
 	op.err, op.res, op.value, op.names, op.done = op.bad, 0, nil, nil, 0

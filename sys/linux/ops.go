@@ -191,6 +191,9 @@ func PwriteOp(fd int, p []byte, off int64) *Op {
 func ReadFullOp(fd int, p []byte, off int64) *Op {
 	op := newOp(kReadFull, fd)
 	op.buf, op.off = p, off
+	if off < 0 {
+		op.bad = unix.EINVAL // what pread says; preadv2 and the ring would take -1 for the file position
+	}
 	return op
 }
 
@@ -198,6 +201,9 @@ func ReadFullOp(fd int, p []byte, off int64) *Op {
 func WriteFullOp(fd int, p []byte, off int64) *Op {
 	op := newOp(kWriteFull, fd)
 	op.buf, op.off = p, off
+	if off < 0 {
+		op.bad = unix.EINVAL
+	}
 	return op
 }
 
@@ -487,6 +493,9 @@ func Pread(fd int, p []byte, off int64) (int, error) {
 // nowaitOff, if not nil, remembers a file whose filesystem refuses
 // RWF_NOWAIT (tmpfs: its data is in memory, a pread never waits for a disk).
 func ReadAt(fd int, p []byte, off int64, nowaitOff *atomic.Bool) (int, error) {
+	if off < 0 {
+		return 0, unix.EINVAL // as pread: preadv2 would read at the file position
+	}
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -630,6 +639,9 @@ func preadv2(fd int, p []byte, off int64, flags int) (int, error) {
 // A write is a direct call under EngineAuto while few calls are blocked,
 // and goes to the ring when many are (engine.go).
 func WriteAt(fd int, p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, unix.EINVAL
+	}
 	if len(p) == 0 {
 		return 0, nil
 	}

@@ -75,6 +75,11 @@ type ring struct {
 	// overflow. A request stays in slots[i] until its CQE is reaped.
 	free  chan uint32
 	slots []atomic.Pointer[request]
+	// cancelFree holds the last cancelSlots slots, for ASYNC_CANCEL only: a
+	// cancel must find a slot when every other one is held by a request
+	// only a cancel can end (a read of an empty pipe, an open of a FIFO).
+	cancelFree chan uint32
+	sqFlags    *uint32 // the SQ ring's flags: IORING_SQ_CQ_OVERFLOW
 
 	sqMu   sync.Mutex // guards the SQ, gens and closed
 	gens   []uint32   // per slot, bumped on each use: a stale CQE cannot match
@@ -99,6 +104,29 @@ var iowqMaxWorkers = func() [2]uint32 {
 	n := uint32(runtime.NumCPU())
 	return [2]uint32{n, n}
 }()
+
+// cancelSlots is how many slots are kept for cancels.
+const cancelSlots = 8
+
+// refill puts every slot in its free list.
+func (r *ring) refill() {
+	n := uint32(len(r.slots))
+	for i := range n - cancelSlots {
+		r.free <- i
+	}
+	for i := n - cancelSlots; i < n; i++ {
+		r.cancelFree <- i
+	}
+}
+
+// release gives a slot back to its free list.
+func (r *ring) release(slot uint32) {
+	if slot >= uint32(len(r.slots))-cancelSlots {
+		r.cancelFree <- slot
+	} else {
+		r.free <- slot
+	}
+}
 
 // cqPerSQ sizes the CQ, and with it how many requests may be in flight,
 // as a multiple of the SQ: a few hundred goroutines each waiting on one
@@ -153,12 +181,11 @@ func newRing(entries uint32) (*ring, error) {
 		unix.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(r.fd), registerIOWQMaxWorkers, uintptr(unsafe.Pointer(&w)), 2, 0, 0)
 	}
 	n := uint32(len(r.cqes))
-	r.free = make(chan uint32, n)
+	r.free = make(chan uint32, n-cancelSlots)
+	r.cancelFree = make(chan uint32, cancelSlots)
 	r.slots = make([]atomic.Pointer[request], n)
 	r.gens = make([]uint32, n)
-	for i := range n {
-		r.free <- i
-	}
+	r.refill()
 	go r.reapLoop()
 	return r, nil
 }
@@ -190,6 +217,7 @@ func (r *ring) mmap(p *params) error {
 	r.sqTail = u32(r.sqMem, p.sqOff.tail)
 	r.sqMask = *u32(r.sqMem, p.sqOff.ringMask)
 	r.sqEntries = *u32(r.sqMem, p.sqOff.ringEntries)
+	r.sqFlags = u32(r.sqMem, p.sqOff.flags)
 	r.sqes = unsafe.Slice((*sqe)(unsafe.Pointer(&r.sqeMem[0])), r.sqEntries)
 	// The SQ array indirects ring slots to SQEs; we always use slot i -> SQE i.
 	array := unsafe.Slice(u32(r.sqMem, p.sqOff.array), r.sqEntries)
@@ -261,6 +289,12 @@ var errStopped = errors.New("io_uring: submission stopped")
 // every slot is in use, until stop is closed. It returns how many of reqs
 // were submitted (a prefix); the rest were not, and err says why.
 func (r *ring) submit(reqs []*request, stop <-chan struct{}) (int, error) {
+	return r.submitFrom(r.free, false, reqs, stop)
+}
+
+// submitFrom is submit taking slots from pool; force submits on a ring
+// that Close has begun to close (its cancels).
+func (r *ring) submitFrom(pool chan uint32, force bool, reqs []*request, stop <-chan struct{}) (int, error) {
 	started := 0
 	var buf [64]uint32
 	for started < len(reqs) {
@@ -271,10 +305,10 @@ func (r *ring) submit(reqs []*request, stop <-chan struct{}) (int, error) {
 		}
 		var first uint32
 		if stop == nil {
-			first = <-r.free
+			first = <-pool
 		} else {
 			select {
-			case first = <-r.free:
+			case first = <-pool:
 			case <-stop:
 				return started, errStopped
 			}
@@ -283,16 +317,16 @@ func (r *ring) submit(reqs []*request, stop <-chan struct{}) (int, error) {
 	more:
 		for started+len(ids) < len(reqs) && len(ids) < int(r.sqEntries) {
 			select {
-			case i := <-r.free:
+			case i := <-pool:
 				ids = append(ids, i)
 			default:
 				break more
 			}
 		}
-		k, err := r.submitLocked(reqs[started:started+len(ids)], ids)
+		k, err := r.submitLocked(reqs[started:started+len(ids)], ids, force)
 		started += k
 		for _, i := range ids[k:] {
-			r.free <- i
+			pool <- i
 		}
 		if k > 0 {
 			r.settle(reqs[started-k : started])
@@ -308,10 +342,10 @@ func (r *ring) submit(reqs []*request, stop <-chan struct{}) (int, error) {
 // the kernel to submit them. It returns how many the kernel took (a
 // prefix); the others are withdrawn from the SQ and their slots are the
 // caller's to give back.
-func (r *ring) submitLocked(reqs []*request, ids []uint32) (int, error) {
+func (r *ring) submitLocked(reqs []*request, ids []uint32, force bool) (int, error) {
 	r.sqMu.Lock()
 	defer r.sqMu.Unlock()
-	if r.closed {
+	if r.closed && !force {
 		return 0, errRingClosed
 	}
 	// The SQ is empty here: every submit waits until the kernel consumed
@@ -426,36 +460,45 @@ func (r *ring) reapLocked() {
 	if r.dead {
 		return
 	}
-	head := atomic.LoadUint32(r.cqHead)
-	tail := atomic.LoadUint32(r.cqTail)
-	if head == tail {
-		return
-	}
-	for ; head != tail; head++ {
-		c := &r.cqes[head&r.cqMask]
-		slot := uint32(c.userData)
-		if slot >= uint32(len(r.slots)) {
-			continue
-		}
-		rq := r.slots[slot].Load()
-		if rq == nil || rq.id != c.userData {
-			continue // not ours (cannot happen: every SQE has a slot)
-		}
-		r.slots[slot].Store(nil)
-		rq.res = c.res
-		if rq.async {
-			rq.async = false // a request may be submitted again (another round)
-			r.pending--
-			if r.pending == 0 && r.cqFlags != nil {
-				atomic.OrUint32(r.cqFlags, cqEventfdDisabled)
+	for {
+		head := atomic.LoadUint32(r.cqHead)
+		tail := atomic.LoadUint32(r.cqTail)
+		for ; head != tail; head++ {
+			c := r.cqes[head&r.cqMask]
+			// Give the CQ entry back before the slot: a slot freed first can
+			// be submitted again at once, and its CQE must find room, or the
+			// kernel parks it (and every later one) on its overflow list.
+			atomic.StoreUint32(r.cqHead, head+1)
+			slot := uint32(c.userData)
+			if slot >= uint32(len(r.slots)) {
+				continue
+			}
+			rq := r.slots[slot].Load()
+			if rq == nil || rq.id != c.userData {
+				continue // not ours (cannot happen: every SQE has a slot)
+			}
+			r.slots[slot].Store(nil)
+			rq.res = c.res
+			if rq.async {
+				rq.async = false // a request may be submitted again (another round)
+				r.pending--
+				if r.pending == 0 && r.cqFlags != nil {
+					atomic.OrUint32(r.cqFlags, cqEventfdDisabled)
+				}
+			}
+			r.release(slot)
+			if rq.done != nil {
+				rq.done <- rq // buffered by the waiter for every request it has in flight
 			}
 		}
-		r.free <- slot
-		if rq.done != nil {
-			rq.done <- rq // buffered by the waiter for every request it has in flight
+		// Requests in flight never outnumber the CQ's entries, so it cannot
+		// overflow; should it ever, the kernel keeps the CQEs and says so
+		// here, and an enter with GETEVENTS moves them into the ring.
+		if atomic.LoadUint32(r.sqFlags)&sqCQOverflow == 0 {
+			return
 		}
+		r.enter(0, 0, enterGetEvents)
 	}
-	atomic.StoreUint32(r.cqHead, head) // after reading the entries: the kernel may reuse the slots
 }
 
 // do runs one preparer and returns its CQE result.
@@ -487,7 +530,7 @@ func (r *ring) cancel(reqs []*request) {
 			cs = append(cs, &request{src: &cancelOp{target: rq.id}})
 		}
 	}
-	r.submit(cs, nil)
+	r.submitFrom(r.cancelFree, false, cs, nil)
 }
 
 type nopOp struct{}
@@ -504,18 +547,29 @@ func (r *ring) Close() error {
 	}
 	r.closed = true
 	r.sqMu.Unlock()
+	// Cancel what is still in the kernel: a read of an empty pipe would
+	// otherwise keep Close waiting for ever. Each request then completes
+	// with its true result or -ECANCELED, and its waiter redoes it directly.
+	var cs []*request
+	for i := range r.slots {
+		if rq := r.slots[i].Load(); rq != nil && uint32(i) < uint32(len(r.slots))-cancelSlots {
+			cs = append(cs, &request{src: &cancelOp{target: rq.id}})
+		}
+	}
+	r.submitFrom(r.cancelFree, true, cs, nil)
 	for range cap(r.free) { // every request in flight holds a slot
 		<-r.free
 	}
+	for range cap(r.cancelFree) {
+		<-r.cancelFree
+	}
 	r.efd.Close() // the reaper's Read fails: it exits
 	<-r.reaperDone
-	r.cqMu.Lock() // a submitter may still be in tryReap
+	r.cqMu.Lock() // a submitter may still be in settle
 	r.dead = true
 	r.unmap()
 	r.cqMu.Unlock()
-	for i := range uint32(cap(r.free)) { // late submitters take one, find closed, give it back
-		r.free <- i
-	}
+	r.refill() // late submitters take a slot, find the ring closed, give it back
 	return nil
 }
 

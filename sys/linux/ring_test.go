@@ -396,3 +396,110 @@ func TestSQELayout(t *testing.T) {
 		t.Errorf("offset of sq_off = %d, want 40", off)
 	}
 }
+
+// Every slot busy and CQEs posted as fast as NOPs go: the CQ must never be
+// full when a CQE comes (the kernel would keep it, and all later ones, on
+// its overflow list, waking nobody), and every request must complete.
+func TestRingFullCQ(t *testing.T) {
+	r := newTestRing(t, 2) // the smallest CQ the kernel makes: many goroutines fill it
+	var ops atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 96 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if res, err := r.do(nopOp{}); err != nil || res != 0 {
+					t.Errorf("nop = %d, %v", res, err)
+					return
+				}
+				ops.Add(1)
+			}
+		}()
+	}
+	last := int64(-1)
+	for range 8 {
+		time.Sleep(100 * time.Millisecond)
+		n := ops.Load()
+		if n == last {
+			t.Errorf("no completion for 100 ms after %d NOPs (CQ head %d, tail %d)", n, atomic.LoadUint32(r.cqHead), atomic.LoadUint32(r.cqTail))
+			r.enter(0, 0, enterGetEvents) // move the kernel's overflow list in, so the test can end
+			break
+		}
+		last = n
+	}
+	close(stop)
+	wg.Wait()
+}
+
+// Close cancels what only a cancel can end (a read of an empty pipe)
+// instead of waiting for it for ever; the request learns it was cancelled.
+func TestRingCloseCancels(t *testing.T) {
+	requireRing(t)
+	r, err := newRing(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(p[0])
+	defer unix.Close(p[1])
+	rq := &request{src: &readOp{fd: p[0], buf: make([]byte, 1)}, done: make(chan *request, 1)}
+	if _, err := r.submit([]*request{rq}, nil); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { r.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		unix.Write(p[1], []byte{1})
+		<-done
+		t.Fatal("Close waited for a read of an empty pipe")
+	}
+	if got := <-rq.done; -got.res != int32(unix.ECANCELED) && -got.res != int32(unix.EINTR) {
+		t.Errorf("cancelled read: res %d, want -ECANCELED", got.res)
+	}
+}
+
+// With every ordinary slot held by reads of empty pipes, a cancel still
+// finds a slot of its own.
+func TestRingCancelWhenFull(t *testing.T) {
+	r := newTestRing(t, 2)
+	n := cap(r.free)
+	pipes := make([][2]int, n)
+	done := make(chan *request, n)
+	reqs := make([]*request, n)
+	for i := range pipes {
+		if err := unix.Pipe2(pipes[i][:], unix.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(pipes[i][0])
+		defer unix.Close(pipes[i][1])
+		reqs[i] = &request{src: &readOp{fd: pipes[i][0], buf: make([]byte, 1)}, done: done}
+	}
+	if k, err := r.submit(reqs, nil); k != n || err != nil {
+		t.Fatalf("submit = %d, %v", k, err)
+	}
+	cancelled := make(chan struct{})
+	go func() { r.cancel(reqs); close(cancelled) }()
+	select {
+	case <-cancelled:
+	case <-time.After(5 * time.Second):
+		for i := range pipes {
+			unix.Write(pipes[i][1], []byte{1})
+		}
+		t.Fatal("cancel found no slot with every ordinary slot in use")
+	}
+	for range n {
+		<-done
+	}
+}

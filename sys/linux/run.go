@@ -161,7 +161,7 @@ func runOn(ctx context.Context, e Engine, ops []*Op) {
 	var wait []*Op
 	for _, op := range ops {
 		if err := ctx.Err(); err != nil {
-			op.err = err
+			op.stop(err)
 		} else if e != EngineAuto {
 			op.runDirect()
 		} else if op.kind == kReadFull {
@@ -188,7 +188,7 @@ func runOn(ctx context.Context, e Engine, ops []*Op) {
 	}
 	for _, op := range wait {
 		if err := ctx.Err(); err != nil {
-			op.err = err
+			op.stop(err)
 		} else {
 			op.runDirect()
 		}
@@ -205,7 +205,7 @@ const minRun = 8
 func runBatch(ctx context.Context, r *ring, ops []*Op) (direct []*Op) {
 	if err := ctx.Err(); err != nil {
 		for _, op := range ops {
-			op.err = err
+			op.stop(err)
 		}
 		return nil
 	}
@@ -213,7 +213,7 @@ func runBatch(ctx context.Context, r *ring, ops []*Op) (direct []*Op) {
 	reqs := make([]*request, 0, len(ops))
 	for _, op := range ops {
 		if err := op.ringArgs(); err != nil {
-			op.err = err
+			op.stop(err)
 			continue
 		}
 		op.rq = request{src: op, done: done}
@@ -224,7 +224,7 @@ func runBatch(ctx context.Context, r *ring, ops []*Op) (direct []*Op) {
 	for _, rq := range reqs[n:] {
 		op := rq.src.(*Op)
 		if err := ctx.Err(); err != nil {
-			op.err = err
+			op.stop(err)
 		} else {
 			direct = append(direct, op)
 		}
@@ -239,7 +239,7 @@ func runBatch(ctx context.Context, r *ring, ops []*Op) (direct []*Op) {
 			op := rq.src.(*Op)
 			if interrupted(op, rq.res) {
 				if cancelled {
-					op.err = ctx.Err() // our ASYNC_CANCEL stopped it before it ran
+					op.stop(ctx.Err()) // our ASYNC_CANCEL stopped it before it ran
 				} else {
 					direct = append(direct, op)
 				}
@@ -250,13 +250,13 @@ func runBatch(ctx context.Context, r *ring, ops []*Op) (direct []*Op) {
 			}
 			// Another round (a buffer to resize).
 			if err := ctx.Err(); err != nil {
-				op.err = err
+				op.stop(err)
 				continue
 			}
 			if k, _ := r.submit([]*request{rq}, ctxDone); k == 1 {
 				live++
 			} else if err := ctx.Err(); err != nil {
-				op.err = err
+				op.stop(err)
 			} else {
 				direct = append(direct, op)
 			}
