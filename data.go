@@ -59,7 +59,10 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) {
 }
 
 // Read reads up to len(p) bytes at the file position and advances it, like
-// os.File.Read: at end of file it returns 0, io.EOF.
+// os.File.Read: at end of file it returns 0, io.EOF. Read, Write and Seek
+// of one File take turns; a read that waits on io_uring does not hold the
+// kernel's file-position lock, so reading the same descriptor at the same
+// time through its *os.File (or a dup) may see the position move under it.
 func (f *File) Read(p []byte) (int, error) {
 	if !f.engineData() {
 		return f.osf().Read(p)
