@@ -40,7 +40,7 @@ const (
 
 	featSingleMmap = 1 << 0  // IORING_FEAT_SINGLE_MMAP: SQ and CQ rings share one mapping
 	featNoDrop     = 1 << 1  // IORING_FEAT_NODROP
-	featRegRegRing = 1 << 13 // IORING_FEAT_REG_REG_RING (6.3)
+	featMinTimeout = 1 << 15 // IORING_FEAT_MIN_TIMEOUT (6.12)
 
 	enterGetEvents = 1 << 0 // IORING_ENTER_GETEVENTS
 

@@ -306,12 +306,18 @@ func run1(op *Op) error {
 // caller's stack — and copies the outcome back. It reports whether the op
 // is done (see runRing).
 func (op *Op) onHeap(r *ring) bool {
-	h := new(Op)
+	h := heapOps.Get().(*Op)
 	*h = *op
 	done := h.runRing(r)
 	*op = *h
+	*h = Op{} // drop the references to the caller's buffers
+	heapOps.Put(h)
 	return done
 }
+
+// heapOps recycles the heap copies of single ops: once its CQE is reaped
+// the ring holds no reference to one.
+var heapOps = sync.Pool{New: func() any { return new(Op) }}
 
 // doneChans recycles the channels single ops wait on: one is empty again
 // once its one CQE has been received.

@@ -228,11 +228,12 @@ func (r *ring) mmap(p *params) error {
 	r.cqTail = u32(r.cqMem, p.cqOff.tail)
 	r.cqMask = *u32(r.cqMem, p.cqOff.ringMask)
 	r.cqes = unsafe.Slice((*cqe)(unsafe.Pointer(&r.cqMem[p.cqOff.cqes])), *u32(r.cqMem, p.cqOff.ringEntries))
-	if gateEventfd && p.cqOff.flags != 0 && p.features&featRegRegRing != 0 {
-		// gateEventfd: the flag exists since 5.8; we rely on it only where
-		// the completion path is known to order the CQ tail before reading
-		// it (6.3+, told by a feature of that release). Elsewhere the
-		// eventfd stays on: correct, and a wakeup more per completion.
+	if p.cqOff.flags != 0 && p.features&featMinTimeout != 0 {
+		// The flag exists since 5.8; we rely on it only where the
+		// completion path is known to order the CQ tail store before its
+		// read of the flag (6.12+, told by a feature of that release; read
+		// in the 6.18 source). Elsewhere the eventfd stays on: correct, and
+		// a wakeup more per completion.
 		r.cqFlags = u32(r.cqMem, p.cqOff.flags)
 		atomic.OrUint32(r.cqFlags, cqEventfdDisabled) // nothing waits yet
 	}
@@ -426,7 +427,7 @@ func (r *ring) settle(reqs []*request) {
 		// its read of the flag (the full barrier of wq_has_sleeper in
 		// io_cqring_wake, between io_commit_cqring and the eventfd signal),
 		// so one side always sees the other. cqFlags is nil on kernels
-		// older than that code (gateEventfd).
+		// older than that code.
 		atomic.AndUint32(r.cqFlags, ^uint32(cqEventfdDisabled))
 		r.reapLocked()
 	}
@@ -572,7 +573,3 @@ func (r *ring) Close() error {
 	r.refill() // late submitters take a slot, find the ring closed, give it back
 	return nil
 }
-
-// gateEventfd enables the eventfd gating (cqFlags); a variable for the
-// benchmark that measures it against an eventfd always on.
-var gateEventfd = true
