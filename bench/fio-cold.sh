@@ -74,3 +74,17 @@ for rw in read randread; do
 	printf '%-9s io_uring iodepth 256: %s\n' "$rw" "$(run io_uring 256 "$rw")"
 	printf '%-9s psync:                %s\n' "$rw" "$(run psync 1 "$rw")"
 done
+
+# The shape of BenchmarkBatchColdRead: the first 64 KiB of each of 256
+# files, all in flight at once (iodepth 256, one file after another).
+batch() {
+	local names out
+	names=$(cd "$set_dir" && ls | head -256 | paste -sd:)
+	drop
+	out=$(fio --name=batch --directory="$set_dir" --filename="$names" --size=16M --rw=read --bs=64k \
+		--ioengine=io_uring --iodepth=256 --numjobs=1 --direct=0 --minimal 2>/dev/null)
+	awk -F';' '$1 == 3 { printf "%6.1f MB/s  (%d MiB in %d ms)\n", $6 * 1024 / ($9 / 1000) / 1e6, $6 / 1024, $9 }' <<<"$out"
+}
+for i in 1 2 3; do
+	printf 'batch shape (256 files x 64 KiB), io_uring iodepth 256, run %d: %s\n' "$i" "$(batch)"
+done
