@@ -70,14 +70,32 @@ func SetEngine(e Engine) (prev Engine) {
 	if e < EngineAuto || e > EngineSyscall {
 		e = EngineAuto
 	}
-	return Engine(engine.Swap(int32(e)))
+	prev = Engine(engine.Swap(int32(e)))
+	if prev == EngineRing && getRing() == nil {
+		prev = EngineAuto // what ran (CurrentEngine)
+	}
+	return prev
 }
 
-// CurrentEngine returns the process-wide engine.
-func CurrentEngine() Engine { return Engine(engine.Load()) }
+// CurrentEngine returns the process-wide engine: the one that runs. A ring
+// that was asked for (EXTFS_ENGINE=ring) but cannot be set up is reported
+// as EngineAuto, which is what then runs: direct system calls.
+func CurrentEngine() Engine {
+	e := Engine(engine.Load())
+	if e == EngineRing && getRing() == nil {
+		return EngineAuto
+	}
+	return e
+}
 
-// EngineEnvError reports an invalid EXTFS_ENGINE value (the engine is then auto).
-func EngineEnvError() error { return engineEnv }
+// EngineEnvError reports an invalid EXTFS_ENGINE value, or "ring" where
+// io_uring cannot be set up (the engine is then auto).
+func EngineEnvError() error {
+	if engineEnv == nil && Engine(engine.Load()) == EngineRing && os.Getenv("EXTFS_ENGINE") == "ring" && getRing() == nil {
+		return fmt.Errorf("EXTFS_ENGINE=ring: io_uring is unavailable here; using auto")
+	}
+	return engineEnv
+}
 
 // ringEntries is the SQ size of the shared ring; the CQ is twice that, and
 // the CQ size bounds the requests in flight.
