@@ -62,6 +62,9 @@ var probeCache sync.Map // fsKey -> Capabilities
 // is then the cluster size. CopyFileRange, Xattr, CollapseRange and
 // InsertRange are always false.
 func Probe(path string) (Capabilities, error) {
+	if path == "" {
+		return Capabilities{}, &fs.PathError{Op: "probe", Path: path, Err: errInvalid("empty path")}
+	}
 	dir, err := probeDir(path)
 	if err != nil {
 		return Capabilities{}, err
@@ -81,10 +84,22 @@ func Probe(path string) (Capabilities, error) {
 	return c, nil
 }
 
-// CloneSupported reports whether src (an existing file) can be cloned to
-// dst (a file that may not exist yet): both on one filesystem, which can
-// clone. It uses Probe, so the same permissions apply.
+// CloneSupported reports whether src (an existing regular file) can be
+// cloned to dst (a file that may not exist yet): both on one filesystem,
+// which can clone. It uses Probe, so the same permissions apply. A source
+// that does not exist, or is not a regular file, is an error.
 func CloneSupported(src, dst string) (bool, error) {
+	if src == "" || dst == "" {
+		return false, &fs.PathError{Op: "probe", Path: src, Err: errInvalid("empty path")}
+	}
+	switch fi, err := os.Stat(src); {
+	case err != nil:
+		return false, err
+	case fi.IsDir():
+		return false, &fs.PathError{Op: "clone", Path: src, Err: syscall.EISDIR}
+	case !fi.Mode().IsRegular():
+		return false, &fs.PathError{Op: "clone", Path: src, Err: errInvalid("not a regular file: %v", fi.Mode().Type())}
+	}
 	sdir, err := probeDir(src)
 	if err != nil {
 		return false, err

@@ -3,7 +3,9 @@
 package extfs_test
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"strings"
@@ -68,6 +70,9 @@ func TestProbe(t *testing.T) {
 // TestProbeErrors: paths that do not exist, and an inconclusive probe (a
 // read-only mount), which is an error and is not cached.
 func TestProbeErrors(t *testing.T) {
+	if _, err := extfs.Probe(""); !errors.Is(err, fs.ErrInvalid) {
+		t.Errorf(`Probe("") = %v, want fs.ErrInvalid (not the working directory)`, err)
+	}
 	_, err := extfs.Probe("/nonexistent/dir/file")
 	wantErr(t, "Probe of a missing directory", err, os.ErrNotExist)
 
@@ -117,12 +122,16 @@ func TestProbeCloneSupported(t *testing.T) {
 			t.Errorf("CloneSupported(%s, %s) = %v, %v; want %v", c.src, c.dst, got, err, c.want)
 		}
 	}
-	_, err := extfs.CloneSupported(join(xfs, "missing"), join(xfs, "dst"))
-	if err != nil {
-		t.Errorf("CloneSupported of a missing source in an existing directory: %v", err)
+	ok, err := extfs.CloneSupported(join(xfs, "missing"), join(xfs, "dst"))
+	if ok || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("CloneSupported of a missing source = %v, %v; want false, fs.ErrNotExist", ok, err)
 	}
 	_, err = extfs.CloneSupported("/nonexistent/a", join(xfs, "dst"))
 	wantErr(t, "CloneSupported from a missing directory", err, os.ErrNotExist)
+	_, err = extfs.CloneSupported(xfs, join(xfs, "dst"))
+	wantErr(t, "CloneSupported of a directory", err, syscall.EISDIR)
+	_, err = extfs.CloneSupported("", join(xfs, "dst"))
+	wantErr(t, "CloneSupported of an empty name", err, fs.ErrInvalid)
 
 	btrfsTool, err := exec.LookPath("btrfs")
 	if err != nil {
