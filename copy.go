@@ -113,7 +113,7 @@ type CopyOptions struct {
 	Progress func(done, total int64)
 
 	Hardlinks bool // CopyTree only: recreate hard links among the copied files
-	Workers   int  // CopyTree only: files copied at once; 0 chooses
+	Workers   int  // CopyTree only: files copied at once; 0 chooses; at most 256
 }
 
 func (o *CopyOptions) check() error {

@@ -160,10 +160,15 @@ func CopyTree(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 // 463, 331, 309, 288, 310.
 func treeWorkers(n int) int {
 	if n > 0 {
-		return n
+		return min(n, maxTreeWorkers)
 	}
 	return min(max(2*runtime.GOMAXPROCS(0), 4), 64)
 }
+
+// maxTreeWorkers caps CopyOptions.Workers: each worker may hold six
+// descriptors, and past a few hundred more workers only contend for the
+// same disk and locks.
+const maxTreeWorkers = 256
 
 // Work is cut into tasks of at most treeChunkEntries entries of one
 // directory, or about treeChunkBytes of data when the walk knows the sizes
@@ -1366,21 +1371,28 @@ type treePool struct {
 	head    int
 	pending int // queued or running
 	closed  bool
+	limit   int // workers at most
+	started int // workers started
+	waiting int // workers waiting for a task
 	wg      sync.WaitGroup
 }
 
+// start sets the pool's size. Workers start as tasks come, one more only
+// when none is free: a large Workers on a small tree costs nothing.
 func (p *treePool) start(n int) {
 	p.work.L, p.idle.L = &p.mu, &p.mu
-	p.wg.Add(n)
-	for range n {
-		go p.worker()
-	}
+	p.limit = n
 }
 
 func (p *treePool) push(fn func()) {
 	p.mu.Lock()
 	p.queue = append(p.queue, fn)
 	p.pending++
+	if p.waiting == 0 && p.started < p.limit {
+		p.started++
+		p.wg.Add(1)
+		go p.worker()
+	}
 	p.mu.Unlock()
 	p.work.Signal()
 }
@@ -1391,7 +1403,9 @@ func (p *treePool) worker() {
 	defer p.mu.Unlock()
 	for {
 		for p.head == len(p.queue) && !p.closed {
+			p.waiting++
 			p.work.Wait()
+			p.waiting--
 		}
 		if p.head == len(p.queue) {
 			return

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -889,4 +890,27 @@ func ExampleCopyTree() {
 	}
 	fmt.Printf("%d files, %d directories, %d links: %d bytes cloned, %d copied\n",
 		stats.Files, stats.Dirs, stats.Symlinks, stats.ClonedBytes, stats.CopiedBytes)
+}
+
+// A huge Workers on a small tree starts only the workers the tree needs
+// (it used to start them all: a million goroutines, 2.6 GiB).
+func TestCopyTreeHugeWorkers(t *testing.T) {
+	src, dst := t.TempDir(), join(t.TempDir(), "dst")
+	for i := range 6 {
+		writeSynced(t, join(src, fmt.Sprint(i)), []byte("data"))
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := extfs.CopyTree(context.Background(), src, dst, &extfs.CopyOptions{Workers: 1_000_000}); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+		t.Errorf("CopyTree of 6 files with Workers 1e6 allocated %d MiB", got>>20)
+	}
+	for i := range 6 {
+		if got := readAll(t, join(dst, fmt.Sprint(i))); string(got) != "data" {
+			t.Errorf("file %d: %q", i, got)
+		}
+	}
 }
