@@ -22,6 +22,10 @@ import (
 // run in any order and concurrently (do not Mkdir a directory and create a
 // file in it in the same Batch). A Batch is not safe for concurrent use and
 // runs once.
+//
+// Misuse is an error, never a panic: every method of a nil *Batch returns a
+// Pending holding an error matching fs.ErrInvalid, as do Submit on a nil
+// *Batch or with a nil context, and Result on a nil *Pending.
 type Batch struct {
 	entries   []batchEntry
 	submitted bool
@@ -50,6 +54,11 @@ type opResult struct {
 // errNotSubmitted is the result of a Pending whose Batch has not run yet.
 var errNotSubmitted = errors.New("extfs: batch not submitted")
 
+var (
+	errNilBatch   = &argError{msg: "extfs: nil *Batch"}
+	errNilPending = &argError{msg: "extfs: nil *Pending"}
+)
+
 // Pending is the result of one batched operation, available after Submit.
 type Pending[T any] struct {
 	val  T
@@ -67,8 +76,11 @@ func (p *Pending[T]) finish(r opResult) error {
 // Result returns the operation's value and error. Before Submit it returns
 // an error saying so.
 func (p *Pending[T]) Result() (T, error) {
-	if !p.done {
+	if p == nil || !p.done {
 		var zero T
+		if p == nil {
+			return zero, errNilPending
+		}
 		return zero, errNotSubmitted
 	}
 	return p.val, p.err
@@ -84,7 +96,12 @@ func (p *Pending[T]) Err() error {
 func NewBatch() *Batch { return &Batch{} }
 
 // Len returns the number of operations in the batch.
-func (b *Batch) Len() int { return len(b.entries) }
+func (b *Batch) Len() int {
+	if b == nil {
+		return 0
+	}
+	return len(b.entries)
+}
 
 // add queues an operation. pre is a validation error (then build is not
 // called); wrap turns the raw result into the Pending's value and a wrapped error.
@@ -92,6 +109,10 @@ func add[T any](b *Batch, f *File, pre error, build func(fd uintptr) sysOp, wrap
 	// One allocation for the Pending; the entry lives in the slice. Per-op
 	// allocations were most of a batch's overhead over a plain loop.
 	p := &Pending[T]{wrap: wrap}
+	if b == nil {
+		p.finish(opResult{err: errNilBatch})
+		return p
+	}
 	if pre != nil {
 		build = nil
 	}
@@ -112,8 +133,16 @@ func addFile[T any](b *Batch, f *File, pre error, build func(fd uintptr) sysOp, 
 // first error in the order the operations were added; each Pending holds its
 // own. If ctx is cancelled, operations that had not run report ctx.Err(); a
 // Submit never returns before the kernel is done with every buffer.
+//
+// A nil ctx is refused (fs.ErrInvalid) before anything runs; the Batch can
+// then still be submitted.
 func (b *Batch) Submit(ctx context.Context) error {
-	if b.submitted {
+	switch {
+	case b == nil:
+		return errNilBatch
+	case ctx == nil:
+		return errInvalid("extfs: Batch.Submit: nil context")
+	case b.submitted:
 		return errors.New("extfs: batch already submitted")
 	}
 	b.submitted = true

@@ -767,3 +767,86 @@ func TestBatchLargeSplit(t *testing.T) {
 		}
 	}, testfs.XFS)
 }
+
+// TestBatchNilMisuse: a nil context, a nil *Batch and a nil *Pending are
+// refused with errors matching fs.ErrInvalid, never with a panic.
+func TestBatchNilMisuse(t *testing.T) {
+	eachEngine(t, func(t *testing.T) {
+		dir := t.TempDir()
+
+		// Submit(nil) runs nothing and leaves the batch to be submitted.
+		b := extfs.NewBatch()
+		mk := b.Mkdir(join(dir, "d"), 0o755)
+		var err error
+		mustPanicFree(t, "Submit(nil)", func() { err = b.Submit(nil) }) //nolint:staticcheck // the misuse under test
+		wantErr(t, "Submit(nil)", err, fs.ErrInvalid)
+		if _, err := os.Lstat(join(dir, "d")); !errors.Is(err, fs.ErrNotExist) {
+			t.Error("Submit(nil) ran the Mkdir")
+		}
+		noErr(t, "Submit after Submit(nil)", b.Submit(context.Background()))
+		noErr(t, "Mkdir", mk.Err())
+
+		// Every method of a nil *Batch returns a Pending holding the error.
+		var nb *extfs.Batch
+		f, path := newFile(t, dir, "f", []byte("data"))
+		type pend interface{ Err() error }
+		var ops []pend
+		mustPanicFree(t, "methods of a nil Batch", func() {
+			ops = []pend{
+				nb.Fadvise(f, 0, 0, extfs.AdviceNormal),
+				nb.Fallocate(f, 0, 0, 4096),
+				nb.PunchHole(f, 0, 4096),
+				nb.Sync(f),
+				nb.ReadAt(f, make([]byte, 4), 0),
+				nb.WriteAt(f, []byte("x"), 0),
+				nb.GetXattr(f, "user.a"),
+				nb.SetXattr(f, "user.a", []byte("v"), 0),
+				nb.RemoveXattr(f, "user.a"),
+				nb.ListXattr(f),
+				nb.Fstatx(f),
+				nb.Statx(path),
+				nb.Lstatx(path),
+				nb.SetTimes(f, time.Unix(1, 0), time.Time{}),
+				nb.Chmod(f, 0o600),
+				nb.Chown(f, -1, -1),
+				nb.Link(path, join(dir, "l")),
+				nb.Symlink("f", join(dir, "s")),
+				nb.Readlink(path),
+				nb.Mkdir(join(dir, "m"), 0o755),
+				nb.Remove(path),
+				nb.Rename(path, join(dir, "r")),
+				nb.OpenFile(join(dir, "o"), os.O_CREATE|os.O_RDWR, 0o644),
+			}
+		})
+		for i, p := range ops {
+			var err error
+			mustPanicFree(t, fmt.Sprint("Err of nil-Batch op ", i), func() { err = p.Err() })
+			wantErr(t, fmt.Sprint("nil-Batch op ", i), err, fs.ErrInvalid)
+		}
+		mustPanicFree(t, "Len and Submit of a nil Batch", func() {
+			if n := nb.Len(); n != 0 {
+				t.Errorf("nil Batch: Len = %d", n)
+			}
+			wantErr(t, "nil Batch: Submit", nb.Submit(context.Background()), fs.ErrInvalid)
+		})
+		for _, name := range []string{"l", "s", "m", "r", "o"} {
+			if _, err := os.Lstat(join(dir, name)); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("an op of a nil Batch created %s", name)
+			}
+		}
+		if got := readAll(t, path); string(got) != "data" {
+			t.Errorf("an op of a nil Batch changed the file: %q", got)
+		}
+
+		// A nil *Pending.
+		var np *extfs.Pending[int]
+		mustPanicFree(t, "nil Pending", func() {
+			v, err := np.Result()
+			if v != 0 {
+				t.Errorf("nil Pending: Result value %d", v)
+			}
+			wantErr(t, "nil Pending: Result", err, fs.ErrInvalid)
+			wantErr(t, "nil Pending: Err", np.Err(), fs.ErrInvalid)
+		})
+	})
+}
