@@ -51,8 +51,13 @@ type opResult struct {
 	err   error
 }
 
-// errNotSubmitted is the result of a Pending whose Batch has not run yet.
-var errNotSubmitted = errors.New("extfs: batch not submitted")
+// ErrNotSubmitted is the error of a Pending read before Submit has run its
+// Batch. It matches fs.ErrInvalid.
+var ErrNotSubmitted error = &argError{msg: "extfs: batch not submitted: a Pending has its result only after Submit"}
+
+// ErrBatchSubmitted is returned by a second Submit of a Batch, which runs
+// only once. It matches fs.ErrInvalid.
+var ErrBatchSubmitted error = &argError{msg: "extfs: batch already submitted: a Batch runs once"}
 
 var (
 	errNilBatch   = &argError{msg: "extfs: nil *Batch"}
@@ -73,15 +78,15 @@ func (p *Pending[T]) finish(r opResult) error {
 	return p.err
 }
 
-// Result returns the operation's value and error. Before Submit it returns
-// an error saying so.
+// Result returns the operation's value and error. Before Submit the error
+// is ErrNotSubmitted.
 func (p *Pending[T]) Result() (T, error) {
 	if p == nil || !p.done {
 		var zero T
 		if p == nil {
 			return zero, errNilPending
 		}
-		return zero, errNotSubmitted
+		return zero, ErrNotSubmitted
 	}
 	return p.val, p.err
 }
@@ -134,8 +139,9 @@ func addFile[T any](b *Batch, f *File, pre error, build func(fd uintptr) sysOp, 
 // own. If ctx is cancelled, operations that had not run report ctx.Err(); a
 // Submit never returns before the kernel is done with every buffer.
 //
-// A nil ctx is refused (fs.ErrInvalid) before anything runs; the Batch can
-// then still be submitted.
+// A Batch runs once: a second Submit returns ErrBatchSubmitted. A nil ctx is
+// refused (fs.ErrInvalid) before anything runs; the Batch can then still be
+// submitted.
 func (b *Batch) Submit(ctx context.Context) error {
 	switch {
 	case b == nil:
@@ -143,7 +149,7 @@ func (b *Batch) Submit(ctx context.Context) error {
 	case ctx == nil:
 		return errInvalid("extfs: Batch.Submit: nil context")
 	case b.submitted:
-		return errors.New("extfs: batch already submitted")
+		return ErrBatchSubmitted
 	}
 	b.submitted = true
 
@@ -282,8 +288,25 @@ func (b *Batch) Fallocate(f *File, mode AllocMode, off, n int64) *Pending[struct
 	if pre == nil {
 		pre = mode.check()
 	}
-	return addFile(b, f, pre, func(fd uintptr) sysOp { return sysFallocateOp(fd, mode, off, n) },
-		noValue("fallocate", f, mode.String()))
+	if mode&(AllocCollapseRange|AllocInsertRange) == 0 {
+		return addFile(b, f, pre, func(fd uintptr) sysOp { return sysFallocateOp(fd, mode, off, n) },
+			noValue("fallocate", f, mode.String()))
+	}
+	// The kernel's EINVAL is explained while the descriptor is still held
+	// (results are stored before Submit lets go of it).
+	held, ok := uintptr(0), false
+	return addFile(b, f, pre,
+		func(fd uintptr) sysOp {
+			held, ok = fd, true
+			return sysFallocateOp(fd, mode, off, n)
+		},
+		func(r opResult) (struct{}, error) {
+			err := r.err
+			if ok {
+				err = allocError(held, mode, off, n, err)
+			}
+			return struct{}{}, pathErr("fallocate", f.Name(), classify(mode.String(), err))
+		})
 }
 
 // PunchHole queues File.PunchHole.
@@ -385,7 +408,7 @@ func (b *Batch) Statx(path string) *Pending[*Stat] { return b.statx(path, true) 
 func (b *Batch) Lstatx(path string) *Pending[*Stat] { return b.statx(path, false) }
 
 func (b *Batch) statx(path string, follow bool) *Pending[*Stat] {
-	var pre error
+	pre := checkPath("path", path)
 	if path == "" {
 		pre = fs.ErrNotExist
 	}
@@ -413,35 +436,32 @@ func (b *Batch) Chown(f *File, uid, gid int) *Pending[struct{}] {
 
 // Link queues the package-level Link.
 func (b *Batch) Link(oldname, newname string) *Pending[struct{}] {
-	return add(b, nil, nil, func(uintptr) sysOp { return sysLinkatOp(atCWD, oldname, atCWD, newname) },
+	pre := checkPaths("old name", oldname, "new name", newname)
+	return add(b, nil, pre, func(uintptr) sysOp { return sysLinkatOp(atCWD, oldname, atCWD, newname) },
 		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("link", oldname, newname, r.err) })
 }
 
 // Symlink queues the package-level Symlink.
 func (b *Batch) Symlink(target, linkname string) *Pending[struct{}] {
-	var pre error
-	if target == "" {
-		pre = errInvalid("empty symlink target")
-	}
-	return add(b, nil, pre, func(uintptr) sysOp { return sysSymlinkatOp(target, atCWD, linkname) },
+	return add(b, nil, checkSymlink(target, linkname), func(uintptr) sysOp { return sysSymlinkatOp(target, atCWD, linkname) },
 		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("symlink", target, linkname, r.err) })
 }
 
 // Readlink queues the package-level Readlink.
 func (b *Batch) Readlink(name string) *Pending[string] {
-	return add(b, nil, nil, func(uintptr) sysOp { return sysReadlinkatOp(atCWD, name) },
+	return add(b, nil, checkPath("path", name), func(uintptr) sysOp { return sysReadlinkatOp(atCWD, name) },
 		func(r opResult) (string, error) { return string(r.value), pathErr("readlink", name, r.err) })
 }
 
 // Mkdir queues os.Mkdir.
 func (b *Batch) Mkdir(name string, perm fs.FileMode) *Pending[struct{}] {
-	return add(b, nil, checkChmod(perm), func(uintptr) sysOp { return sysMkdiratOp(atCWD, name, perm) },
+	return add(b, nil, checkPathPerm(name, perm), func(uintptr) sysOp { return sysMkdiratOp(atCWD, name, perm) },
 		func(r opResult) (struct{}, error) { return struct{}{}, pathErr("mkdir", name, r.err) })
 }
 
 // Remove queues the removal of a file or an empty directory, like os.Remove.
 func (b *Batch) Remove(name string) *Pending[struct{}] {
-	return add(b, nil, nil, func(uintptr) sysOp { return sysUnlinkatOp(atCWD, name, false) },
+	return add(b, nil, checkPath("path", name), func(uintptr) sysOp { return sysUnlinkatOp(atCWD, name, false) },
 		func(r opResult) (struct{}, error) {
 			if errors.Is(r.err, syscall.EISDIR) {
 				// A directory: the batch could not know before asking.
@@ -453,17 +473,26 @@ func (b *Batch) Remove(name string) *Pending[struct{}] {
 
 // Rename queues os.Rename.
 func (b *Batch) Rename(oldname, newname string) *Pending[struct{}] {
-	return add(b, nil, nil, func(uintptr) sysOp { return sysRenameatOp(atCWD, oldname, atCWD, newname) },
+	pre := checkPaths("old name", oldname, "new name", newname)
+	return add(b, nil, pre, func(uintptr) sysOp { return sysRenameatOp(atCWD, oldname, atCWD, newname) },
 		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("rename", oldname, newname, r.err) })
 }
 
 // OpenFile queues OpenFile; the caller closes the File it returns.
 func (b *Batch) OpenFile(name string, flag int, perm fs.FileMode) *Pending[*File] {
-	return add(b, nil, checkChmod(perm), func(uintptr) sysOp { return sysOpenatOp(atCWD, name, flag, perm) },
+	return add(b, nil, checkPathPerm(name, perm), func(uintptr) sysOp { return sysOpenatOp(atCWD, name, flag, perm) },
 		func(r opResult) (*File, error) {
 			if r.err != nil {
 				return nil, pathErr("open", name, r.err)
 			}
 			return NewFile(newOSFile(uintptr(r.n), name)), nil
 		})
+}
+
+// checkPathPerm validates the name and permissions of a file to create.
+func checkPathPerm(name string, perm fs.FileMode) error {
+	if err := checkPath("path", name); err != nil {
+		return err
+	}
+	return checkChmod(perm)
 }

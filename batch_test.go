@@ -850,3 +850,30 @@ func TestBatchNilMisuse(t *testing.T) {
 		})
 	})
 }
+
+// TestBatchStateErrors: Submit twice and Result before Submit are errors
+// callers can test for, each with its own sentinel and fs.ErrInvalid.
+func TestBatchStateErrors(t *testing.T) {
+	dir := t.TempDir()
+	b := extfs.NewBatch()
+	mk := b.Mkdir(join(dir, "d"), 0o755)
+	err := mk.Err()
+	wantErr(t, "Err before Submit", err, extfs.ErrNotSubmitted, fs.ErrInvalid)
+	if errors.Is(err, extfs.ErrBatchSubmitted) {
+		t.Errorf("Err before Submit %q matches ErrBatchSubmitted", err)
+	}
+	if _, err := mk.Result(); !errors.Is(err, extfs.ErrNotSubmitted) {
+		t.Errorf("Result before Submit: %v, want ErrNotSubmitted", err)
+	}
+	noErr(t, "Submit", b.Submit(context.Background()))
+	err = b.Submit(context.Background())
+	wantErr(t, "second Submit", err, extfs.ErrBatchSubmitted, fs.ErrInvalid)
+	if errors.Is(err, extfs.ErrNotSubmitted) {
+		t.Errorf("second Submit %q matches ErrNotSubmitted", err)
+	}
+	for _, e := range []error{extfs.ErrBatchSubmitted, extfs.ErrNotSubmitted} {
+		if !strings.Contains(e.Error(), "batch") || !strings.Contains(e.Error(), "submitted") {
+			t.Errorf("message %q does not say what happened", e)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"strings"
 	"syscall"
 )
 
@@ -60,6 +61,25 @@ func (e *argError) Is(target error) bool {
 
 func errInvalid(format string, args ...any) error {
 	return &argError{msg: fmt.Sprintf(format, args...)}
+}
+
+// checkPath refuses a path that cannot reach the kernel: one with a NUL
+// byte, where the C string would end. what names it in the message ("path",
+// "new name"). The empty path is left to the kernel, which says ENOENT, as
+// package os does.
+func checkPath(what, path string) error {
+	if strings.IndexByte(path, 0) >= 0 {
+		return errInvalid("%s contains a NUL byte", what)
+	}
+	return nil
+}
+
+// checkPaths is checkPath for the two names of a link or rename.
+func checkPaths(oldwhat, oldname, newwhat, newname string) error {
+	if err := checkPath(oldwhat, oldname); err != nil {
+		return err
+	}
+	return checkPath(newwhat, newname)
 }
 
 // hintError adds an explanation to an errno without hiding it.

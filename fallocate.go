@@ -1,8 +1,10 @@
 package extfs
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 )
 
 // AllocMode selects what Fallocate does; the zero mode preallocates.
@@ -17,10 +19,13 @@ const (
 	// AllocZeroRange makes the range read as zeros, allocated (ZeroRange).
 	AllocZeroRange
 	// AllocCollapseRange removes the range and shifts the rest of the file
-	// down. Offset and length must be multiples of the filesystem block size.
+	// down. Offset and length must be multiples of the filesystem block size
+	// (a misaligned range is an error matching fs.ErrInvalid that gives it),
+	// and the range must end before the end of the file.
 	AllocCollapseRange
 	// AllocInsertRange inserts a hole at offset, shifting the rest up.
-	// Offset and length must be multiples of the filesystem block size.
+	// Offset and length must be multiples of the filesystem block size, as
+	// for AllocCollapseRange, and offset must be before the end of the file.
 	AllocInsertRange
 	// AllocUnshareRange gives shared (copy-on-write) blocks in the range
 	// their own copy, so later writes cannot fail for lack of space.
@@ -133,8 +138,33 @@ func (f *File) Fallocate(mode AllocMode, off, n int64) error {
 		return pathErr("fallocate", f.Name(), err)
 	}
 	return f.control("fallocate", func(fd uintptr) error {
-		return classify(mode.String(), sysFallocate(fd, mode, off, n))
+		return classify(mode.String(), allocError(fd, mode, off, n, sysFallocate(fd, mode, off, n)))
 	})
+}
+
+// allocError explains the bare EINVAL the kernel gives a collapse or insert
+// whose range breaks one of its rules (ext4 and XFS alike): offset and
+// length must be multiples of the filesystem block size; a collapse must
+// end before the end of the file, an insert start before it. A misaligned
+// range is bad input, an error matching fs.ErrInvalid as CloneRange's is.
+// Other errors are returned as they are. fd must still be held.
+func allocError(fd uintptr, mode AllocMode, off, n int64, err error) error {
+	if mode&(AllocCollapseRange|AllocInsertRange) == 0 || !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	if _, bs, ferr := sysFsInfo(fd); ferr == nil && bs > 0 && (off%bs != 0 || n%bs != 0) {
+		return errInvalid("fallocate: %v: offset %d and length %d must be multiples of the filesystem block size %d",
+			mode, off, n, bs)
+	}
+	st, serr := sysFstat(fd)
+	switch {
+	case serr != nil:
+	case mode == AllocCollapseRange && off+n >= st.Size:
+		return &hintError{err: err, hint: fmt.Sprintf("collapse-range: the range [%d, %d) must end before the end of the file, at %d", off, off+n, st.Size)}
+	case mode == AllocInsertRange && off >= st.Size:
+		return &hintError{err: err, hint: fmt.Sprintf("insert-range: offset %d must be before the end of the file, at %d", off, st.Size)}
+	}
+	return err
 }
 
 // PunchHole deallocates [off, off+n): the range reads as zeros and stops

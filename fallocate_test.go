@@ -4,7 +4,12 @@ package extfs_test
 
 import (
 	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"unsafe"
@@ -380,4 +385,49 @@ func TestFallocateUnsupportedFS(t *testing.T) {
 			t.Errorf("size %d, want %d", st.Size, len(data))
 		}
 	})
+}
+
+// TestCollapseInsertAlignment: a collapse or insert the kernel refuses for
+// its alignment is an error matching fs.ErrInvalid (and EINVAL) that gives
+// the filesystem block size, as CloneRange's does; one refused for reaching
+// the end of the file says that.
+func TestCollapseInsertAlignment(t *testing.T) {
+	eachEngineFS(t, func(t *testing.T, fsys *testfs.FS) {
+		dir := fsys.TempDir(t)
+		bs := fsBlockSize(t, dir)
+		data := randBytes(int(16*bs), 16)
+		f, path := newFile(t, dir, "f", data)
+		bsText := strconv.FormatInt(bs, 10)
+		for _, c := range []struct {
+			mode       extfs.AllocMode
+			off, n     int64
+			misaligned bool     // bad input: must match fs.ErrInvalid
+			want       []string // in the message
+		}{
+			{extfs.AllocCollapseRange, 4*bs + 512, bs, true, []string{"offset", "length", "multiples of the filesystem block size " + bsText}},
+			{extfs.AllocCollapseRange, 4 * bs, bs + 1, true, []string{"multiples of the filesystem block size " + bsText}},
+			{extfs.AllocInsertRange, bs / 2, bs, true, []string{"multiples of the filesystem block size " + bsText}},
+			{extfs.AllocCollapseRange, 12 * bs, 4 * bs, false, []string{"end of the file"}},
+			{extfs.AllocInsertRange, 16 * bs, bs, false, []string{"end of the file"}},
+		} {
+			what := fmt.Sprintf("%v at %d, %d", c.mode, c.off, c.n)
+			b := extfs.NewBatch()
+			p := b.Fallocate(f, c.mode, c.off, c.n)
+			b.Submit(context.Background())
+			for _, err := range []error{f.Fallocate(c.mode, c.off, c.n), p.Err()} {
+				wantPathErr(t, err, "fallocate", path, syscall.EINVAL)
+				if c.misaligned {
+					wantErr(t, what, err, fs.ErrInvalid)
+				}
+				for _, s := range c.want {
+					if err != nil && !strings.Contains(err.Error(), s) {
+						t.Errorf("%s: error %q does not say %q", what, err, s)
+					}
+				}
+			}
+		}
+		if got := readAll(t, path); sum(got) != sum(data) {
+			t.Errorf("refused collapse/insert changed the content")
+		}
+	}, testfs.Ext4, testfs.XFS)
 }

@@ -1,7 +1,13 @@
 package extfs
 
 // Link creates newname as a hard link to oldname.
+//
+// In Link, Symlink and Readlink, a name with a NUL byte is refused with an
+// error matching fs.ErrInvalid.
 func Link(oldname, newname string) error {
+	if err := checkPaths("old name", oldname, "new name", newname); err != nil {
+		return linkErr("link", oldname, newname, err)
+	}
 	return linkErr("link", oldname, newname, sysLinkat(atCWD, oldname, atCWD, newname))
 }
 
@@ -18,8 +24,8 @@ func Link(oldname, newname string) error {
 // symbolic links (its CreateSymbolicLinkW reports success and makes
 // nothing): Symlink checks, and returns an error matching ErrNotSupported.
 func Symlink(target, linkname string) error {
-	if target == "" {
-		return linkErr("symlink", target, linkname, errInvalid("empty symlink target"))
+	if err := checkSymlink(target, linkname); err != nil {
+		return linkErr("symlink", target, linkname, err)
 	}
 	return linkErr("symlink", target, linkname, sysSymlinkat(target, atCWD, linkname))
 }
@@ -33,6 +39,18 @@ func Symlink(target, linkname string) error {
 // Anything else, other reparse points included, is not a link
 // (ERROR_NOT_A_REPARSE_POINT).
 func Readlink(name string) (string, error) {
+	if err := checkPath("path", name); err != nil {
+		return "", pathErr("readlink", name, err)
+	}
 	s, err := sysReadlinkat(atCWD, name)
 	return s, pathErr("readlink", name, err)
+}
+
+// checkSymlink refuses an empty target, which names nothing, and names with
+// a NUL byte.
+func checkSymlink(target, linkname string) error {
+	if target == "" {
+		return errInvalid("empty symlink target")
+	}
+	return checkPaths("symlink target", target, "link name", linkname)
 }

@@ -1,7 +1,9 @@
 package extfs
 
 import (
+	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 )
 
@@ -76,15 +78,18 @@ func (f *File) Statx() (*Stat, error) {
 }
 
 // Statx returns the metadata of the file at path, following symbolic links.
-func Statx(path string) (*Stat, error) {
-	st, err := sysStatat(atCWD, path, true)
-	return st, pathErr("statx", path, err)
-}
+// A path with a NUL byte is refused with an error matching fs.ErrInvalid.
+func Statx(path string) (*Stat, error) { return statPath(path, true) }
 
 // Lstatx returns the metadata of the file at path; a symbolic link is
 // described itself, not followed.
-func Lstatx(path string) (*Stat, error) {
-	st, err := sysStatat(atCWD, path, false)
+func Lstatx(path string) (*Stat, error) { return statPath(path, false) }
+
+func statPath(path string, follow bool) (*Stat, error) {
+	if err := checkPath("path", path); err != nil {
+		return nil, pathErr("statx", path, err)
+	}
+	st, err := sysStatat(atCWD, path, follow)
 	return st, pathErr("statx", path, err)
 }
 
@@ -112,6 +117,10 @@ func (f *File) SetTimes(atime, mtime time.Time) error {
 }
 
 // Chmod changes the file's permission bits (and setuid, setgid, sticky).
+// Any other bit of mode (a type such as fs.ModeDir, or the Unix 0o7000
+// bits, which an fs.FileMode spells fs.ModeSetuid, fs.ModeSetgid and
+// fs.ModeSticky) is refused with an error matching fs.ErrInvalid that shows
+// those bits.
 //
 // # Windows notes
 //
@@ -135,11 +144,47 @@ func (f *File) Chown(uid, gid int) error {
 	return f.control("chown", func(fd uintptr) error { return sysFchown(fd, uid, gid) })
 }
 
+// checkChmod refuses a mode with bits chmod cannot set, and shows them.
 func checkChmod(mode fs.FileMode) error {
-	if mode&^(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) != 0 {
-		return errInvalid("chmod: mode %v has bits other than permissions, setuid, setgid, sticky", mode)
+	stray := mode &^ (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+	if stray == 0 {
+		return nil
 	}
-	return nil
+	msg := "mode " + modeBits(mode) + " has bits other than permissions, setuid, setgid, sticky: " + modeBits(stray)
+	if stray&0o7000 != 0 {
+		msg += " (an fs.FileMode spells the Unix bits 0o4000, 0o2000, 0o1000 fs.ModeSetuid, fs.ModeSetgid, fs.ModeSticky)"
+	}
+	return errInvalid("%s", msg)
+}
+
+// modeNames names the bits of an fs.FileMode above the permissions.
+var modeNames = [...]struct {
+	bit  fs.FileMode
+	name string
+}{
+	{fs.ModeDir, "ModeDir"}, {fs.ModeAppend, "ModeAppend"}, {fs.ModeExclusive, "ModeExclusive"},
+	{fs.ModeTemporary, "ModeTemporary"}, {fs.ModeSymlink, "ModeSymlink"}, {fs.ModeDevice, "ModeDevice"},
+	{fs.ModeNamedPipe, "ModeNamedPipe"}, {fs.ModeSocket, "ModeSocket"}, {fs.ModeSetuid, "ModeSetuid"},
+	{fs.ModeSetgid, "ModeSetgid"}, {fs.ModeCharDevice, "ModeCharDevice"}, {fs.ModeSticky, "ModeSticky"},
+	{fs.ModeIrregular, "ModeIrregular"},
+}
+
+// modeBits spells every bit of m, unlike fs.FileMode.String, which drops
+// those between the permissions and the named bits: the rest in octal, then
+// the named bits, e.g. "0o4000|ModeDir".
+func modeBits(m fs.FileMode) string {
+	var parts []string
+	rest := m
+	for _, n := range modeNames {
+		if m&n.bit != 0 {
+			parts = append(parts, n.name)
+			rest &^= n.bit
+		}
+	}
+	if rest != 0 || len(parts) == 0 {
+		parts = append([]string{fmt.Sprintf("0o%o", uint32(rest))}, parts...)
+	}
+	return strings.Join(parts, "|")
 }
 
 func checkChown(uid, gid int) error {

@@ -3,8 +3,10 @@
 package extfs_test
 
 import (
+	"context"
 	"io/fs"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -310,3 +312,68 @@ func TestChown(t *testing.T) {
 }
 
 const fsAppendFL = 0x20 // FS_APPEND_FL, include/uapi/linux/fs.h
+
+// TestStatxNUL: a path with a NUL byte is refused before any system call
+// with an error matching fs.ErrInvalid, as Dir does, by the single calls and
+// by the batch.
+func TestStatxNUL(t *testing.T) {
+	eachEngine(t, func(t *testing.T) {
+		dir := t.TempDir()
+		writeSynced(t, join(dir, "a"), nil)
+		for _, path := range []string{join(dir, "a\x00b"), "\x00", join(dir, "a") + "\x00"} {
+			for _, fn := range []struct {
+				name string
+				call func(string) (*extfs.Stat, error)
+			}{{"Statx", extfs.Statx}, {"Lstatx", extfs.Lstatx}} {
+				st, err := fn.call(path)
+				wantPathErr(t, err, "statx", path, fs.ErrInvalid)
+				if st != nil {
+					t.Errorf("%s(%q) returned %+v", fn.name, path, st)
+				}
+			}
+			b := extfs.NewBatch()
+			p1, p2 := b.Statx(path), b.Lstatx(path)
+			wantErr(t, "Submit", b.Submit(context.Background()), fs.ErrInvalid)
+			for _, p := range []*extfs.Pending[*extfs.Stat]{p1, p2} {
+				st, err := p.Result()
+				wantPathErr(t, err, "statx", path, fs.ErrInvalid)
+				if st != nil {
+					t.Errorf("batched statx of %q returned %+v", path, st)
+				}
+			}
+		}
+	})
+}
+
+// TestChmodStrayBits: the error for a mode with bits Chmod cannot set names
+// those bits.
+func TestChmodStrayBits(t *testing.T) {
+	f, path := newFile(t, t.TempDir(), "f", nil)
+	for _, c := range []struct {
+		mode  fs.FileMode
+		stray []string // each must be in the message
+	}{
+		{0o4000 | fs.ModeDir, []string{"0o4000|ModeDir", "bits other than permissions"}},
+		{fs.ModeAppend | 0o600, []string{"ModeAppend"}},
+		{fs.ModeSymlink | fs.ModeSetuid | 0o777, []string{"ModeSymlink"}},
+		{0o7755, []string{"0o7000", "fs.ModeSetuid"}},
+	} {
+		err := f.Chmod(c.mode)
+		wantPathErr(t, err, "chmod", path, fs.ErrInvalid)
+		for _, s := range c.stray {
+			if err != nil && !strings.Contains(err.Error(), s) {
+				t.Errorf("Chmod(%#o): error %q does not show %q", uint32(c.mode), err, s)
+			}
+		}
+		b := extfs.NewBatch()
+		p := b.Chmod(f, c.mode)
+		b.Submit(context.Background())
+		if err := p.Err(); err == nil || !strings.Contains(err.Error(), c.stray[0]) {
+			t.Errorf("Batch.Chmod(%#o): error %v does not show %q", uint32(c.mode), err, c.stray[0])
+		}
+	}
+	// The stray bits alone, not the permissions beside them.
+	if err := f.Chmod(fs.ModeDir | 0o755); err == nil || !strings.HasSuffix(err.Error(), ": ModeDir") {
+		t.Errorf("Chmod(ModeDir|0o755): error %v does not end with the stray bits", err)
+	}
+}

@@ -129,8 +129,17 @@ func RemoveXattr(path, name string) error { return removeXattr("removexattr", pa
 // LRemoveXattr is RemoveXattr on a symbolic link itself.
 func LRemoveXattr(path, name string) error { return removeXattr("lremovexattr", path, name, false) }
 
+// checkXattrPath is checkXattr for the path functions, which refuse a path
+// with a NUL byte too (fs.ErrInvalid, as Dir does).
+func checkXattrPath(path, name string, value []byte, flags XattrFlag) error {
+	if err := checkPath("path", path); err != nil {
+		return err
+	}
+	return checkXattr(name, value, flags)
+}
+
 func getXattr(op, path, name string, follow bool) ([]byte, error) {
-	if err := checkXattr(name, nil, 0); err != nil {
+	if err := checkXattrPath(path, name, nil, 0); err != nil {
 		return nil, pathErr(op, path, err)
 	}
 	v, err := sysGetxattr(path, name, follow)
@@ -138,19 +147,22 @@ func getXattr(op, path, name string, follow bool) ([]byte, error) {
 }
 
 func setXattr(op, path, name string, value []byte, flags XattrFlag, follow bool) error {
-	if err := checkXattr(name, value, flags); err != nil {
+	if err := checkXattrPath(path, name, value, flags); err != nil {
 		return pathErr(op, path, err)
 	}
 	return pathErr(op, path, xattrErr(name, sysSetxattr(path, name, value, flags, follow)))
 }
 
 func listXattr(op, path string, follow bool) ([]string, error) {
+	if err := checkPath("path", path); err != nil {
+		return nil, pathErr(op, path, err)
+	}
 	names, err := sysListxattr(path, follow)
 	return names, pathErr(op, path, err)
 }
 
 func removeXattr(op, path, name string, follow bool) error {
-	if err := checkXattr(name, nil, 0); err != nil {
+	if err := checkXattrPath(path, name, nil, 0); err != nil {
 		return pathErr(op, path, err)
 	}
 	return pathErr(op, path, xattrErr(name, sysRemovexattr(path, name, follow)))

@@ -291,3 +291,25 @@ func joinNames(names []string) string {
 	}
 	return b.String()
 }
+
+// TestXattrPathNUL: a path with a NUL byte is refused by every path xattr
+// call with an error matching fs.ErrInvalid, as Dir does, naming the call.
+func TestXattrPathNUL(t *testing.T) {
+	dir := t.TempDir()
+	writeSynced(t, join(dir, "a"), nil)
+	path := join(dir, "a\x00b")
+	v := []byte("v")
+	checkBad(t, path, []badCall{
+		{"SetXattr", func() error { return extfs.SetXattr(path, "user.a", v, 0) }, []error{fs.ErrInvalid}, "setxattr"},
+		{"LSetXattr", func() error { return extfs.LSetXattr(path, "user.a", v, 0) }, []error{fs.ErrInvalid}, "lsetxattr"},
+		{"GetXattr", func() error { _, err := extfs.GetXattr(path, "user.a"); return err }, []error{fs.ErrInvalid}, "getxattr"},
+		{"LGetXattr", func() error { _, err := extfs.LGetXattr(path, "user.a"); return err }, []error{fs.ErrInvalid}, "lgetxattr"},
+		{"ListXattr", func() error { _, err := extfs.ListXattr(path); return err }, []error{fs.ErrInvalid}, "listxattr"},
+		{"LListXattr", func() error { _, err := extfs.LListXattr(path); return err }, []error{fs.ErrInvalid}, "llistxattr"},
+		{"RemoveXattr", func() error { return extfs.RemoveXattr(path, "user.a") }, []error{fs.ErrInvalid}, "removexattr"},
+		{"LRemoveXattr", func() error { return extfs.LRemoveXattr(path, "user.a") }, []error{fs.ErrInvalid}, "lremovexattr"},
+	})
+	if names, _ := xattr.List(join(dir, "a")); len(userNames(names)) != 0 {
+		t.Errorf("a refused call set %v on the path before the NUL", names)
+	}
+}
