@@ -434,8 +434,8 @@ func checkOpenPath(path string) error {
 
 // checkPerm validates the permissions of a file or directory to create.
 func checkPerm(op string, perm fs.FileMode) error {
-	if perm&^(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) != 0 {
-		return errInvalid("%s: mode %v has bits other than permissions, setuid, setgid, sticky", op, perm)
+	if err := checkChmod(perm); err != nil {
+		return errInvalid("%s: %v", op, err)
 	}
 	return nil
 }
