@@ -192,6 +192,11 @@ func (s *CopyStats) countMethod(m Method) {
 // file has the permission bits of the source (less the umask, unless
 // PreserveMode), and is owned by the caller (unless PreserveOwner).
 //
+// src must be a regular file. Anything else is refused with an error
+// matching fs.ErrInvalid (syscall.EISDIR for a directory), also when it is
+// put at src while CopyFile opens it: the type is that of the open file,
+// and the open never waits (as a FIFO's would, for a writer).
+//
 // dst must not name a directory: CopyFile does not copy into one.
 //
 // # Linux notes
@@ -321,15 +326,23 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 	return stats, nil
 }
 
-// openSource opens a regular file for copying, refusing anything else
-// before opening it (opening a FIFO would block).
+// openSource opens the regular file name for copying. A look at the name
+// first refuses what is plainly something else without opening it (opening
+// a device can have effects of its own). What counts is the type of the
+// open descriptor, since the name may have been replaced in between; the
+// open itself cannot block (srcOpenFlags: O_NONBLOCK, where a FIFO would
+// wait for a writer), and a file found regular is made blocking again, to
+// be read like any other.
 func openSource(name string) (*File, *Stat, error) {
 	if fi, err := os.Stat(name); err != nil {
 		return nil, nil, err
 	} else if !fi.Mode().IsRegular() {
 		return nil, nil, notRegular(fi.Mode())
 	}
-	f, err := OpenFile(name, os.O_RDONLY, 0)
+	if testHookOpenSource != nil {
+		testHookOpenSource(name)
+	}
+	f, err := OpenFile(name, srcOpenFlags, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -337,12 +350,19 @@ func openSource(name string) (*File, *Stat, error) {
 	if err == nil && !st.Mode.IsRegular() { // replaced since the Stat
 		err = notRegular(st.Mode)
 	}
+	if err == nil {
+		err = f.control("fcntl", sysSourceBlocking)
+	}
 	if err != nil {
 		f.Close()
 		return nil, nil, err
 	}
 	return f, st, nil
 }
+
+// testHookOpenSource, if not nil, runs between openSource's look at the
+// name and its open (export_copy_linux_test.go).
+var testHookOpenSource func(name string)
 
 func notRegular(m fs.FileMode) error {
 	if m.IsDir() {

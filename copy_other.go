@@ -8,9 +8,19 @@ package extfs
 // success. The macOS (clonefile, pipeline) and Windows (block cloning,
 // CopyFileExW) backends replace this file.
 
-import "errors"
+import (
+	"errors"
+	"os"
+)
 
 const maxCopyRound = 1 << 30
+
+// srcOpenFlags open a file to copy. Without a backend there is no portable
+// O_NONBLOCK here: a FIFO is refused by its name only, and one put there
+// between that look and the open would block the open.
+const srcOpenFlags = os.O_RDONLY
+
+func sysSourceBlocking(uintptr) error { return nil }
 
 func sysCopyFileRangeSupported() bool { return false }
 

@@ -3,6 +3,7 @@
 package extfs_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -741,4 +742,179 @@ func ExampleCopyFile_physical() {
 	if err != nil {
 		fmt.Println(err)
 	}
+}
+
+// cpPrompt is how long a CopyFile or Clone that must not block on a FIFO
+// may take before the test calls it hung.
+const cpPrompt = 10 * time.Second
+
+// cpWithin runs fn, which must return within cpPrompt. If it does not (an
+// open of a FIFO with no writer, blocked), the test opens each of fifos for
+// writing, which lets a blocked open go on, so that a regression fails the
+// test instead of hanging the suite.
+func cpWithin(t *testing.T, what string, fifos []string, fn func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(cpPrompt):
+	}
+	t.Errorf("%s did not return within %v: blocked opening a FIFO", what, cpPrompt)
+	for {
+		for _, p := range fifos {
+			// O_NONBLOCK: succeeds only where a reader waits, and wakes it.
+			if fd, err := unix.Open(p, unix.O_WRONLY|unix.O_NONBLOCK, 0); err == nil {
+				unix.Close(fd)
+			}
+		}
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// TestCopyFileFIFOSource: a source that is a FIFO, or becomes one between
+// the look at its name and the open, is refused at once (fs.ErrInvalid), by
+// CopyFile and by Clone: the open must not wait for a writer that never
+// comes.
+func TestCopyFileFIFOSource(t *testing.T) {
+	testfs.Each(t, func(t *testing.T, fsys *testfs.FS) {
+		dir := fsys.TempDir(t)
+		src, fifo, dst := join(dir, "src"), join(dir, "fifo"), join(dir, "dst")
+		ctx := context.Background()
+		calls := []struct {
+			name string
+			fn   func() error
+		}{
+			{"CopyFile", func() error { _, err := extfs.CopyFile(ctx, src, dst, nil); return err }},
+			{"CopyFile Replace", func() error {
+				_, err := extfs.CopyFile(ctx, src, dst, &extfs.CopyOptions{Replace: true})
+				return err
+			}},
+			{"CopyFile CoWNever", func() error {
+				_, err := extfs.CopyFile(ctx, src, dst, &extfs.CopyOptions{CoW: extfs.CoWNever})
+				return err
+			}},
+			{"Clone", func() error { return extfs.Clone(src, dst) }},
+		}
+		for _, c := range calls {
+			// A FIFO by name.
+			noErr(t, "mkfifo", unix.Mkfifo(src, 0o644))
+			err := cpWithin(t, c.name+" of a FIFO", []string{src}, c.fn)
+			wantErr(t, c.name+" of a FIFO", err, fs.ErrInvalid)
+			cpWantNames(t, dir, "src")
+			noErr(t, "remove", os.Remove(src))
+
+			// A regular file by name, a FIFO when opened.
+			writeSynced(t, src, []byte("regular"))
+			noErr(t, "mkfifo", unix.Mkfifo(fifo, 0o644))
+			*extfs.OpenSourceHookP = func(string) {
+				noErr(t, "rename", os.Rename(fifo, src))
+			}
+			err = cpWithin(t, c.name+" of a file replaced by a FIFO", []string{src}, c.fn)
+			*extfs.OpenSourceHookP = nil
+			wantErr(t, c.name+" of a file replaced by a FIFO", err, fs.ErrInvalid)
+			cpWantNames(t, dir, "src")
+			noErr(t, "remove", os.Remove(src))
+		}
+	}, testfs.Ext4, testfs.XFS, testfs.Tmpfs)
+}
+
+// TestCopyFileFIFOSwapRace: while another goroutine keeps replacing the
+// source by a regular file and by a FIFO (rename), every CopyFile and Clone
+// returns in time, with a copy of the regular file or an error that says
+// the source is not a regular file.
+func TestCopyFileFIFOSwapRace(t *testing.T) {
+	const run = time.Second
+	testfs.Each(t, func(t *testing.T, fsys *testfs.FS) {
+		dir := fsys.TempDir(t)
+		src := join(dir, "src")
+		content := []byte("the regular file")
+		writeSynced(t, src, content)
+		// The FIFOs are linked under names of their own too, so that a
+		// blocked open can be woken through them (cpWithin) after src has
+		// moved on.
+		var fifos []string
+		for i := range 8 {
+			p := join(dir, fmt.Sprint("fifo", i))
+			noErr(t, "mkfifo", unix.Mkfifo(p, 0o644))
+			fifos = append(fifos, p)
+		}
+
+		stop := make(chan struct{})
+		swapped := make(chan error, 1)
+		go func() {
+			var err error
+			defer func() { swapped <- err }()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err = os.WriteFile(join(dir, "r.tmp"), content, 0o644); err != nil {
+					return
+				}
+				if err = os.Rename(join(dir, "r.tmp"), src); err != nil {
+					return
+				}
+				if err = os.Link(fifos[i%len(fifos)], join(dir, "p.tmp")); err != nil {
+					return
+				}
+				if err = os.Rename(join(dir, "p.tmp"), src); err != nil {
+					return
+				}
+			}
+		}()
+
+		var copies, refused int
+		deadline := time.Now().Add(run)
+		for i := 0; time.Now().Before(deadline) && !t.Failed(); i++ {
+			dst := join(dir, "dst")
+			clone := i%2 == 1
+			what := "CopyFile"
+			if clone {
+				what = "Clone"
+			}
+			err := cpWithin(t, what, fifos, func() error {
+				if clone {
+					return extfs.Clone(src, dst)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+				defer cancel()
+				_, err := extfs.CopyFile(ctx, src, dst, nil)
+				return err
+			})
+			switch {
+			case err == nil:
+				copies++
+				if got := readAll(t, dst); !bytes.Equal(got, content) {
+					t.Errorf("%s copied %q, want %q", what, got, content)
+				}
+				noErr(t, "remove", os.Remove(dst))
+			case errors.Is(err, fs.ErrInvalid):
+				refused++
+			case clone && errors.Is(err, extfs.ErrNotSupported) && !canClone(fsys.Kind):
+				copies++ // the source was opened, and was a regular file
+			default:
+				t.Errorf("%s: %v", what, err)
+			}
+		}
+		close(stop)
+		noErr(t, "swapping", <-swapped)
+		t.Logf("%d copies, %d refused FIFOs", copies, refused)
+		if copies == 0 || refused == 0 {
+			t.Errorf("%d copies and %d refused FIFOs: the race was not exercised", copies, refused)
+		}
+		names := cpDirNames(t, dir)
+		for _, n := range names {
+			if strings.HasPrefix(n, ".") {
+				t.Errorf("temporary file %s left behind", n)
+			}
+		}
+	}, testfs.Ext4, testfs.XFS)
 }

@@ -38,6 +38,13 @@ const maxCopyRound = 1 << 30
 // copy_file_range and splice: Windows has neither. (Its offloaded copy,
 // FSCTL_OFFLOAD_READ/WRITE, is for SANs; CopyFileExW uses it by itself.)
 
+// srcOpenFlags open a file to copy (CopyFile, Clone): Windows has no FIFO
+// that an open could wait on (a named pipe's open fails when busy).
+const srcOpenFlags = os.O_RDONLY
+
+// sysSourceBlocking: the open did not ask for non-blocking I/O.
+func sysSourceBlocking(uintptr) error { return nil }
+
 func sysCopyFileRangeSupported() bool { return false }
 
 func sysCopyFileRange(srcfd, dstfd uintptr, srcOff, dstOff *int64, n int64) (int64, error) {
