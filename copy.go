@@ -195,7 +195,9 @@ func (s *CopyStats) countMethod(m Method) {
 // src must be a regular file. Anything else is refused with an error
 // matching fs.ErrInvalid (syscall.EISDIR for a directory), also when it is
 // put at src while CopyFile opens it: the type is that of the open file,
-// and the open never waits (as a FIFO's would, for a writer).
+// and the open never waits (as a FIFO's would, for a writer). A src whose
+// size changes while it is copied fails the copy with an error matching
+// ErrSourceChanged, rather than give a copy cut short or padded with zeros.
 //
 // dst must not name a directory: CopyFile does not copy into one.
 //
@@ -302,6 +304,10 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 	}
 	if !cloned {
 		stats, err = copyOpenFile(ctx, sf, tmp, st, &o, nil)
+	} else if err == nil {
+		// Made by name (Windows' CopyFileExW), or cloned whole: the
+		// source must still be the size it was copied at.
+		err = checkSourceSize(sf, st)
 	}
 	if err == nil && o.Replace {
 		// What replaces a good file must be on disk before the rename is.
@@ -384,6 +390,9 @@ func copyOpenFile(ctx context.Context, src, dst *File, st *Stat, o *CopyOptions,
 	err := withFDs(src, dst, func(sfd, dfd uintptr) error {
 		return copyContents(src, dst, sfd, dfd, st, o, ctl, &acct, h)
 	})
+	if err == nil {
+		err = checkSourceCopied(src, st, &acct)
+	}
 	if err != nil {
 		return CopyStats{}, err
 	}
@@ -413,6 +422,45 @@ func copyOpenFile(ctx context.Context, src, dst *File, st *Stat, o *CopyOptions,
 		stats.countMethod(m)
 	}
 	return stats, nil
+}
+
+// ErrSourceChanged is returned (wrapped, with the sizes) by CopyFile, Clone
+// and CopyTree when a source file's size changed while it was copied: it
+// shrank, so that the copy would have been cut short or padded with zeros
+// to the old size, or it grew past what was copied. That file's copy is
+// then not made (an existing destination is left as it was); copying again
+// copies the file as it is by then. A source written in place without
+// changing its size is copied as its bytes were read.
+var ErrSourceChanged = errors.New("source file changed while it was copied")
+
+// checkSourceCopied checks, once the data is in place, that the copy is
+// the source as it was read, end to end: every one of its st.Size bytes was
+// cloned, copied or left a hole (a source that shrank ends the copy early),
+// and the open source is still st.Size long (data ranges listed before it
+// shrank read as holes past its new end; one that grew has more than was
+// copied).
+func checkSourceCopied(src *File, st *Stat, acct *copyAcct) error {
+	done := acct.holes + acct.zeros
+	for _, n := range acct.by {
+		done += n
+	}
+	if done != st.Size {
+		return &hintError{err: ErrSourceChanged, hint: fmt.Sprintf("%d bytes when opened, %d copied", st.Size, done)}
+	}
+	return checkSourceSize(src, st)
+}
+
+// checkSourceSize fails with ErrSourceChanged unless the open source still
+// has the size st says.
+func checkSourceSize(src *File, st *Stat) error {
+	now, err := src.Statx()
+	if err != nil {
+		return err
+	}
+	if now.Size != st.Size {
+		return &hintError{err: ErrSourceChanged, hint: fmt.Sprintf("%d bytes when opened, %d after the copy", st.Size, now.Size)}
+	}
+	return nil
 }
 
 // copyContents puts the st.Size bytes of src's data into dst as o.CoW and

@@ -918,3 +918,42 @@ func TestCopyFileFIFOSwapRace(t *testing.T) {
 		}
 	}, testfs.Ext4, testfs.XFS)
 }
+
+// TestCopyFileSourceChanges: a source that shrinks (or grows) while it is
+// copied fails the copy with ErrSourceChanged, for every mechanism, and
+// the destination it was to replace keeps its old content; no copy padded
+// with zeros, or cut short, takes its place.
+func TestCopyFileSourceChanges(t *testing.T) {
+	const size = 64 * MiB
+	testfs.Each(t, func(t *testing.T, fsys *testfs.FS) {
+		dir := fsys.TempDir(t)
+		src, dst := join(dir, "src"), join(dir, "dst")
+		old := randBytes(MiB+17, 12)
+		writeSynced(t, dst, old)
+		for _, o := range []extfs.CopyOptions{
+			{CoW: extfs.CoWAuto},
+			{CoW: extfs.CoWAuto, Sparse: extfs.SparseNever},
+			{CoW: extfs.CoWNever},
+			{CoW: extfs.CoWNever, Sparse: extfs.SparseNever},
+			{CoW: extfs.CoWNever, Sparse: extfs.SparseAlways},
+		} {
+			for _, newSize := range []int64{10 * MiB, 0, size + MiB} {
+				name := fmt.Sprintf("%v/%v/to%d", o.CoW, o.Sparse, newSize)
+				writeSynced(t, src, cpData()[:size])
+				calls := 0
+				o.Replace = true
+				o.Progress = func(done, total int64) {
+					if calls++; calls == 1 {
+						noErr(t, "truncate", os.Truncate(src, newSize))
+					}
+				}
+				_, err := extfs.CopyFile(context.Background(), src, dst, &o)
+				wantErr(t, name, err, extfs.ErrSourceChanged)
+				if diff := diffBytes(readAll(t, dst), old); diff != "" {
+					t.Errorf("%s: the old destination was replaced: %s", name, diff)
+				}
+				cpWantNames(t, dir, "src", "dst")
+			}
+		}
+	})
+}
