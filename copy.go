@@ -199,7 +199,9 @@ func (s *CopyStats) countMethod(m Method) {
 // size changes while it is copied fails the copy with an error matching
 // ErrSourceChanged, rather than give a copy cut short or padded with zeros.
 //
-// dst must not name a directory: CopyFile does not copy into one.
+// dst must not name a directory: CopyFile does not copy into one. With
+// Replace, a directory at dst is refused before anything is copied, with
+// an *fs.PathError for dst matching syscall.EISDIR.
 //
 // # Linux notes
 //
@@ -283,13 +285,16 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 		return fail("open", err)
 	}
 	defer sf.Close()
-	if !o.Replace {
-		// Fail now rather than after copying; the final rename checks again.
-		if _, err := os.Lstat(dst); err == nil {
+	// Fail now rather than after copying: the final rename checks again.
+	if fi, err := os.Lstat(dst); err == nil {
+		if !o.Replace {
 			return fail("copy", fs.ErrExist)
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return fail("lstat", err)
 		}
+		if fi.IsDir() {
+			return CopyStats{}, replaceDirErr(dst)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fail("lstat", err)
 	}
 
 	// Where clones are made by name (macOS), the temporary file is a clone.
@@ -369,6 +374,13 @@ func openSource(name string) (*File, *Stat, error) {
 // testHookOpenSource, if not nil, runs between openSource's look at the
 // name and its open (export_copy_linux_test.go).
 var testHookOpenSource func(name string)
+
+// replaceDirErr is CopyFile's refusal to replace the directory dst, made
+// before copying: the errno rename(2) gives for a file renamed over a
+// directory (package os says EEXIST before asking).
+func replaceDirErr(dst string) error {
+	return &fs.PathError{Op: "rename", Path: dst, Err: syscall.EISDIR}
+}
 
 func notRegular(m fs.FileMode) error {
 	if m.IsDir() {
@@ -662,7 +674,15 @@ func tempName(base string) string {
 // replace, otherwise only if dst does not exist.
 func commitTemp(tmp, dst string, replace bool) error {
 	if replace {
-		return os.Rename(tmp, dst)
+		err := os.Rename(tmp, dst)
+		if err != nil {
+			if fi, lerr := os.Lstat(dst); lerr == nil && fi.IsDir() {
+				// A directory made at dst since CopyFile looked: say so,
+				// rather than package os's EEXIST.
+				return &os.LinkError{Op: "rename", Old: tmp, New: dst, Err: syscall.EISDIR}
+			}
+		}
+		return err
 	}
 	handled, err := sysRenameNoReplace(tmp, dst)
 	if handled {

@@ -957,3 +957,29 @@ func TestCopyFileSourceChanges(t *testing.T) {
 		}
 	})
 }
+
+// TestCopyFileReplaceDirectory: with Replace, a directory at dst is refused
+// before anything is copied, with EISDIR naming dst.
+func TestCopyFileReplaceDirectory(t *testing.T) {
+	testfs.Each(t, func(t *testing.T, fsys *testfs.FS) {
+		dir := fsys.TempDir(t)
+		src, dst := join(dir, "src"), join(dir, "d")
+		writeSynced(t, src, cpData()[:32*MiB])
+		noErr(t, "mkdir", os.Mkdir(dst, 0o755))
+		writeSynced(t, join(dst, "inside"), []byte("kept"))
+		for _, mode := range []extfs.CoWMode{extfs.CoWAuto, extfs.CoWNever} {
+			var calls int
+			_, err := extfs.CopyFile(context.Background(), src, dst, &extfs.CopyOptions{
+				CoW:      mode,
+				Replace:  true,
+				Progress: func(int64, int64) { calls++ },
+			})
+			wantPathErr(t, err, "rename", dst, syscall.EISDIR)
+			if calls != 0 {
+				t.Errorf("%v: %d progress calls: the data was copied before the refusal", mode, calls)
+			}
+			cpWantNames(t, dir, "src", "d")
+			cpWantNames(t, dst, "inside")
+		}
+	}, testfs.Ext4, testfs.XFS)
+}
