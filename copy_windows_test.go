@@ -361,9 +361,15 @@ func TestWindowsProbe(t *testing.T) {
 	if winsys.WineVersion() != "" && (caps.Filesystem != "NTFS" || caps.Clone) {
 		t.Errorf("under Wine: %+v, want NTFS without clones", caps)
 	}
-	ok, err := extfs.CloneSupported(filepath.Join(dir, "a"), filepath.Join(dir, "b"))
+	// CloneSupported needs a source that exists.
+	src := filepath.Join(dir, "a")
+	wcWrite(t, src, wcData(4096))
+	ok, err := extfs.CloneSupported(src, filepath.Join(dir, "b"))
 	if err != nil || ok != caps.Clone {
 		t.Errorf("CloneSupported = %v, %v; want %v", ok, err, caps.Clone)
+	}
+	if err := os.Remove(src); err != nil {
+		t.Fatal(err)
 	}
 	wcWantNames(t, dir)
 }
