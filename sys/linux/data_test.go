@@ -144,3 +144,38 @@ func TestDataNegativeOffset(t *testing.T) {
 		}
 	}
 }
+
+// A regular file opened O_NONBLOCK: io_uring does not wait for its disk and
+// answers EAGAIN; the read must still return the data, as pread does.
+func TestReadAtNonblockingFile(t *testing.T) {
+	requireRing(t)
+	name := filepath.Join(t.TempDir(), "f")
+	data := bytes.Repeat([]byte("nonblock"), 100000)
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.Open(name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	for _, e := range []Engine{EngineAuto, EngineRing} {
+		prev := SetEngine(e)
+		blocked.Add(limit()) // crowded: auto goes to the ring too
+		unix.Fdatasync(fd)
+		unix.Fadvise(fd, 0, 0, unix.FADV_DONTNEED)
+		p := make([]byte, len(data))
+		n, err := ReadAt(fd, p, 0, nil)
+		op := ReadFullOp(fd, make([]byte, 4096), 4096)
+		unix.Fadvise(fd, 0, 0, unix.FADV_DONTNEED)
+		rerr := Run(context.Background(), []*Op{op})
+		blocked.Add(-limit())
+		SetEngine(prev)
+		if n != len(data) || err != nil || !bytes.Equal(p, data) {
+			t.Errorf("%v: ReadAt of an O_NONBLOCK file = %d, %v", e, n, err)
+		}
+		if rerr != nil || op.N() != 4096 {
+			t.Errorf("%v: Run(ReadFullOp) of an O_NONBLOCK file = %d, %v", e, op.N(), rerr)
+		}
+	}
+}

@@ -291,6 +291,14 @@ func interrupted(op *Op, res int32) bool {
 		return true
 	case int32(unix.EINTR):
 		return op.kind != kClose
+	case int32(unix.EAGAIN):
+		// A regular file opened O_NONBLOCK: io_uring will not wait for its
+		// disk and says EAGAIN, where pread(2) would have waited. Redo it as
+		// the direct call, with pread's meaning.
+		switch op.kind {
+		case kPread, kPwrite, kReadFull, kWriteFull, kRead, kWrite:
+			return true
+		}
 	}
 	return false
 }
