@@ -50,7 +50,7 @@ func eachEngineFS(t *testing.T, fn func(t *testing.T, fsys *testfs.FS), kinds ..
 func useEngine(t *testing.T, e extfs.Engine) {
 	t.Helper()
 	if e == extfs.EngineRing && !linux.RingAvailable() {
-		testfs.SkipOrFail(t, "io_uring is unavailable here ("+ringUnavailableReason()+"); the ring engine cannot be tested")
+		skipNoRing(t, "the ring engine cannot be tested")
 	}
 	prev, err := extfs.SetEngine(e)
 	if err != nil {
@@ -64,6 +64,18 @@ func useEngine(t *testing.T, e extfs.Engine) {
 	if got := extfs.CurrentEngine(); got != e {
 		t.Fatalf("after SetEngine(%v), CurrentEngine() = %v", e, got)
 	}
+}
+
+// skipNoRing skips a test that needs io_uring where it is unavailable: it
+// fails instead under EXTFS_REQUIRE_FS=1, unless EXTFS_NO_IO_URING=1 says
+// io_uring was turned off on purpose (scripts/test.sh's io_uring-disabled
+// runs).
+func skipNoRing(t *testing.T, what string) {
+	t.Helper()
+	if os.Getenv("EXTFS_NO_IO_URING") == "1" {
+		t.Skip("io_uring is disabled for this run (EXTFS_NO_IO_URING=1): " + what)
+	}
+	testfs.SkipOrFail(t, "io_uring is unavailable here ("+ringUnavailableReason()+"); "+what)
 }
 
 func ringUnavailableReason() string {
@@ -158,7 +170,7 @@ func TestSupports(t *testing.T) {
 		t.Errorf("Supports(FeatureRing) = %v, linux.RingAvailable() = %v", got, want)
 	}
 	if !extfs.Supports(extfs.FeatureRing) {
-		testfs.SkipOrFail(t, "io_uring is unavailable here ("+ringUnavailableReason()+")")
+		skipNoRing(t, "the feature list is checked where io_uring works")
 	}
 	all := extfs.Features()
 	if len(all) == 0 {

@@ -94,6 +94,40 @@ else
 fi
 # -----------------------------------------------------------------------------
 
+# --- Fuzzing, briefly: each target of fuzz_linux_test.go for a few seconds
+# (longer by hand: go test -run '^$' -fuzz NAME -fuzztime 10m .).
+if [[ $(uname -s) == Linux ]]; then
+	for target in FuzzDirResolve FuzzFallocate FuzzXattr; do
+		step "fuzz $target" go test -run '^$' -fuzz "^$target\$" -fuzztime "${EXTFS_FUZZTIME:-10s}" .
+	done
+fi
+
+# --- io_uring disabled ---------------------------------------------------------
+# Where the kernel refuses io_uring (sysctl, seccomp, gVisor) every operation
+# must run, with the same results, on system calls. As root, with
+# kernel.io_uring_disabled=2 (restored afterwards), the root and sys/linux
+# suites run again under each EXTFS_ENGINE value; tests of the ring engine
+# itself skip (EXTFS_NO_IO_URING=1 says why).
+uring_sysctl=/proc/sys/kernel/io_uring_disabled
+if [[ $(uname -s) == Linux && -w $uring_sysctl ]]; then
+	uring_saved=$(cat "$uring_sysctl")
+	trap 'echo "$uring_saved" >"$uring_sysctl"' EXIT
+	echo 2 >"$uring_sysctl"
+	for engine in auto ring syscall; do
+		step "go test, io_uring disabled, EXTFS_ENGINE=$engine" EXTFS_ENGINE=$engine EXTFS_NO_IO_URING=1 \
+			EXTFS_REQUIRE_IO_URING= go test ${race[@]+"${race[@]}"} -count=1 -timeout=5m . ./sys/linux
+	done
+	echo "$uring_saved" >"$uring_sysctl"
+	trap - EXIT
+elif [[ "${EXTFS_REQUIRE_FS:-}" == 1 ]]; then
+	echo "test.sh: cannot write $uring_sysctl (not root?): the io_uring-disabled runs are required" >&2
+	failed+=("io_uring disabled runs")
+else
+	echo >&2
+	echo "=== io_uring disabled: skipped (needs root and $uring_sysctl)" >&2
+fi
+# -----------------------------------------------------------------------------
+
 # The tests themselves, last, so that go test's summary ends the output.
 # (${race[@]+...}: bash 3.2, macOS's, calls an empty array unbound under set -u.)
 step "go test ${race[*]:-} -count=1 -timeout=5m" go test ${race[@]+"${race[@]}"} -count=1 -timeout=5m ${1+"$@"} "${patterns[@]}"
