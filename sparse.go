@@ -48,8 +48,9 @@ func copyData(src, dst *File, sfd, dfd uintptr, size int64, how copyHow, sparse 
 	if sparse == SparseNever {
 		w, err := copyFDs(src, dst, sfd, dfd, 0, 0, size, how, ctl, acct)
 		if err == nil && w < size {
-			// The source shrank while we copied: give the copy the size we
-			// promised, the rest reading as zeros.
+			// The source shrank while we copied. The copy fails after this
+			// (checkSourceCopied: ErrSourceChanged, the temp file removed);
+			// meanwhile the file keeps the size it was given.
 			err = truncate(dfd, size)
 		}
 		return err
