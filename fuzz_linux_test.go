@@ -214,3 +214,119 @@ func FuzzXattr(f *testing.F) {
 		}
 	})
 }
+
+// rangeModel is what a ranged copy or clone of k bytes does to dst.
+func rangeModel(dst, src []byte, srcOff, dstOff, k int64) []byte {
+	out := bytes.Clone(dst)
+	if k <= 0 {
+		return out
+	}
+	if end := dstOff + k; end > int64(len(out)) {
+		out = append(out, make([]byte, end-int64(len(out)))...)
+	}
+	copy(out[dstOff:], src[srcOff:srcOff+k])
+	return out
+}
+
+const fuzzSrcSize, fuzzDstSize = 96 << 10, 40 << 10
+
+// boundRange keeps fuzzed ranges near the files (bad values stay bad).
+func boundRange(srcOff, dstOff, n int64) (int64, int64, int64) {
+	if srcOff >= 0 && dstOff >= 0 && n >= 0 && srcOff <= 1<<62 && dstOff <= 1<<62 {
+		return srcOff % (2 * fuzzSrcSize), dstOff % (2 * fuzzSrcSize), n % (2 * fuzzSrcSize)
+	}
+	return srcOff, dstOff, n
+}
+
+// fuzzRange runs op on fresh copies of two files in dir and checks the
+// outcome against the model: k bytes of src at srcOff land at dstOff of
+// dst, k = min(n, what src has past srcOff); a refusal changes nothing;
+// bad arguments match fs.ErrInvalid.
+func fuzzRange(t *testing.T, dir string, srcOff, dstOff, n int64,
+	op func(src, dst *extfs.File) (int64, error), counts bool, refusable func(error) bool) {
+	const srcSize, dstSize = fuzzSrcSize, fuzzDstSize
+	srcData, dstData := randBytes(srcSize, 7), randBytes(dstSize, 8)
+	sname, dname := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
+	if err := os.WriteFile(sname, srcData, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dname, dstData, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := extfs.Open(sname)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := extfs.OpenFile(dname, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	got, err := op(src, dst)
+	after, rerr := os.ReadFile(dname)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if err != nil {
+		if !bytes.Equal(after, dstData) {
+			t.Fatalf("(%d, %d, %d) failed (%v) and changed dst", srcOff, dstOff, n, err)
+		}
+		bad := srcOff < 0 || dstOff < 0 || n < 0 || srcOff > 1<<62 || dstOff > 1<<62
+		if bad && !errors.Is(err, fs.ErrInvalid) {
+			t.Fatalf("(%d, %d, %d) = %v, want fs.ErrInvalid", srcOff, dstOff, n, err)
+		}
+		if !bad && !refusable(err) {
+			t.Fatalf("(%d, %d, %d): %v", srcOff, dstOff, n, err)
+		}
+		return
+	}
+	k := max(0, min(n, srcSize-srcOff))
+	if counts && got != k {
+		t.Fatalf("(%d, %d, %d) moved %d bytes, want %d", srcOff, dstOff, n, got, k)
+	}
+	if want := rangeModel(dstData, srcData, srcOff, dstOff, k); !bytes.Equal(after, want) {
+		t.Fatalf("(%d, %d, %d): dst is %d bytes, want %d, or content differs", srcOff, dstOff, n, len(after), len(want))
+	}
+}
+
+// FuzzCopyRange: CopyRange against the model, on the test's filesystem.
+func FuzzCopyRange(f *testing.F) {
+	for _, s := range [][3]int64{{0, 0, 4096}, {100, 50000, 70000}, {90000, 0, 1 << 20}, {0, 1 << 20, 10}, {-1, 0, 1}, {0, 0, 0}, {1<<62 + 5, 0, 1 << 62}} {
+		f.Add(s[0], s[1], s[2])
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, srcOff, dstOff, n int64) {
+		srcOff, dstOff, n = boundRange(srcOff, dstOff, n)
+		fuzzRange(t, dir, srcOff, dstOff, n, func(s, d *extfs.File) (int64, error) {
+			return s.CopyRange(d, srcOff, dstOff, n)
+		}, true, func(error) bool { return false })
+	})
+}
+
+// FuzzCloneRange: CloneRange against the model on the test's filesystem,
+// where a misaligned range may be refused (fs.ErrInvalid) and a filesystem
+// that cannot clone says ErrNotSupported. Point EXTFS_FUZZ_DIR at an XFS or
+// btrfs mount to fuzz real clones.
+func FuzzCloneRange(f *testing.F) {
+	for _, s := range [][3]int64{{0, 0, 4096}, {4096, 8192, 8192}, {90112, 0, 8192}, {90112, 40960, 1 << 20}, {1, 0, 4096}, {0, 0, 0}} {
+		f.Add(s[0], s[1], s[2])
+	}
+	dir := f.TempDir()
+	if d := os.Getenv("EXTFS_FUZZ_DIR"); d != "" {
+		// A directory of this process's own: fuzzing runs several.
+		var err error
+		if dir, err = os.MkdirTemp(d, "fuzz-"); err != nil {
+			f.Fatal(err)
+		}
+		f.Cleanup(func() { os.RemoveAll(dir) })
+	}
+	f.Fuzz(func(t *testing.T, srcOff, dstOff, n int64) {
+		srcOff, dstOff, n = boundRange(srcOff, dstOff, n)
+		fuzzRange(t, dir, srcOff, dstOff, n, func(s, d *extfs.File) (int64, error) {
+			return 0, s.CloneRange(d, srcOff, dstOff, n)
+		}, false, func(err error) bool {
+			return errors.Is(err, fs.ErrInvalid) || errors.Is(err, extfs.ErrNotSupported)
+		})
+	})
+}

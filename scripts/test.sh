@@ -97,7 +97,7 @@ fi
 # --- Fuzzing, briefly: each target of fuzz_linux_test.go for a few seconds
 # (longer by hand: go test -run '^$' -fuzz NAME -fuzztime 10m .).
 if [[ $(uname -s) == Linux ]]; then
-	for target in FuzzDirResolve FuzzFallocate FuzzXattr; do
+	for target in FuzzDirResolve FuzzFallocate FuzzXattr FuzzCopyRange FuzzCloneRange; do
 		step "fuzz $target" go test -run '^$' -fuzz "^$target\$" -fuzztime "${EXTFS_FUZZTIME:-10s}" .
 	done
 fi
