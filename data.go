@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"syscall"
 )
 
 // The data path: Read, Write, ReadAt and WriteAt have the exact semantics
@@ -19,7 +20,7 @@ func (f *File) ReadAt(p []byte, off int64) (int, error) {
 		return f.osf().ReadAt(p, off)
 	}
 	if off < 0 {
-		return 0, &fs.PathError{Op: "readat", Path: f.f.Name(), Err: errNegativeOffset}
+		return 0, &fs.PathError{Op: "readat", Path: f.f.Name(), Err: errInvalid("negative offset %d", off)}
 	}
 	var n int
 	var err error
@@ -42,7 +43,7 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) {
 		return f.osf().WriteAt(p, off)
 	}
 	if off < 0 {
-		return 0, &fs.PathError{Op: "writeat", Path: f.f.Name(), Err: errNegativeOffset}
+		return 0, &fs.PathError{Op: "writeat", Path: f.f.Name(), Err: errInvalid("negative offset %d", off)}
 	}
 	var n int
 	var err error
@@ -117,10 +118,14 @@ func (f *File) Seek(off int64, whence int) (int64, error) {
 	}
 	f.pos.Lock()
 	defer f.pos.Unlock()
-	return f.f.Seek(off, whence)
+	n, err := f.f.Seek(off, whence)
+	if errors.Is(err, syscall.EINVAL) {
+		// lseek's EINVAL: an unknown whence, or a position before the
+		// start of the file. Bad arguments match fs.ErrInvalid.
+		err = &fs.PathError{Op: "seek", Path: f.f.Name(), Err: errInvalid("offset %d from whence %d: invalid (unknown whence, or before the start of the file)", off, whence)}
+	}
+	return n, err
 }
-
-var errNegativeOffset = errors.New("negative offset")
 
 // engineData reports whether the data path runs on the engine for f: the
 // platform has one and f is a regular file (learned once, on first use).

@@ -91,6 +91,9 @@ func Create(name string) (*File, error) {
 // permissions, like os.OpenFile. On Linux the open runs on this package's
 // engine (see the package notes).
 func OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
+	if err := checkPath("name", name); err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
 	fd, handled, err := sysOpen(name, flag, perm)
 	if !handled {
 		f, err := os.OpenFile(name, flag, perm)

@@ -246,6 +246,11 @@ func misuseCases(t *testing.T) ([]misuseCase, func()) {
 		{"LSetXattr", "LSetXattr NUL path", inv, func() error { return extfs.LSetXattr(nul, "user.a", v, 0) }},
 		{"LSetXattr", "LSetXattr empty name", inv, func() error { return extfs.LSetXattr(path, "", v, 0) }},
 		{"Probe", "Probe empty", inv, func() error { return ignore(extfs.Probe("")) }},
+		{"Probe", "Probe NUL", inv, func() error { return ignore(extfs.Probe(nul)) }},
+		{"CloneSupported", "CloneSupported NUL src", inv, func() error { return ignore(extfs.CloneSupported(nul, name)) }},
+		{"Open", "Open NUL", inv, func() error { return ignore(extfs.Open(nul)) }},
+		{"Create", "Create NUL", inv, func() error { return ignore(extfs.Create(name + "\x00")) }},
+		{"OpenFile", "OpenFile NUL", inv, func() error { return ignore(extfs.OpenFile(name+"\x00", os.O_CREATE|os.O_RDWR, 0o644)) }},
 		{"SetEngine", "SetEngine unknown", inv, func() error {
 			before := extfs.CurrentEngine()
 			_, err := extfs.SetEngine(extfs.Engine(99))
@@ -331,6 +336,10 @@ func misuseCases(t *testing.T) ([]misuseCase, func()) {
 		{"File.Close", "closed Close", closedErr, func() error { return closed.Close() }},
 		{"File.Read", "closed Read", closedErr, func() error { return ignore(closed.Read(make([]byte, 1))) }},
 		{"File.ReadAt", "closed ReadAt", closedErr, func() error { return ignore(closed.ReadAt(make([]byte, 1), 0)) }},
+		{"File.ReadAt", "ReadAt negative offset", inv, func() error { return ignore(f.ReadAt(make([]byte, 1), -1)) }},
+		{"File.WriteAt", "WriteAt negative offset", inv, func() error { return ignore(f.WriteAt(v, -1)) }},
+		{"File.Seek", "Seek unknown whence", inv, func() error { return ignore(f.Seek(0, 7)) }},
+		{"File.Seek", "Seek before the start", inv, func() error { return ignore(f.Seek(-1, io.SeekStart)) }},
 		{"File.Write", "closed Write", closedErr, func() error { return ignore(closed.Write(v)) }},
 		{"File.WriteAt", "closed WriteAt", closedErr, func() error { return ignore(closed.WriteAt(v, 0)) }},
 		{"File.Seek", "closed Seek", closedErr, func() error { return ignore(closed.Seek(0, 0)) }},

@@ -65,6 +65,9 @@ func Probe(path string) (Capabilities, error) {
 	if path == "" {
 		return Capabilities{}, &fs.PathError{Op: "probe", Path: path, Err: errInvalid("empty path")}
 	}
+	if err := checkPath("path", path); err != nil {
+		return Capabilities{}, &fs.PathError{Op: "probe", Path: path, Err: err}
+	}
 	dir, err := probeDir(path)
 	if err != nil {
 		return Capabilities{}, err
@@ -91,6 +94,9 @@ func Probe(path string) (Capabilities, error) {
 func CloneSupported(src, dst string) (bool, error) {
 	if src == "" || dst == "" {
 		return false, &fs.PathError{Op: "probe", Path: src, Err: errInvalid("empty path")}
+	}
+	if err := checkPaths("source", src, "destination", dst); err != nil {
+		return false, &fs.PathError{Op: "probe", Path: src, Err: err}
 	}
 	switch fi, err := os.Stat(src); {
 	case err != nil:
