@@ -184,11 +184,12 @@ func (s *CopyStats) countMethod(m Method) {
 // returns what it did.
 //
 // Nothing is lost on failure. The data goes to a temporary file in dst's
-// directory (hidden, named .<dst name>.extfs-<random>.tmp), which is moved
-// into place only when complete: with Replace, by rename(2) over dst;
-// otherwise by a rename that fails if dst appeared meanwhile. A copy that
-// fails or whose ctx is cancelled (checked between chunks of a few MiB)
-// removes its temporary file, and leaves an existing dst as it was. The new
+// directory (hidden, named .<dst name>.extfs-<random>.tmp; unnamed on Linux
+// where the filesystem allows, see below), which is moved into place only
+// when complete: with Replace, by rename(2) over dst; otherwise by a rename
+// that fails if dst appeared meanwhile. A copy that fails or whose ctx is
+// cancelled (checked between chunks of a few MiB) removes its temporary
+// file, and leaves an existing dst as it was. The new
 // file has the permission bits of the source (less the umask, unless
 // PreserveMode), and is owned by the caller (unless PreserveOwner).
 //
@@ -211,6 +212,15 @@ func (s *CopyStats) countMethod(m Method) {
 // data ranges of the source are copied with copy_file_range(2), falling
 // back to splice(2), then to reading and writing. CoWNever never uses
 // copy_file_range, which on XFS and btrfs shares blocks silently.
+//
+// Where the filesystem offers O_TMPFILE (ext4, XFS, btrfs, tmpfs), the
+// temporary file is created without a name, so a process killed while
+// copying leaves nothing behind. It is named only when complete, by
+// linkat(2) of /proc/self/fd/N: straight to dst without Replace (failing,
+// like the rename, if dst exists), and with Replace to a hidden temporary
+// name that rename(2) then moves over dst (a kill between those two calls
+// still leaves that name). Elsewhere, or without /proc, the temporary file
+// has a name from the start.
 //
 // # macOS notes
 //
@@ -318,17 +328,25 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 		// What replaces a good file must be on disk before the rename is.
 		err = tmp.Datasync()
 	}
-	if cerr := tmp.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
 	if err == nil {
 		err = ctx.Err() // a cancellation during the last chunk or progress call
 	}
-	if err == nil {
+	if err == nil && tmpName == "" {
+		// An unnamed temporary file (Linux's O_TMPFILE) is given its name
+		// through its descriptor, so while it is open.
+		err = commitUnnamed(tmp, dst, o.Replace)
+	}
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err == nil && tmpName != "" {
 		err = commitTemp(tmpName, dst, o.Replace)
 	}
 	if err != nil {
 		err = copyErr("copy", src, dst, err)
+		if tmpName == "" {
+			return CopyStats{}, err // unnamed: gone with its descriptor
+		}
 		if rerr := os.Remove(tmpName); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
 			err = errors.Join(err, rerr)
 		}
@@ -336,6 +354,12 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 	}
 	return stats, nil
 }
+
+// commitUnnamed gives the complete temporary file tmp, which has no name, the
+// name dst: over it with replace, otherwise only if dst does not exist. It is
+// set where sysCloneTemp makes such files (copy_linux.go); elsewhere every
+// temporary file has a name, and commitTemp moves it.
+var commitUnnamed func(tmp *File, dst string, replace bool) error
 
 // openSource opens the regular file name for copying. A look at the name
 // first refuses what is plainly something else without opening it (opening

@@ -1,11 +1,12 @@
-//go:build !darwin && !windows
+//go:build !linux && !darwin && !windows
 
 package extfs
 
-// Where a clone is made into an open file (Linux's FICLONE) or not at all,
-// CopyFile's temporary file is created empty and filled by copyOpenFile,
-// and Probe's trial clone is sysClone. macOS, whose clonefile(2) makes a
-// new file by name, has its own (copy_darwin.go), and so has Windows, whose
+// Where clones are not made at all, CopyFile's temporary file is created
+// empty and filled by copyOpenFile, and Probe's trial clone is sysClone.
+// Linux, which clones into an open file (FICLONE) and may make the temporary
+// file unnamed, has its own (copy_linux.go); so has macOS, whose
+// clonefile(2) makes a new file by name (copy_darwin.go), and Windows, whose
 // CopyFileExW does (copy_windows.go).
 
 import "context"

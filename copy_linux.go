@@ -8,8 +8,12 @@ package extfs
 // golang.org/x/sys/unix: nothing here benefits from the ring.
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -349,3 +353,107 @@ func sysReadWriteCopy(dfd, sfd uintptr, srcOff, dstOff, n int64, ctl *copyCtl) (
 
 // sysSparseDest: every file can have holes; nothing to ask for.
 func sysSparseDest(dfd, sfd uintptr, always bool) error { return nil }
+
+// CopyFile's unnamed temporary file (O_TMPFILE)
+
+// sysCloneTemp makes CopyFile's temporary file, in dst's directory, an
+// unnamed one where the filesystem can (O_TMPFILE: ext4, XFS, btrfs, tmpfs
+// since 3.11-3.15): a process killed while copying then leaves nothing
+// behind. The file is empty, and copyOpenFile fills it (cloning with
+// FICLONE where it can) and fixes its mode, owner and attributes through the
+// descriptor; commitUnnamed names it. Where no unnamed file is made, tmp is
+// nil and CopyFile creates a named one, as elsewhere: the filesystem's
+// answer is asked again for each copy, never remembered.
+func sysCloneTemp(_ context.Context, _ *File, st *Stat, dst string, _ *CopyOptions) (tmp *File, tmpName string, stats CopyStats, cloned bool, err error) {
+	return createUnnamed(dst, st.Mode.Perm()), "", CopyStats{}, false, nil
+}
+
+// sysProbeClone clones Probe's trial file a, holding data, to the empty
+// trial file b.
+func sysProbeClone(afd, bfd uintptr, _ string) error { return sysClone(bfd, afd) }
+
+// createUnnamed opens a new unnamed file in dst's directory, with mode perm
+// (less the umask), or returns nil. Any failure returns nil: the named
+// temporary file is then tried, and its creation reports what is wrong with
+// the directory (createTemp).
+func createUnnamed(dst string, perm fs.FileMode) *File {
+	dir, base := filepath.Split(dst)
+	if base == "" || base == "." || base == ".." {
+		return nil // createTemp refuses it
+	}
+	if dir == "" {
+		dir = "."
+	}
+	// The file is named through /proc/self/fd (linkUnnamed): without /proc
+	// it could only be named with AT_EMPTY_PATH, which needs
+	// CAP_DAC_READ_SEARCH. Checked each time: /proc can be mounted later.
+	if unix.Access("/proc/self/fd", unix.X_OK) != nil {
+		return nil
+	}
+	var fd int
+	err := ignoringEINTR(func() (err error) {
+		fd, err = unix.Open(dir, unix.O_RDWR|unix.O_TMPFILE|unix.O_CLOEXEC, uint32(perm))
+		return err
+	})
+	if err != nil {
+		// EOPNOTSUPP: a filesystem without O_TMPFILE (vfat, NFS, FUSE,
+		// overlayfs before 4.20); EISDIR: a kernel before 3.11, which takes
+		// O_TMPFILE for O_DIRECTORY; EINVAL: one that rejects the flag.
+		// Anything else (EACCES, ENOENT, ...) the named file meets too.
+		return nil
+	}
+	return NewFile(newOSFile(uintptr(fd), dst))
+}
+
+func init() { commitUnnamed = commitUnnamedLinux }
+
+// commitUnnamedLinux names the unnamed file tmp (see commitUnnamed). Without
+// replace it is linked at dst, which fails with EEXIST if dst exists: the
+// no-replace rename's semantics, and its error. With replace it is linked
+// at a hidden temporary name in dst's directory and renamed over dst, as a
+// named temporary file is (commitTemp).
+func commitUnnamedLinux(tmp *File, dst string, replace bool) error {
+	if !replace {
+		if err := linkUnnamed(tmp, dst); err != nil {
+			return os.NewSyscallError("linkat", err) // EEXIST: as commitTemp's renameat2
+		}
+		return nil
+	}
+	dir, base := filepath.Split(dst)
+	for range 1000 {
+		name := filepath.Join(dir, tempName(base))
+		err := linkUnnamed(tmp, name)
+		if err == syscall.EEXIST {
+			continue
+		}
+		if err != nil {
+			return &os.LinkError{Op: "linkat", Old: tmp.Name(), New: name, Err: err}
+		}
+		if err := commitTemp(name, dst, true); err != nil {
+			if rerr := os.Remove(name); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+				err = errors.Join(err, rerr)
+			}
+			return err
+		}
+		return nil
+	}
+	return fmt.Errorf("extfs: no unused temporary name for %s", dst)
+}
+
+// linkUnnamed gives the open unnamed file f the name newpath, with linkat(2)
+// of /proc/self/fd/N, following that link to the file (AT_SYMLINK_FOLLOW);
+// without /proc, by the descriptor itself (AT_EMPTY_PATH), which only a
+// process with CAP_DAC_READ_SEARCH may do. It returns the errno.
+func linkUnnamed(f *File, newpath string) error {
+	var lerr error
+	if err := f.withFd(func(fd uintptr) {
+		lerr = unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(int(fd)), unix.AT_FDCWD, newpath, unix.AT_SYMLINK_FOLLOW)
+		if lerr == syscall.ENOENT && unix.Access("/proc/self/fd", unix.X_OK) != nil {
+			// /proc unmounted since the file was made.
+			lerr = unix.Linkat(int(fd), "", unix.AT_FDCWD, newpath, unix.AT_EMPTY_PATH)
+		}
+	}); err != nil {
+		return err
+	}
+	return lerr
+}
