@@ -82,6 +82,9 @@ func (m Method) MarshalText() ([]byte, error) {
 
 // UnmarshalText parses a name MarshalText returns.
 func (m *Method) UnmarshalText(b []byte) error {
+	if m == nil {
+		return errInvalid("UnmarshalText into a nil *Method")
+	}
 	for i, name := range methodNames {
 		if string(b) == name {
 			*m = Method(i)
@@ -155,8 +158,12 @@ type CopyStats struct {
 }
 
 // Add adds s to c, counts and ByMethod alike: what a tool running several
-// copies (CopyFile per file, say) needs for one total.
+// copies (CopyFile per file, say) needs for one total. A nil s adds
+// nothing; a nil c is left alone (there is nowhere to add to).
 func (c *CopyStats) Add(s *CopyStats) {
+	if c == nil || s == nil {
+		return
+	}
 	c.Files += s.Files
 	c.Dirs += s.Dirs
 	c.Symlinks += s.Symlinks
@@ -282,6 +289,9 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 	}
 	if ctx == nil {
 		return fail("copy", errInvalid("CopyFile: nil context"))
+	}
+	if err := checkPaths("source", src, "destination", dst); err != nil {
+		return fail("copy", err)
 	}
 	if err := o.check(); err != nil {
 		return fail("copy", err)

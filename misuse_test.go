@@ -247,6 +247,16 @@ func misuseCases(t *testing.T) ([]misuseCase, func()) {
 		{"LSetXattr", "LSetXattr empty name", inv, func() error { return extfs.LSetXattr(path, "", v, 0) }},
 		{"Probe", "Probe empty", inv, func() error { return ignore(extfs.Probe("")) }},
 		{"Probe", "Probe NUL", inv, func() error { return ignore(extfs.Probe(nul)) }},
+		{"Clone", "Clone NUL src", inv, func() error { return extfs.Clone(nul, name) }},
+		{"Clone", "Clone NUL dst", inv, func() error { return extfs.Clone(path, name+"\x00") }},
+		{"CopyFile", "CopyFile NUL src", inv, func() error { return ignore(extfs.CopyFile(ctx, nul, name, &extfs.CopyOptions{})) }},
+		{"CopyFile", "CopyFile NUL dst, nil options", inv, func() error { return ignore(extfs.CopyFile(ctx, path, name+"\x00", nil)) }},
+		{"Method.UnmarshalText", "nil *Method UnmarshalText", inv, func() error { return (*extfs.Method)(nil).UnmarshalText([]byte("clone")) }},
+		{"CopyStats.Add", "nil CopyStats Add", nil, func() error {
+			(*extfs.CopyStats)(nil).Add(&extfs.CopyStats{Files: 1})
+			(&extfs.CopyStats{}).Add(nil)
+			return nil
+		}},
 		{"CloneSupported", "CloneSupported NUL src", inv, func() error { return ignore(extfs.CloneSupported(nul, name)) }},
 		{"Open", "Open NUL", inv, func() error { return ignore(extfs.Open(nul)) }},
 		{"Create", "Create NUL", inv, func() error { return ignore(extfs.Create(name + "\x00")) }},
