@@ -27,11 +27,13 @@ import (
 // matching ErrNotSupported, or fs.ErrInvalid for an alignment it requires)
 // must change nothing.
 //
-// The seeds are fixed, so CI runs the same sequences every time; set
-// EXTFS_FSX_SEED to run another one and EXTFS_FSX_OPS for longer runs. A
-// failure prints the seed and the last operations.
+// Two seeds are fixed, so CI runs the same sequences every time, and a
+// third is new on every run; EXTFS_FSX_SEED runs just the one given and
+// EXTFS_FSX_OPS makes runs longer. A failure prints its seed and the last
+// operations.
 func TestFsx(t *testing.T) {
-	seeds := []uint64{1, 2}
+	// Two fixed seeds, and one new each run; a failure prints its seed.
+	seeds := []uint64{1, 2, rand.Uint64() % 1e9}
 	if v := os.Getenv("EXTFS_FSX_SEED"); v != "" {
 		s, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
