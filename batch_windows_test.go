@@ -182,7 +182,7 @@ func TestWindowsBatchWriteAt(t *testing.T) {
 				t.Errorf("write %d: %d, %v", i, n, err)
 			}
 		}
-		got := readAll(t, f)
+		got := fileBytes(t, f)
 		if len(got) != len(want) {
 			t.Fatalf("size %d, want %d", len(got), len(want))
 		}
@@ -254,7 +254,7 @@ func TestWindowsBatchDataMixed(t *testing.T) {
 				t.Errorf("Statx: %+v, %v", s, err)
 			}
 		}
-		if !bytes.Equal(readAll(t, dst), content[:n<<14]) {
+		if !bytes.Equal(fileBytes(t, dst), content[:n<<14]) {
 			t.Error("the written file is wrong")
 		}
 	})
@@ -289,7 +289,7 @@ func TestWindowsBatchDataCancel(t *testing.T) {
 			if err != nil && !errors.Is(err, context.Canceled) {
 				t.Errorf("delay %v: Submit: %v, want nil or context.Canceled", delay, err)
 			}
-			got := readAll(t, dst)
+			got := fileBytes(t, dst)
 			for i := range n {
 				off := int64(i) * chunk
 				m, err := reads[i].Result()
@@ -365,7 +365,7 @@ func TestWindowsBatchDataAccess(t *testing.T) {
 		if n, err := w2.Result(); n != 3 || err != nil {
 			t.Errorf("WriteAt of the write-only file: %d, %v", n, err)
 		}
-		if got := readAll(t, ro); !bytes.Equal(got[:10000], content) || string(got[10000:]) != "xyz" {
+		if got := fileBytes(t, ro); !bytes.Equal(got[:10000], content) || string(got[10000:]) != "xyz" {
 			t.Error("the file is not what the write-only handle made it")
 		}
 	})

@@ -25,15 +25,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// dwPattern returns n bytes that differ from block to block.
-func dwPattern(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(i/4096*7 + i%251 + 1)
-	}
-	return b
-}
-
 func dwWrite(t *testing.T, path string, data []byte, perm fs.FileMode) {
 	t.Helper()
 	if err := os.WriteFile(path, data, 0o600); err != nil {
@@ -167,7 +158,7 @@ func TestCopyFileDarwinClones(t *testing.T) {
 	dwAPFS(t, dir)
 	dwNoLeak(t)
 	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
-	data := dwPattern(3<<20 + 123)
+	data := randBytes(3<<20+123, 1)
 	dwWrite(t, src, data, 0o644)
 	calls := dwCountClones(t)
 
@@ -205,7 +196,7 @@ func TestCopyFileDarwinCloneIsNew(t *testing.T) {
 	dwAPFS(t, dir)
 	dwNoLeak(t)
 	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
-	dwWrite(t, src, dwPattern(1<<20), 0o640)
+	dwWrite(t, src, randBytes(1<<20, 1), 0o640)
 	if err := extfs.SetXattr(src, "user.extfs", []byte("1"), 0); err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +254,7 @@ func TestCopyFileDarwinClonePreserveAll(t *testing.T) {
 	dwAPFS(t, dir)
 	dwNoLeak(t)
 	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
-	dwWrite(t, src, dwPattern(1<<20), 0o750)
+	dwWrite(t, src, randBytes(1<<20, 1), 0o750)
 	if err := unix.Chmod(src, 0o4750); err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +305,7 @@ func TestCopyFileDarwinWideSource(t *testing.T) {
 	old := unix.Umask(0o022)
 	defer unix.Umask(old)
 	src := filepath.Join(dir, "src")
-	dwWrite(t, src, dwPattern(1<<20), 0o664)
+	dwWrite(t, src, randBytes(1<<20, 1), 0o664)
 	calls := dwCountClones(t)
 	ctx := context.Background()
 
@@ -351,7 +342,7 @@ func TestCopyFileDarwinCloneRefused(t *testing.T) {
 	dir := t.TempDir()
 	dwNoLeak(t)
 	src := filepath.Join(dir, "src")
-	dwWrite(t, src, dwPattern(1<<20+5), 0o644)
+	dwWrite(t, src, randBytes(1<<20+5, 1), 0o644)
 	ctx := context.Background()
 	for _, tt := range []struct {
 		errno       syscall.Errno
@@ -402,7 +393,7 @@ func TestCopyFileDarwinReplace(t *testing.T) {
 	dir := t.TempDir()
 	dwNoLeak(t)
 	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
-	dwWrite(t, src, dwPattern(1<<20), 0o644)
+	dwWrite(t, src, randBytes(1<<20, 1), 0o644)
 	dwWrite(t, dst, []byte("old"), 0o644)
 	ctx := context.Background()
 
@@ -435,7 +426,7 @@ func TestCloneDarwin(t *testing.T) {
 	dwAPFS(t, dir)
 	dwNoLeak(t)
 	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
-	dwWrite(t, src, dwPattern(1<<20), 0o604)
+	dwWrite(t, src, randBytes(1<<20, 1), 0o604)
 	if err := extfs.Clone(src, dst); err != nil {
 		t.Fatalf("Clone: %v", err)
 	}
@@ -459,7 +450,7 @@ func TestCloneRangeDarwin(t *testing.T) {
 	dir := t.TempDir()
 	dwNoLeak(t)
 	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
-	dwWrite(t, src, dwPattern(1<<20), 0o644)
+	dwWrite(t, src, randBytes(1<<20, 1), 0o644)
 	sf, err := extfs.Open(src)
 	if err != nil {
 		t.Fatal(err)
@@ -479,7 +470,7 @@ func TestCloneRangeDarwin(t *testing.T) {
 func TestCopyRangeDarwin(t *testing.T) {
 	dir := t.TempDir()
 	dwNoLeak(t)
-	data := dwPattern(3 << 20)
+	data := randBytes(3<<20, 1)
 	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
 	dwWrite(t, src, data, 0o644)
 	sf, err := extfs.Open(src)
@@ -524,7 +515,7 @@ func TestCopyFileDarwinSparse(t *testing.T) {
 	dir := t.TempDir()
 	dwNoLeak(t)
 	const size, at = 64 << 20, 32 << 20
-	data := dwPattern(1 << 20)
+	data := randBytes(1<<20, 1)
 	src := filepath.Join(dir, "src")
 	f, err := os.Create(src)
 	if err != nil {
@@ -611,7 +602,7 @@ func TestCopyFileDarwinImmutableSource(t *testing.T) {
 	dwAPFS(t, dir)
 	dwNoLeak(t)
 	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
-	dwWrite(t, src, dwPattern(1<<20), 0o444)
+	dwWrite(t, src, randBytes(1<<20, 1), 0o444)
 	if err := unix.Chflags(src, unix.UF_IMMUTABLE); err != nil {
 		t.Fatal(err)
 	}
@@ -667,7 +658,7 @@ func TestCopyFileDarwinCancelled(t *testing.T) {
 	dir := t.TempDir()
 	dwNoLeak(t)
 	src := filepath.Join(dir, "src")
-	dwWrite(t, src, dwPattern(1<<20), 0o644)
+	dwWrite(t, src, randBytes(1<<20, 1), 0o644)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := extfs.CopyFile(ctx, src, filepath.Join(dir, "dst"), nil); !errors.Is(err, context.Canceled) {

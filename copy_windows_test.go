@@ -35,16 +35,6 @@ const miB = 1 << 20
 // around a cluster, past one pipeline buffer, and many buffers.
 var wcSizes = []int{0, 1, 4095, 4096, 4097, miB + 1, 64 * miB}
 
-// wcData returns n bytes that differ from block to block (and are never a
-// whole zero block).
-func wcData(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(i*7 + i/4096 + 1)
-	}
-	return b
-}
-
 func wcWrite(t testing.TB, path string, data []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, data, 0o644); err != nil {
@@ -158,7 +148,7 @@ func TestWindowsCopyFileSizes(t *testing.T) {
 	dir := tempDir(t)
 	for _, size := range wcSizes {
 		src := filepath.Join(dir, fmt.Sprintf("src-%d", size))
-		wcWrite(t, src, wcData(size))
+		wcWrite(t, src, randBytes(size, 1))
 	}
 	for _, eng := range wcEngines {
 		t.Run(eng.name, func(t *testing.T) {
@@ -231,7 +221,7 @@ func TestWindowsCopyFileCoWAlways(t *testing.T) {
 	}
 	for _, size := range wcSizes {
 		src := filepath.Join(dir, "src")
-		wcWrite(t, src, wcData(size))
+		wcWrite(t, src, randBytes(size, 1))
 		_, err := extfs.CopyFile(context.Background(), src, filepath.Join(dir, "dst"), &extfs.CopyOptions{CoW: extfs.CoWAlways})
 		wantUnsupported(t, err, "ficlone", "block cloning")
 		if !errors.Is(err, windows.ERROR_NOT_SUPPORTED) {
@@ -261,7 +251,7 @@ func TestWindowsCloneFallback(t *testing.T) {
 	defer extfs.ForceCloneAttempt()()
 	defer extfs.SetCopyFileEx(false)()
 	src := filepath.Join(dir, "src")
-	data := wcData(3*miB + 5)
+	data := randBytes(3*miB+5, 1)
 	wcWrite(t, src, data)
 
 	c := wcCounting(t)
@@ -319,7 +309,7 @@ func TestWindowsCloneRangeUnsupported(t *testing.T) {
 		t.Skipf("Probe: %+v, %v", caps, err)
 	}
 	src := filepath.Join(dir, "src")
-	wcWrite(t, src, wcData(64<<10))
+	wcWrite(t, src, randBytes(64<<10, 1))
 	sf := wcOpen(t, src, os.O_RDONLY)
 	df := wcOpen(t, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
 	wantUnsupported(t, sf.CloneRange(df, 0, 0, 64<<10), "ficlonerange", "FILE_SUPPORTS_BLOCK_REFCOUNTING")
@@ -363,7 +353,7 @@ func TestWindowsProbe(t *testing.T) {
 	}
 	// CloneSupported needs a source that exists.
 	src := filepath.Join(dir, "a")
-	wcWrite(t, src, wcData(4096))
+	wcWrite(t, src, randBytes(4096, 1))
 	ok, err := extfs.CloneSupported(src, filepath.Join(dir, "b"))
 	if err != nil || ok != caps.Clone {
 		t.Errorf("CloneSupported = %v, %v; want %v", ok, err, caps.Clone)
@@ -381,7 +371,7 @@ func TestWindowsCopyRange(t *testing.T) {
 		t.Run(eng.name, func(t *testing.T) {
 			defer eng.set()()
 			dir := tempDir(t)
-			data := wcData(5*miB + 3)
+			data := randBytes(5*miB+3, 1)
 			wcWrite(t, filepath.Join(dir, "src"), data)
 			src := wcOpen(t, filepath.Join(dir, "src"), os.O_RDONLY)
 			dst := wcOpen(t, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
@@ -415,7 +405,7 @@ func TestWindowsCopyRange(t *testing.T) {
 				if n > 0 {
 					put(int(r.do), data[r.so:r.so+n])
 				}
-				if got := readAll(t, dst); !bytes.Equal(got, want) {
+				if got := fileBytes(t, dst); !bytes.Equal(got, want) {
 					t.Fatalf("after CopyRange(%d, %d, %d): destination differs (size %d, want %d)", r.so, r.do, r.n, len(got), len(want))
 				}
 			}
@@ -440,7 +430,7 @@ func TestWindowsCopyRange(t *testing.T) {
 				t.Fatalf("CopyRange within a file = %d, %v", n, err)
 			}
 			put(12*miB, slices.Clone(want[:2*miB]))
-			if got := readAll(t, dst); !bytes.Equal(got, want) {
+			if got := fileBytes(t, dst); !bytes.Equal(got, want) {
 				t.Errorf("after a copy within the file: destination differs")
 			}
 		})
@@ -453,7 +443,7 @@ func TestWindowsCopyRangeConcurrent(t *testing.T) {
 	defer extfs.SetReadWrite(true, 0, 0)()
 	dir := tempDir(t)
 	const workers, part = 8, 3*miB + 4096
-	data := wcData(workers * part)
+	data := randBytes(workers*part, 1)
 	wcWrite(t, filepath.Join(dir, "src"), data)
 	src := wcOpen(t, filepath.Join(dir, "src"), os.O_RDONLY)
 	dst := wcOpen(t, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
@@ -477,7 +467,7 @@ func TestWindowsCopyRangeConcurrent(t *testing.T) {
 			t.Errorf("worker %d: %v", i, err)
 		}
 	}
-	got := readAll(t, dst)
+	got := fileBytes(t, dst)
 	for i := range workers {
 		j := workers - 1 - i
 		if !bytes.Equal(got[j*part:(j+1)*part], data[i*part:(i+1)*part]) {
@@ -542,7 +532,7 @@ func TestWindowsCopyRangeErrors(t *testing.T) {
 			t.Errorf("%s: %v does not match EINVAL", c.name, err)
 		}
 	}
-	if got := readAll(t, dst); string(got) != "abcdefgh" {
+	if got := fileBytes(t, dst); string(got) != "abcdefgh" {
 		t.Errorf("destination %q after refused copies", got)
 	}
 }
@@ -552,7 +542,7 @@ func TestWindowsCopyRangeErrors(t *testing.T) {
 // buffers of a few bytes, a source ending inside a buffer.
 func TestWindowsOverlappedCopy(t *testing.T) {
 	dir := tempDir(t)
-	data := wcData(2*miB + 12345)
+	data := randBytes(2*miB+12345, 1)
 	wcWrite(t, filepath.Join(dir, "src"), data)
 	src := wcOpen(t, filepath.Join(dir, "src"), os.O_RDONLY)
 	for _, c := range []struct{ bufSize, depth int }{{miB, 4}, {miB, 1}, {4096, 8}, {1000, 3}, {3 * miB, 2}} {
@@ -562,7 +552,7 @@ func TestWindowsOverlappedCopy(t *testing.T) {
 			t.Errorf("%+v: %d, %v, %v; want %d", c, w, handled, err, len(data)-5)
 			continue
 		}
-		if got := readAll(t, dst); !bytes.Equal(got[7:], data[5:]) || !bytes.Equal(got[:7], make([]byte, 7)) {
+		if got := fileBytes(t, dst); !bytes.Equal(got[7:], data[5:]) || !bytes.Equal(got[:7], make([]byte, 7)) {
 			t.Errorf("%+v: destination differs", c)
 		}
 	}
@@ -576,7 +566,7 @@ func TestWindowsOverlappedCopy(t *testing.T) {
 	if !handled || !errors.Is(err, context.Canceled) || w < 0 || w > 8*4096 {
 		t.Errorf("cancelled: %d, %v, %v; want context.Canceled after at most 8 buffers", w, handled, err)
 	}
-	if got := readAll(t, dst); !bytes.Equal(got[:w], data[:w]) {
+	if got := fileBytes(t, dst); !bytes.Equal(got[:w], data[:w]) {
 		t.Errorf("cancelled: the %d bytes reported copied differ", w)
 	}
 
@@ -600,7 +590,7 @@ func TestWindowsOverlappedCopy(t *testing.T) {
 func TestWindowsCopyFileCancel(t *testing.T) {
 	dir := tempDir(t)
 	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
-	wcWrite(t, src, wcData(64*miB))
+	wcWrite(t, src, randBytes(64*miB, 1))
 	for _, eng := range wcEngines {
 		defer eng.set()()
 		for _, mode := range []extfs.CoWMode{extfs.CoWAuto, extfs.CoWNever} {
@@ -647,7 +637,7 @@ func TestWindowsCopyFileExCancel(t *testing.T) {
 	defer extfs.SetCopyFileEx(true)()
 	dir := tempDir(t)
 	src := filepath.Join(dir, "src")
-	wcWrite(t, src, wcData(64*miB))
+	wcWrite(t, src, randBytes(64*miB, 1))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := wcCounting(t)
@@ -689,7 +679,7 @@ func TestWindowsCopyFileProgress(t *testing.T) {
 	dir := tempDir(t)
 	src := filepath.Join(dir, "src")
 	const total = 64*miB + 1
-	wcWrite(t, src, wcData(total))
+	wcWrite(t, src, randBytes(total, 1))
 	for _, eng := range wcEngines {
 		defer eng.set()()
 		var calls [][2]int64
@@ -724,7 +714,7 @@ func TestWindowsCopyFileProgress(t *testing.T) {
 func TestWindowsCopyFileReplace(t *testing.T) {
 	dir := tempDir(t)
 	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
-	data := wcData(3 * miB)
+	data := randBytes(3*miB, 1)
 	wcWrite(t, src, data)
 	for _, eng := range wcEngines {
 		defer eng.set()()
@@ -777,7 +767,7 @@ func TestWindowsCopyFileReplace(t *testing.T) {
 func TestWindowsCopyFileTimes(t *testing.T) {
 	dir := tempDir(t)
 	src := filepath.Join(dir, "src")
-	wcWrite(t, src, wcData(2*miB))
+	wcWrite(t, src, randBytes(2*miB, 1))
 	old := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
 	if err := os.Chtimes(src, old, old); err != nil {
 		t.Fatal(err)
@@ -805,7 +795,7 @@ func TestWindowsCopyFileTimes(t *testing.T) {
 func TestWindowsCopyFileSparse(t *testing.T) {
 	dir := tempDir(t)
 	src := filepath.Join(dir, "src")
-	data := wcData(4 * miB)
+	data := randBytes(4*miB, 1)
 	clear(data[miB : 3*miB])
 	wcWrite(t, src, data)
 	for _, eng := range wcEngines {
@@ -837,7 +827,7 @@ func TestWindowsCopyFileSparse(t *testing.T) {
 func TestWindowsCopyLeaksNoHandles(t *testing.T) {
 	defer extfs.SetReadWrite(true, 0, 0)()
 	dir := tempDir(t)
-	data := wcData(2*miB + 1)
+	data := randBytes(2*miB+1, 1)
 	wcWrite(t, filepath.Join(dir, "src"), data)
 	src := wcOpen(t, filepath.Join(dir, "src"), os.O_RDONLY)
 	dst := wcOpen(t, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
@@ -861,7 +851,7 @@ func BenchmarkWindowsReadWrite(b *testing.B) {
 	}
 	defer removeTree(dir)
 	const n = 64 * miB
-	wcWrite(b, filepath.Join(dir, "src"), wcData(n))
+	wcWrite(b, filepath.Join(dir, "src"), randBytes(n, 1))
 	src := wcOpen(b, filepath.Join(dir, "src"), os.O_RDONLY)
 	dst := wcOpen(b, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
 	b.Run("pipeline", func(b *testing.B) {
@@ -902,7 +892,7 @@ func TestWindowsCopyFileExFallback(t *testing.T) {
 	defer extfs.SetCopyFileEx(true)()
 	dir := tempDir(t)
 	src := filepath.Join(dir, "src")
-	data := wcData(2*miB + 7)
+	data := randBytes(2*miB+7, 1)
 	wcWrite(t, src, data)
 	cf := *extfs.CopyFileExP
 	defer func() { *extfs.CopyFileExP = cf }()

@@ -185,7 +185,7 @@ type treeCopy struct {
 	ctx    context.Context // cancelled by the first error
 	cancel context.CancelFunc
 	opt    CopyOptions
-	pool   treePool
+	pool   pool
 
 	srcPath, dstPath string
 	src, dst         *Dir // the roots: every name of the copy is resolved beneath one of them
@@ -1359,85 +1359,4 @@ func (t *treeCopy) err() error {
 		return t.errs[0]
 	}
 	return errors.Join(t.errs...)
-}
-
-// treePool runs tasks on a fixed number of goroutines. Tasks may queue
-// more tasks; wait returns when every queued task has run.
-type treePool struct {
-	mu      sync.Mutex
-	work    sync.Cond // a task was queued, or the pool stops
-	idle    sync.Cond // pending fell to 0
-	queue   []func()
-	head    int
-	pending int // queued or running
-	closed  bool
-	limit   int // workers at most
-	started int // workers started
-	waiting int // workers waiting for a task
-	wg      sync.WaitGroup
-}
-
-// start sets the pool's size. Workers start as tasks come, one more only
-// when none is free: a large Workers on a small tree costs nothing.
-func (p *treePool) start(n int) {
-	p.work.L, p.idle.L = &p.mu, &p.mu
-	p.limit = n
-}
-
-func (p *treePool) push(fn func()) {
-	p.mu.Lock()
-	p.queue = append(p.queue, fn)
-	p.pending++
-	if p.waiting == 0 && p.started < p.limit {
-		p.started++
-		p.wg.Add(1)
-		go p.worker()
-	}
-	p.mu.Unlock()
-	p.work.Signal()
-}
-
-func (p *treePool) worker() {
-	defer p.wg.Done()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for {
-		for p.head == len(p.queue) && !p.closed {
-			p.waiting++
-			p.work.Wait()
-			p.waiting--
-		}
-		if p.head == len(p.queue) {
-			return
-		}
-		fn := p.queue[p.head]
-		p.queue[p.head] = nil
-		p.head++
-		if p.head == len(p.queue) {
-			p.queue, p.head = p.queue[:0], 0
-		}
-		p.mu.Unlock()
-		fn()
-		p.mu.Lock()
-		if p.pending--; p.pending == 0 {
-			p.idle.Broadcast()
-		}
-	}
-}
-
-func (p *treePool) wait() {
-	p.mu.Lock()
-	for p.pending > 0 {
-		p.idle.Wait()
-	}
-	p.mu.Unlock()
-}
-
-// stop ends the workers once the queue is empty, and waits for them.
-func (p *treePool) stop() {
-	p.mu.Lock()
-	p.closed = true
-	p.mu.Unlock()
-	p.work.Broadcast()
-	p.wg.Wait()
 }

@@ -29,7 +29,7 @@ func dwTree(t *testing.T, dir string, n int) (string, []string) {
 		if err := os.MkdirAll(filepath.Join(src, filepath.Dir(rel)), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		dwWrite(t, filepath.Join(src, rel), dwPattern(64<<10*(i+1)+i), 0o644)
+		dwWrite(t, filepath.Join(src, rel), randBytes(64<<10*(i+1)+i, 1), 0o644)
 		rels = append(rels, rel)
 	}
 	return src, rels
@@ -82,7 +82,7 @@ func TestCopyTreeDarwinClones(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dst, rels[0]), []byte("changed"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := os.ReadFile(filepath.Join(src, rels[0])); err != nil || !bytes.Equal(got, dwPattern(64<<10)) {
+	if got, err := os.ReadFile(filepath.Join(src, rels[0])); err != nil || !bytes.Equal(got, randBytes(64<<10, 1)) {
 		t.Errorf("writing the clone changed the source (%v)", err)
 	}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 func TestWindowsFallocateGrows(t *testing.T) {
-	data := pattern(10000)
+	data := randBytes(10000, 1)
 	f, _ := newFile(t, data)
 	if err := f.Fallocate(0, 0, 1<<20); err != nil {
 		t.Fatal(err)
@@ -26,7 +26,7 @@ func TestWindowsFallocateGrows(t *testing.T) {
 	if err := f.Fallocate(0, 2<<20, 4096); err != nil {
 		t.Fatal(err)
 	}
-	got := readAll(t, f)
+	got := fileBytes(t, f)
 	if len(got) != 2<<20+4096 {
 		t.Fatalf("size = %d, want %d", len(got), 2<<20+4096)
 	}
@@ -43,7 +43,7 @@ func TestWindowsFallocateGrows(t *testing.T) {
 }
 
 func TestWindowsFallocateKeepSize(t *testing.T) {
-	f, _ := newFile(t, pattern(4096))
+	f, _ := newFile(t, randBytes(4096, 1))
 	err := f.Fallocate(extfs.AllocKeepSize, 0, 8<<20)
 	if got := size(t, f); got != 4096 {
 		t.Errorf("size after a keep-size Fallocate = %d, want 4096 (err %v)", got, err)
@@ -64,7 +64,7 @@ func TestWindowsFallocateKeepSize(t *testing.T) {
 
 func TestWindowsPunchHole(t *testing.T) {
 	const n = 256 << 10
-	data := pattern(n)
+	data := randBytes(n, 1)
 	f, _ := newFile(t, data)
 
 	// Past the end: nothing to free, nothing changes, as on Linux.
@@ -80,13 +80,13 @@ func TestWindowsPunchHole(t *testing.T) {
 		t.Errorf("size after PunchHole = %d, want %d (err %v)", got, n, err)
 	}
 	wineLacks(t, err, "FSCTL_SET_ZERO_DATA")
-	checkZeroed(t, readAll(t, f), data, 64<<10, 128<<10)
+	checkZeroed(t, fileBytes(t, f), data, 64<<10, 128<<10)
 
 	// A range running past the end is cut at the end.
 	if err := f.PunchHole(n-1000, 1<<20); err != nil {
 		t.Fatal(err)
 	}
-	got := readAll(t, f)
+	got := fileBytes(t, f)
 	if len(got) != n {
 		t.Fatalf("size = %d, want %d", len(got), n)
 	}
@@ -97,7 +97,7 @@ func TestWindowsPunchHole(t *testing.T) {
 
 func TestWindowsZeroRange(t *testing.T) {
 	const n = 64 << 10
-	data := pattern(n)
+	data := randBytes(n, 1)
 	f, _ := newFile(t, data)
 
 	// Only past the end: the file grows, nothing is zeroed in place.
@@ -105,11 +105,11 @@ func TestWindowsZeroRange(t *testing.T) {
 		t.Fatal(err)
 	}
 	data = append(data, make([]byte, 4096)...)
-	checkZeroed(t, readAll(t, f), data, n, 4096)
+	checkZeroed(t, fileBytes(t, f), data, n, 4096)
 
 	err := f.ZeroRange(1000, 5000)
 	wineLacks(t, err, "FSCTL_SET_ZERO_DATA")
-	checkZeroed(t, readAll(t, f), data, 1000, 5000)
+	checkZeroed(t, fileBytes(t, f), data, 1000, 5000)
 	clear(data[1000:6000])
 
 	// Across the end: zeroed, and grown.
@@ -117,28 +117,28 @@ func TestWindowsZeroRange(t *testing.T) {
 		t.Fatal(err)
 	}
 	data = append(data, make([]byte, 900)...)
-	checkZeroed(t, readAll(t, f), data, len(data)-1000, 1000)
+	checkZeroed(t, fileBytes(t, f), data, len(data)-1000, 1000)
 
 	// With keep-size, the size does not change.
 	if err := f.Fallocate(extfs.AllocZeroRange|extfs.AllocKeepSize, 0, int64(len(data))+4096); err != nil {
 		t.Fatal(err)
 	}
-	checkZeroed(t, readAll(t, f), data, 0, len(data))
+	checkZeroed(t, fileBytes(t, f), data, 0, len(data))
 }
 
 func TestWindowsFallocateUnsupportedModes(t *testing.T) {
-	data := pattern(1 << 20)
+	data := randBytes(1<<20, 1)
 	f, _ := newFile(t, data)
 	for _, mode := range []extfs.AllocMode{extfs.AllocCollapseRange, extfs.AllocInsertRange, extfs.AllocUnshareRange} {
 		wantUnsupported(t, f.Fallocate(mode, 0, 64<<10), "fallocate", mode.String())
 	}
-	if got := readAll(t, f); len(got) != len(data) {
+	if got := fileBytes(t, f); len(got) != len(data) {
 		t.Errorf("size %d after refused modes, want %d", len(got), len(data))
 	}
 }
 
 func TestWindowsFallocateBadInput(t *testing.T) {
-	f, path := newFile(t, pattern(4096))
+	f, path := newFile(t, randBytes(4096, 1))
 	for _, c := range []struct {
 		off, n int64
 		mode   extfs.AllocMode
@@ -178,7 +178,7 @@ func TestWindowsFallocateBadInput(t *testing.T) {
 }
 
 func TestWindowsFallocateReadOnlyFile(t *testing.T) {
-	_, path := newFile(t, pattern(4096))
+	_, path := newFile(t, randBytes(4096, 1))
 	r, err := extfs.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +190,7 @@ func TestWindowsFallocateReadOnlyFile(t *testing.T) {
 }
 
 func TestWindowsFadvise(t *testing.T) {
-	f, _ := newFile(t, pattern(4096))
+	f, _ := newFile(t, randBytes(4096, 1))
 	for _, a := range []extfs.Advice{extfs.AdviceNormal, extfs.AdviceRandom, extfs.AdviceNoReuse} {
 		if err := f.Fadvise(0, 0, a); err != nil {
 			t.Errorf("Fadvise(%v) = %v", a, err)
@@ -214,7 +214,7 @@ func TestWindowsFadvise(t *testing.T) {
 }
 
 func TestWindowsSync(t *testing.T) {
-	f, path := newFile(t, pattern(4096))
+	f, path := newFile(t, randBytes(4096, 1))
 	if err := f.Sync(); err != nil {
 		t.Errorf("Sync: %v", err)
 	}

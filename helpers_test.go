@@ -1,5 +1,3 @@
-//go:build linux
-
 package extfs_test
 
 import (
@@ -16,8 +14,6 @@ import (
 	"testing"
 
 	"github.com/extfs/extfs"
-	"github.com/pkg/xattr"
-	"golang.org/x/sys/unix"
 )
 
 // Helpers shared by the tests of this package. They check outcomes with
@@ -86,44 +82,6 @@ func openFile(t testing.TB, path string, flag int) *extfs.File {
 	return f
 }
 
-// fstat is unix.Fstat of an extfs File's descriptor.
-func fstat(t testing.TB, f *extfs.File) unix.Stat_t {
-	t.Helper()
-	var st unix.Stat_t
-	if err := unix.Fstat(int(f.OSFile().Fd()), &st); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
-func stat(t testing.TB, path string) unix.Stat_t {
-	t.Helper()
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
-func lstat(t testing.TB, path string) unix.Stat_t {
-	t.Helper()
-	var st unix.Stat_t
-	if err := unix.Lstat(path, &st); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
-// fsBlockSize is the filesystem's block size (statfs f_bsize).
-func fsBlockSize(t testing.TB, path string) int64 {
-	t.Helper()
-	var st unix.Statfs_t
-	if err := unix.Statfs(path, &st); err != nil {
-		t.Fatal(err)
-	}
-	return st.Bsize
-}
-
 // wantErr fails unless err matches every target with errors.Is.
 func wantErr(t testing.TB, what string, err error, targets ...error) {
 	t.Helper()
@@ -152,14 +110,6 @@ func wantPathErr(t testing.TB, err error, op, path string, targets ...error) {
 		t.Errorf("PathError Op=%q Path=%q, want Op=%q Path=%q", pe.Op, pe.Path, op, path)
 	}
 }
-
-// wantNotSupported checks the three ways "not supported" must be
-// recognizable, plus the errno the kernel gave.
-func wantNotSupported(t testing.TB, what string, err error) {
-	t.Helper()
-	wantErr(t, what, err, extfs.ErrNotSupported, errors.ErrUnsupported, unix.EOPNOTSUPP)
-}
-
 func noErr(t testing.TB, what string, err error) {
 	t.Helper()
 	if err != nil {
@@ -169,22 +119,6 @@ func noErr(t testing.TB, what string, err error) {
 
 func zeros(n int64) []byte { return make([]byte, n) }
 
-// seek returns lseek(SEEK_DATA / SEEK_HOLE) from off.
-func seek(t testing.TB, path string, off int64, whence int) int64 {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	n, err := unix.Seek(int(f.Fd()), off, whence)
-	if err != nil {
-		t.Fatalf("lseek(%s, %d, %d): %v", path, off, whence, err)
-	}
-	return n
-}
-
-// diffBytes reports a short description of the first difference.
 func diffBytes(got, want []byte) string {
 	if bytes.Equal(got, want) {
 		return ""
@@ -215,11 +149,3 @@ func mustPanicFree(t testing.TB, what string, fn func()) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
-// setXattrIndependently sets an xattr with github.com/pkg/xattr.
-func setXattrIndependently(t testing.TB, path, name string, value []byte) {
-	t.Helper()
-	if err := xattr.Set(path, name, value); err != nil {
-		t.Fatalf("pkg/xattr Set(%s, %s): %v", path, name, err)
-	}
-}

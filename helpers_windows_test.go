@@ -85,15 +85,6 @@ func removeTree(path string) error {
 	return os.Remove(path)
 }
 
-// pattern returns n bytes that differ from block to block.
-func pattern(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(i*7 + i/4096)
-	}
-	return b
-}
-
 // newFile creates a file in a fresh directory with content, open for reading
 // and writing; it is closed before the directory is removed (Wine refuses
 // to remove an open file: sharing violation).
@@ -111,7 +102,7 @@ func newFile(t *testing.T, content []byte) (*extfs.File, string) {
 	return f, path
 }
 
-func readAll(t *testing.T, f *extfs.File) []byte {
+func fileBytes(t *testing.T, f *extfs.File) []byte {
 	t.Helper()
 	st, err := f.Statx()
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 )
 
 func TestWindowsUnsupported(t *testing.T) {
-	f, path := newFile(t, pattern(100))
+	f, path := newFile(t, randBytes(100, 1))
 	_, err := f.GetXattr("user.x")
 	wantUnsupported(t, err, "fgetxattr", "extended attributes")
 	wantUnsupported(t, f.SetXattr("user.x", []byte("v"), 0), "fsetxattr", "extended attributes")
@@ -40,7 +40,7 @@ func TestWindowsUnsupported(t *testing.T) {
 }
 
 func TestWindowsReadlinkNotALink(t *testing.T) {
-	_, path := newFile(t, pattern(10))
+	_, path := newFile(t, randBytes(10, 1))
 	_, err := extfs.Readlink(path)
 	var pe *fs.PathError
 	if err == nil || !errors.As(err, &pe) || pe.Op != "readlink" {
@@ -201,7 +201,7 @@ func TestWindowsBatch(t *testing.T) {
 // TestWindowsFileNoHandleLeak runs File and path operations, failing ones
 // included, many times, and checks that no handle stays open.
 func TestWindowsFileNoHandleLeak(t *testing.T) {
-	f, path := newFile(t, pattern(8192))
+	f, path := newFile(t, randBytes(8192, 1))
 	missing := filepath.Join(filepath.Dir(path), "missing")
 	checkNoLeak(t, func() {
 		f.Statx()
@@ -237,7 +237,7 @@ func TestWindowsOverlappedFile(t *testing.T) {
 	}
 	f := extfs.NewFile(osf)
 	t.Cleanup(func() { f.Close() })
-	data := pattern(256 << 10)
+	data := randBytes(256<<10, 1)
 	if _, err := f.WriteAt(data, 0); err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func checkStatLikeOS(t *testing.T, st *extfs.Stat, path string) {
 }
 
 func TestWindowsStatx(t *testing.T) {
-	data := pattern(10000)
+	data := randBytes(10000, 1)
 	f, path := newFile(t, data)
 	fst, err := f.Statx()
 	if err != nil {
@@ -85,7 +85,7 @@ func TestWindowsStatx(t *testing.T) {
 }
 
 func TestWindowsSetTimes(t *testing.T) {
-	f, path := newFile(t, pattern(100))
+	f, path := newFile(t, randBytes(100, 1))
 	atime := fixedTime.Add(-time.Hour)
 	if err := f.SetTimes(atime, fixedTime); err != nil {
 		t.Fatal(err)
@@ -134,7 +134,7 @@ func TestWindowsSetTimes(t *testing.T) {
 }
 
 func TestWindowsChmod(t *testing.T) {
-	f, path := newFile(t, pattern(100))
+	f, path := newFile(t, randBytes(100, 1))
 	if err := f.Chmod(0o444); err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestWindowsChmod(t *testing.T) {
 }
 
 func TestWindowsHardLink(t *testing.T) {
-	f, path := newFile(t, pattern(100))
+	f, path := newFile(t, randBytes(100, 1))
 	link := path + ".link"
 	if err := extfs.Link(path, link); err != nil {
 		t.Fatal(err)

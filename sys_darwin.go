@@ -23,7 +23,7 @@ const atCWD = unix.AT_FDCWD
 // engine is the Engine in use. macOS has no io_uring: SetEngine refuses
 // EngineRing (Supports(FeatureRing) is false), and EngineAuto and
 // EngineSyscall both make direct system calls — single calls on the
-// caller's goroutine, a Batch on worker goroutines (darwin.Run).
+// caller's goroutine, a Batch on worker goroutines (runEach).
 var engine atomic.Int32
 
 func init() {
@@ -155,10 +155,10 @@ func sysUnlinkat(dir int, name string, isDir bool) error {
 }
 
 // Batch hooks: each queued operation is its single-call hook, run by
-// darwin.Run on worker goroutines.
+// runEach on worker goroutines.
 
 func sysRun(ctx context.Context, ops []sysOp) {
-	darwin.Run(ctx, len(ops), darwin.Workers(len(ops)),
+	runEach(ctx, len(ops),
 		func(i int) { ops[i].res = ops[i].run() },
 		func(i int, err error) { ops[i].res = opResult{err: err} })
 }

@@ -14,9 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -358,35 +356,12 @@ func osErr(err error) error {
 
 func op(run func() opResult) sysOp { return &funcOp{run: run} }
 
-// batchWorkers bounds the goroutines of one runPool: the calls block in the
-// kernel, so a few more than the CPUs keep the file system busy without
-// making hundreds of threads.
-func batchWorkers() int { return 2 * runtime.GOMAXPROCS(0) }
-
-// runPool runs ops on the workers; the data ops of a batch reach it only
-// when they cannot run on a completion port (see sysRun).
+// runPool runs ops on the package's worker pool; the data ops of a batch
+// reach it only when they cannot run on a completion port (see sysRun).
 func runPool(ctx context.Context, ops []sysOp) {
-	var next atomic.Int64
-	work := func() {
-		for {
-			i := int(next.Add(1) - 1)
-			if i >= len(ops) {
-				return
-			}
-			o := ops[i]
-			if err := ctx.Err(); err != nil {
-				o.res = opResult{err: err}
-				continue
-			}
-			o.res = o.run()
-		}
-	}
-	var wg sync.WaitGroup
-	for range min(len(ops), batchWorkers()) - 1 {
-		wg.Go(work)
-	}
-	work()
-	wg.Wait()
+	runEach(ctx, len(ops),
+		func(i int) { ops[i].res = ops[i].run() },
+		func(i int, err error) { ops[i].res = opResult{err: err} })
 }
 
 func sysMkdiratOp(_ int, name string, perm fs.FileMode) sysOp {

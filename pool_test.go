@@ -1,29 +1,18 @@
-package darwin
+package extfs
 
 import (
 	"context"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
 
-func TestWorkers(t *testing.T) {
-	limit := 2 * runtime.GOMAXPROCS(0)
-	for _, n := range []int{0, 1, 2, limit, limit + 1, 1000} {
-		got := Workers(n)
-		if got > n || got > limit || n > 0 && got < 1 {
-			t.Errorf("Workers(%d) = %d; want 1..min(%d, %d)", n, got, n, limit)
-		}
-	}
-}
-
-func TestRun(t *testing.T) {
-	for _, tt := range []struct{ n, workers int }{{0, 4}, {1, 4}, {1000, 4}, {3, 100}, {50, 1}} {
+func TestRunEach(t *testing.T) {
+	for _, tt := range []struct{ n int }{{0}, {1}, {3}, {50}, {1000}} {
 		calls := make([]atomic.Int32, tt.n)
 		var active, peak atomic.Int32
-		Run(context.Background(), tt.n, tt.workers, func(i int) {
+		runEach(context.Background(), tt.n, func(i int) {
 			a := active.Add(1)
 			for {
 				p := peak.Load()
@@ -39,20 +28,20 @@ func TestRun(t *testing.T) {
 		})
 		for i := range calls {
 			if c := calls[i].Load(); c != 1 {
-				t.Errorf("n %d workers %d: op %d ran %d times", tt.n, tt.workers, i, c)
+				t.Errorf("n %d: op %d ran %d times", tt.n, i, c)
 			}
 		}
-		if p := int(peak.Load()); p > tt.workers {
-			t.Errorf("n %d workers %d: %d ran at once", tt.n, tt.workers, p)
+		if p := int(peak.Load()); p > batchWorkers(tt.n) {
+			t.Errorf("n %d: %d ran at once, more than %d workers", tt.n, p, batchWorkers(tt.n))
 		}
 	}
 }
 
-func TestRunCancelled(t *testing.T) {
+func TestRunEachCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var skipped atomic.Int32
-	Run(ctx, 10, 4, func(i int) { t.Errorf("do(%d) after the context was cancelled", i) },
+	runEach(ctx, 10, func(i int) { t.Errorf("do(%d) after the context was cancelled", i) },
 		func(i int, err error) {
 			if err != context.Canceled {
 				t.Errorf("skip(%d, %v); want context.Canceled", i, err)
@@ -68,7 +57,7 @@ func TestRunCancelled(t *testing.T) {
 	ctx, cancel = context.WithCancel(context.Background())
 	var mu sync.Mutex
 	seen := make(map[int]string, n)
-	Run(ctx, n, 4, func(i int) {
+	runEach(ctx, n, func(i int) {
 		if i == n/2 {
 			cancel()
 		}
