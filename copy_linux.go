@@ -19,6 +19,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/extfs/extfs/internal/eintr"
 	"github.com/extfs/extfs/sys/linux"
 	"golang.org/x/sys/unix"
 )
@@ -173,7 +174,7 @@ func splice(rfd int, roff *int64, wfd int, woff *int64, n int64) (int64, error) 
 // cloning
 
 func sysClone(dstfd, srcfd uintptr) error {
-	return ignoringEINTR(func() error { return unixFiclone(int(dstfd), int(srcfd)) })
+	return eintr.Retry(func() error { return unixFiclone(int(dstfd), int(srcfd)) })
 }
 
 func sysCloneRange(dstfd, srcfd uintptr, srcOff, dstOff, n int64) error {
@@ -183,7 +184,7 @@ func sysCloneRange(dstfd, srcfd uintptr, srcOff, dstOff, n int64) error {
 		Src_length:  uint64(n),
 		Dest_offset: uint64(dstOff),
 	}
-	return ignoringEINTR(func() error { return unixFiclonerange(int(dstfd), r) })
+	return eintr.Retry(func() error { return unixFiclonerange(int(dstfd), r) })
 }
 
 // sysCloneFallback reports whether err from FICLONE/FICLONERANGE means
@@ -227,7 +228,7 @@ func sysCloneNeverHere(err error) bool {
 
 func sysFileInfo(fd uintptr) (fileInfo, error) {
 	var st unix.Stat_t
-	if err := ignoringEINTR(func() error { return unix.Fstat(int(fd), &st) }); err != nil {
+	if err := eintr.Retry(func() error { return unix.Fstat(int(fd), &st) }); err != nil {
 		return fileInfo{}, err
 	}
 	return fileInfo{
@@ -244,7 +245,7 @@ func sysFileInfo(fd uintptr) (fileInfo, error) {
 // unit of clone alignment and of holes.
 func sysFsInfo(fd uintptr) (name string, bsize int64, err error) {
 	var st unix.Statfs_t
-	if err := ignoringEINTR(func() error { return unix.Fstatfs(int(fd), &st) }); err != nil {
+	if err := eintr.Retry(func() error { return unix.Fstatfs(int(fd), &st) }); err != nil {
 		return "", 0, err
 	}
 	return linux.FsName(st.Type), st.Bsize, nil
@@ -256,7 +257,7 @@ func sysFsInfo(fd uintptr) (name string, bsize int64, err error) {
 func sysFsKey(path string) (fsKey, error) {
 	var st unix.Statx_t
 	mask := unix.STATX_MNT_ID_UNIQUE | unix.STATX_MNT_ID
-	err := ignoringEINTR(func() error { return unix.Statx(unix.AT_FDCWD, path, unix.AT_STATX_DONT_SYNC, mask, &st) })
+	err := eintr.Retry(func() error { return unix.Statx(unix.AT_FDCWD, path, unix.AT_STATX_DONT_SYNC, mask, &st) })
 	if err != nil {
 		return fsKey{}, err
 	}
@@ -296,7 +297,7 @@ func sysSeekCurrent(fd uintptr) (int64, error) {
 }
 
 func sysFtruncate(fd uintptr, size int64) error {
-	return ignoringEINTR(func() error { return unix.Ftruncate(int(fd), size) })
+	return eintr.Retry(func() error { return unix.Ftruncate(int(fd), size) })
 }
 
 // sysRenameNoReplace renames oldpath to newpath unless newpath exists
@@ -315,14 +316,6 @@ func sysRenameNoReplace(oldpath, newpath string) (handled bool, err error) {
 
 // sysNoXattr reports whether err says the attribute does not exist.
 func sysNoXattr(err error) bool { return errors.Is(err, syscall.ENODATA) }
-
-func ignoringEINTR(fn func() error) error {
-	for {
-		if err := fn(); err != syscall.EINTR {
-			return err
-		}
-	}
-}
 
 func kernelVersionGE(major, minor int) bool {
 	var u unix.Utsname
@@ -391,7 +384,7 @@ func createUnnamed(dst string, perm fs.FileMode) *File {
 		return nil
 	}
 	var fd int
-	err := ignoringEINTR(func() (err error) {
+	err := eintr.Retry(func() (err error) {
 		fd, err = unix.Open(dir, unix.O_RDWR|unix.O_TMPFILE|unix.O_CLOEXEC, uint32(perm))
 		return err
 	})

@@ -1,17 +1,18 @@
 package darwin
 
 // Path and metadata calls: the *at family, stat, times, modes, owners, nodes.
-// Each retries EINTR (see ignoringEINTR) and returns the errno.
+// Each retries EINTR (eintr.Retry) and returns the errno.
 
 import (
 	"runtime"
 
+	"github.com/extfs/extfs/internal/eintr"
 	"golang.org/x/sys/unix"
 )
 
 // Openat is openat(2); it returns the new descriptor.
 func Openat(dirfd int, path string, flags int, mode uint32) (fd int, err error) {
-	err = ignoringEINTR(func() (err error) {
+	err = eintr.Retry(func() (err error) {
 		fd, err = unix.Openat(dirfd, path, flags, mode)
 		return err
 	})
@@ -23,34 +24,34 @@ func Close(fd int) error { return unix.Close(fd) }
 
 // Mkdirat is mkdirat(2).
 func Mkdirat(dirfd int, path string, mode uint32) error {
-	return ignoringEINTR(func() error { return unix.Mkdirat(dirfd, path, mode) })
+	return eintr.Retry(func() error { return unix.Mkdirat(dirfd, path, mode) })
 }
 
 // Unlinkat is unlinkat(2).
 func Unlinkat(dirfd int, path string, flags int) error {
-	return ignoringEINTR(func() error { return unix.Unlinkat(dirfd, path, flags) })
+	return eintr.Retry(func() error { return unix.Unlinkat(dirfd, path, flags) })
 }
 
 // Renameat is renameat(2).
 func Renameat(olddirfd int, oldpath string, newdirfd int, newpath string) error {
-	return ignoringEINTR(func() error { return unix.Renameat(olddirfd, oldpath, newdirfd, newpath) })
+	return eintr.Retry(func() error { return unix.Renameat(olddirfd, oldpath, newdirfd, newpath) })
 }
 
 // Linkat is linkat(2). flags 0 links a symbolic link oldpath itself.
 func Linkat(olddirfd int, oldpath string, newdirfd int, newpath string, flags int) error {
-	return ignoringEINTR(func() error { return unix.Linkat(olddirfd, oldpath, newdirfd, newpath, flags) })
+	return eintr.Retry(func() error { return unix.Linkat(olddirfd, oldpath, newdirfd, newpath, flags) })
 }
 
 // Symlinkat is symlinkat(2).
 func Symlinkat(target string, dirfd int, path string) error {
-	return ignoringEINTR(func() error { return unix.Symlinkat(target, dirfd, path) })
+	return eintr.Retry(func() error { return unix.Symlinkat(target, dirfd, path) })
 }
 
 // Readlinkat is readlinkat(2); it sizes the buffer itself.
 func Readlinkat(dirfd int, path string) (string, error) {
 	for size := 256; ; size *= 2 {
 		buf := make([]byte, size)
-		n, err := eintr1(func() (int, error) { return unix.Readlinkat(dirfd, path, buf) })
+		n, err := eintr.Retry1(func() (int, error) { return unix.Readlinkat(dirfd, path, buf) })
 		if err != nil {
 			return "", err
 		}
@@ -72,7 +73,7 @@ func Fstat(fd int) (Stat, error) {
 // Fstatat is fstatat(2); flags may hold AT_SYMLINK_NOFOLLOW.
 func Fstatat(dirfd int, path string, flags int) (Stat, error) {
 	st := new(unix.Stat_t)
-	if err := ignoringEINTR(func() error { return unix.Fstatat(dirfd, path, st, flags) }); err != nil {
+	if err := eintr.Retry(func() error { return unix.Fstatat(dirfd, path, st, flags) }); err != nil {
 		return Stat{}, err
 	}
 	return statFrom(st), nil
@@ -101,29 +102,29 @@ func statFrom(st *unix.Stat_t) Stat {
 
 // Fchmod is fchmod(2).
 func Fchmod(fd int, mode uint32) error {
-	return ignoringEINTR(func() error { return unix.Fchmod(fd, mode) })
+	return eintr.Retry(func() error { return unix.Fchmod(fd, mode) })
 }
 
 // Fchmodat is fchmodat(2); flags may hold AT_SYMLINK_NOFOLLOW, which macOS
 // honours (the mode of a symbolic link itself).
 func Fchmodat(dirfd int, path string, mode uint32, flags int) error {
-	return ignoringEINTR(func() error { return unix.Fchmodat(dirfd, path, mode, flags) })
+	return eintr.Retry(func() error { return unix.Fchmodat(dirfd, path, mode, flags) })
 }
 
 // Fchown is fchown(2).
 func Fchown(fd, uid, gid int) error {
-	return ignoringEINTR(func() error { return unix.Fchown(fd, uid, gid) })
+	return eintr.Retry(func() error { return unix.Fchown(fd, uid, gid) })
 }
 
 // Fchownat is fchownat(2).
 func Fchownat(dirfd int, path string, uid, gid, flags int) error {
-	return ignoringEINTR(func() error { return unix.Fchownat(dirfd, path, uid, gid, flags) })
+	return eintr.Retry(func() error { return unix.Fchownat(dirfd, path, uid, gid, flags) })
 }
 
 // UtimensAt is utimensat(2): nanoseconds, and UTIME_OMIT honoured.
 func UtimensAt(dirfd int, path string, ts [2]Timespec, flags int) error {
 	uts := []unix.Timespec{{Sec: ts[0].Sec, Nsec: ts[0].Nsec}, {Sec: ts[1].Sec, Nsec: ts[1].Nsec}}
-	return ignoringEINTR(func() error { return unix.UtimesNanoAt(dirfd, path, uts, flags) })
+	return eintr.Retry(func() error { return unix.UtimesNanoAt(dirfd, path, uts, flags) })
 }
 
 // Futimes sets the times of the open file fd with futimes(2): x/sys/unix has
@@ -145,7 +146,7 @@ func Futimes(fd int, ts [2]Timespec) error {
 	}
 	tv := Timevals(ts, cur)
 	utv := []unix.Timeval{{Sec: tv[0].Sec, Usec: tv[0].Usec}, {Sec: tv[1].Sec, Usec: tv[1].Usec}}
-	return ignoringEINTR(func() error { return unix.Futimes(fd, utv) })
+	return eintr.Retry(func() error { return unix.Futimes(fd, utv) })
 }
 
 // Mknodat makes the node path in the directory dirfd as MknodPlan says:
@@ -167,11 +168,11 @@ func Mknodat(dirfd int, path string, mode uint32, dev uint64) error {
 		return Close(fd)
 	case NodeFIFO:
 		return InDir(dirfd, func() error {
-			return ignoringEINTR(func() error { return unix.Mkfifo(path, m) })
+			return eintr.Retry(func() error { return unix.Mkfifo(path, m) })
 		})
 	}
 	return InDir(dirfd, func() error {
-		return ignoringEINTR(func() error { return unix.Mknod(path, m, int(uint32(dev))) })
+		return eintr.Retry(func() error { return unix.Mknod(path, m, int(uint32(dev))) })
 	})
 }
 

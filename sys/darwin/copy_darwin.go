@@ -7,6 +7,7 @@ package darwin
 import (
 	"unsafe"
 
+	"github.com/extfs/extfs/internal/eintr"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,7 +45,7 @@ var _ [16 - unsafe.Sizeof(unix.Timespec{})]byte
 // path is not followed), CLONE_NOOWNERCOPY (the caller owns the clone, even
 // as root).
 func Fclonefileat(srcfd, dirfd int, path string, flags int) error {
-	return ignoringEINTR(func() error { return unix.Fclonefileat(srcfd, dirfd, path, flags) })
+	return eintr.Retry(func() error { return unix.Fclonefileat(srcfd, dirfd, path, flags) })
 }
 
 // SetTimes sets the birth, modification and access times of path (nil:
@@ -67,12 +68,12 @@ func SetFlags(path string, flags uint32) error {
 
 func setattrlist(path string, common uint32, buf []byte) error {
 	al := unix.Attrlist{Bitmapcount: ATTR_BIT_MAP_COUNT, Commonattr: common}
-	return ignoringEINTR(func() error { return unix.Setattrlist(path, &al, buf, FSOPT_NOFOLLOW) })
+	return eintr.Retry(func() error { return unix.Setattrlist(path, &al, buf, FSOPT_NOFOLLOW) })
 }
 
 // Ftruncate is ftruncate(2).
 func Ftruncate(fd int, size int64) error {
-	return ignoringEINTR(func() error { return unix.Ftruncate(fd, size) })
+	return eintr.Retry(func() error { return unix.Ftruncate(fd, size) })
 }
 
 // SeekData returns the start of the first data range of fd at or after off
@@ -105,7 +106,7 @@ type FsInfo struct {
 // Fstatfs is fstatfs(2).
 func Fstatfs(fd int) (FsInfo, error) {
 	var st unix.Statfs_t
-	if err := ignoringEINTR(func() error { return unix.Fstatfs(fd, &st) }); err != nil {
+	if err := eintr.Retry(func() error { return unix.Fstatfs(fd, &st) }); err != nil {
 		return FsInfo{}, err
 	}
 	return fsInfo(&st), nil
@@ -114,7 +115,7 @@ func Fstatfs(fd int) (FsInfo, error) {
 // Statfs is statfs(2).
 func Statfs(path string) (FsInfo, error) {
 	var st unix.Statfs_t
-	if err := ignoringEINTR(func() error { return unix.Statfs(path, &st) }); err != nil {
+	if err := eintr.Retry(func() error { return unix.Statfs(path, &st) }); err != nil {
 		return FsInfo{}, err
 	}
 	return fsInfo(&st), nil
@@ -130,7 +131,7 @@ func fsInfo(st *unix.Statfs_t) FsInfo {
 // it has no hard links either (LinkFallback: FAT, exFAT), by looking for
 // newpath and renaming if it is free — a check another process could race.
 func RenameNoReplace(oldpath, newpath string) error {
-	err := ignoringEINTR(func() error {
+	err := eintr.Retry(func() error {
 		return unix.RenameatxNp(unix.AT_FDCWD, oldpath, unix.AT_FDCWD, newpath, RENAME_EXCL)
 	})
 	if !RenameExclFallback(err) {

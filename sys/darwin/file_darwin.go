@@ -6,22 +6,12 @@ package darwin
 import (
 	"unsafe"
 
+	"github.com/extfs/extfs/internal/eintr"
 	"golang.org/x/sys/unix"
 )
 
-// ignoringEINTR calls fn until it does not fail with EINTR. macOS can
-// interrupt file system calls even for signal handlers installed with
-// SA_RESTART, as Go's are; package os retries them the same way.
-func ignoringEINTR(fn func() error) error {
-	for {
-		if err := fn(); err != unix.EINTR {
-			return err
-		}
-	}
-}
-
 func fcntl(fd, cmd, arg int) (val int, err error) {
-	err = ignoringEINTR(func() (err error) {
+	err = eintr.Retry(func() (err error) {
 		val, err = unix.FcntlInt(uintptr(fd), cmd, arg)
 		return err
 	})
@@ -35,12 +25,12 @@ func fcntl(fd, cmd, arg int) (val int, err error) {
 // proves that Fpunchhole and Radvisory_t fit); the kernel copies in only its
 // own struct's size.
 func fcntlPtr(fd, cmd int, buf *unix.Fstore_t) error {
-	return ignoringEINTR(func() error { return unix.FcntlFstore(uintptr(fd), cmd, buf) })
+	return eintr.Retry(func() error { return unix.FcntlFstore(uintptr(fd), cmd, buf) })
 }
 
 func fstat(fd int) (*unix.Stat_t, error) {
 	st := new(unix.Stat_t)
-	err := ignoringEINTR(func() error { return unix.Fstat(fd, st) })
+	err := eintr.Retry(func() error { return unix.Fstat(fd, st) })
 	return st, err
 }
 
@@ -51,7 +41,7 @@ func fstat(fd int) (*unix.Stat_t, error) {
 func Fsync(fd int) error {
 	_, err := fcntl(fd, unix.F_FULLFSYNC, 0)
 	if FullFsyncFallback(err) {
-		err = ignoringEINTR(func() error { return unix.Fsync(fd) })
+		err = eintr.Retry(func() error { return unix.Fsync(fd) })
 	}
 	return err
 }
@@ -132,7 +122,7 @@ func growTo(fd int, size int64) error {
 	if err != nil || st.Size >= size {
 		return err
 	}
-	return ignoringEINTR(func() error { return unix.Ftruncate(fd, size) })
+	return eintr.Retry(func() error { return unix.Ftruncate(fd, size) })
 }
 
 // PunchHole deallocates [off, off+n) with F_PUNCHHOLE where it covers whole
@@ -144,7 +134,7 @@ func PunchHole(fd int, off, n int64) error {
 		return err
 	}
 	var sfs unix.Statfs_t
-	if err := ignoringEINTR(func() error { return unix.Fstatfs(fd, &sfs) }); err != nil {
+	if err := eintr.Retry(func() error { return unix.Fstatfs(fd, &sfs) }); err != nil {
 		return err
 	}
 	flags, err := fcntl(fd, unix.F_GETFL, 0)
@@ -183,7 +173,7 @@ func writeZeros(fd int, z Span) error {
 	zeros := make([]byte, min(z.Len, 64<<10))
 	for z.Len > 0 {
 		var n int
-		err := ignoringEINTR(func() (err error) {
+		err := eintr.Retry(func() (err error) {
 			n, err = unix.Pwrite(fd, zeros[:min(int64(len(zeros)), z.Len)], z.Off)
 			return err
 		})

@@ -5,13 +5,18 @@ package darwin
 // path with F_GETPATH and act on the path, which is another file after a
 // rename). A missing attribute is ENOATTR.
 
-import "golang.org/x/sys/unix"
+import (
+	"github.com/extfs/extfs/internal/eintr"
+	"golang.org/x/sys/unix"
+)
 
 // Fgetxattr returns the value of attribute name of the open file fd.
 func Fgetxattr(fd int, name string) ([]byte, error) {
 	return ReadSized(
-		func() (int, error) { return eintr1(func() (int, error) { return unix.Fgetxattr(fd, name, nil) }) },
-		func(b []byte) (int, error) { return eintr1(func() (int, error) { return unix.Fgetxattr(fd, name, b) }) },
+		func() (int, error) { return eintr.Retry1(func() (int, error) { return unix.Fgetxattr(fd, name, nil) }) },
+		func(b []byte) (int, error) {
+			return eintr.Retry1(func() (int, error) { return unix.Fgetxattr(fd, name, b) })
+		},
 	)
 }
 
@@ -23,8 +28,8 @@ func Getxattr(path, name string, nofollow bool) ([]byte, error) {
 		get = unix.Lgetxattr
 	}
 	return ReadSized(
-		func() (int, error) { return eintr1(func() (int, error) { return get(path, name, nil) }) },
-		func(b []byte) (int, error) { return eintr1(func() (int, error) { return get(path, name, b) }) },
+		func() (int, error) { return eintr.Retry1(func() (int, error) { return get(path, name, nil) }) },
+		func(b []byte) (int, error) { return eintr.Retry1(func() (int, error) { return get(path, name, b) }) },
 	)
 }
 
@@ -34,7 +39,7 @@ func Getxattr(path, name string, nofollow bool) ([]byte, error) {
 // atomically with the set.
 func Fsetxattr(fd int, name string, value []byte, flags int) error {
 	if flags&(XATTR_CREATE|XATTR_REPLACE) != 0 {
-		_, err := eintr1(func() (int, error) { return unix.Fgetxattr(fd, name, nil) })
+		_, err := eintr.Retry1(func() (int, error) { return unix.Fgetxattr(fd, name, nil) })
 		if err != nil && err != unix.ENOATTR {
 			return err
 		}
@@ -42,7 +47,7 @@ func Fsetxattr(fd int, name string, value []byte, flags int) error {
 			return err
 		}
 	}
-	return ignoringEINTR(func() error { return unix.Fsetxattr(fd, name, value, 0) })
+	return eintr.Retry(func() error { return unix.Fsetxattr(fd, name, value, 0) })
 }
 
 // Setxattr sets attribute name of the file at path (of a symbolic link
@@ -53,14 +58,16 @@ func Setxattr(path, name string, value []byte, flags int, nofollow bool) error {
 	if nofollow {
 		set = unix.Lsetxattr
 	}
-	return ignoringEINTR(func() error { return set(path, name, value, flags) })
+	return eintr.Retry(func() error { return set(path, name, value, flags) })
 }
 
 // Flistxattr returns the attribute names of the open file fd.
 func Flistxattr(fd int) ([]string, error) {
 	b, err := ReadSized(
-		func() (int, error) { return eintr1(func() (int, error) { return unix.Flistxattr(fd, nil) }) },
-		func(b []byte) (int, error) { return eintr1(func() (int, error) { return unix.Flistxattr(fd, b) }) },
+		func() (int, error) { return eintr.Retry1(func() (int, error) { return unix.Flistxattr(fd, nil) }) },
+		func(b []byte) (int, error) {
+			return eintr.Retry1(func() (int, error) { return unix.Flistxattr(fd, b) })
+		},
 	)
 	return SplitNames(b), err
 }
@@ -73,15 +80,15 @@ func Listxattr(path string, nofollow bool) ([]string, error) {
 		list = unix.Llistxattr
 	}
 	b, err := ReadSized(
-		func() (int, error) { return eintr1(func() (int, error) { return list(path, nil) }) },
-		func(b []byte) (int, error) { return eintr1(func() (int, error) { return list(path, b) }) },
+		func() (int, error) { return eintr.Retry1(func() (int, error) { return list(path, nil) }) },
+		func(b []byte) (int, error) { return eintr.Retry1(func() (int, error) { return list(path, b) }) },
 	)
 	return SplitNames(b), err
 }
 
 // Fremovexattr removes attribute name of the open file fd.
 func Fremovexattr(fd int, name string) error {
-	return ignoringEINTR(func() error { return unix.Fremovexattr(fd, name) })
+	return eintr.Retry(func() error { return unix.Fremovexattr(fd, name) })
 }
 
 // Removexattr removes attribute name of the file at path (of a symbolic
@@ -91,15 +98,5 @@ func Removexattr(path, name string, nofollow bool) error {
 	if nofollow {
 		remove = unix.Lremovexattr
 	}
-	return ignoringEINTR(func() error { return remove(path, name) })
-}
-
-// eintr1 is ignoringEINTR for a call that also returns a count.
-func eintr1(fn func() (int, error)) (int, error) {
-	for {
-		n, err := fn()
-		if err != unix.EINTR {
-			return n, err
-		}
-	}
+	return eintr.Retry(func() error { return remove(path, name) })
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"math"
 
+	"github.com/extfs/extfs/internal/eintr"
 	"golang.org/x/sys/unix"
 )
 
@@ -291,16 +292,6 @@ func enter1() bool { return CurrentEngine() == EngineAuto && admit() }
 
 func leave1() { blocked.Add(-1) }
 
-// retry runs a direct call until it is not interrupted, as runAdmitted
-// does: EINTR means a signal (Go's SIGURG) came before anything happened.
-func retry(call func() error) error {
-	for {
-		if err := call(); err != unix.EINTR {
-			return err
-		}
-	}
-}
-
 // Fallocate is fallocate(2).
 func Fallocate(fd int, mode uint32, off, n int64) error { return run1(FallocateOp(fd, mode, off, n)) }
 
@@ -312,11 +303,11 @@ func Fadvise(fd int, off, n int64, advice int) error {
 		// take no admission slot: on a crowded box, queueing them on the
 		// ring would turn a sub-microsecond call into a ring round trip.
 		if CurrentEngine() == EngineAuto {
-			return retry(func() error { return unix.Fadvise(fd, off, n, advice) })
+			return eintr.Retry(func() error { return unix.Fadvise(fd, off, n, advice) })
 		}
 	}
 	if enter1() {
-		err := retry(func() error { return unix.Fadvise(fd, off, n, advice) })
+		err := eintr.Retry(func() error { return unix.Fadvise(fd, off, n, advice) })
 		leave1()
 		return err
 	}
@@ -334,7 +325,7 @@ func Fgetxattr(fd int, name string) ([]byte, error) {
 		// system call. ERANGE (too small) goes on to the sizing loop.
 		var buf [firstGuess]byte
 		var n int
-		err := retry(func() (err error) {
+		err := eintr.Retry(func() (err error) {
 			n, err = unix.Fgetxattr(fd, name, buf[:])
 			return err
 		})
@@ -365,7 +356,7 @@ func Getxattr(path, name string, nofollow bool) ([]byte, error) {
 // Fsetxattr is fsetxattr(2).
 func Fsetxattr(fd int, name string, value []byte, flags int) error {
 	if enter1() {
-		err := retry(func() error { return unix.Fsetxattr(fd, name, value, flags) })
+		err := eintr.Retry(func() error { return unix.Fsetxattr(fd, name, value, flags) })
 		leave1()
 		return err
 	}
@@ -408,7 +399,7 @@ func Statx(dirfd int, path string, flags, mask int, st *unix.Statx_t) error {
 		return unix.EFAULT // what the kernel says for a NULL buffer, on every engine
 	}
 	if enter1() {
-		err := retry(func() error { return unix.Statx(dirfd, path, flags, mask, st) })
+		err := eintr.Retry(func() error { return unix.Statx(dirfd, path, flags, mask, st) })
 		leave1()
 		return err
 	}
