@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -149,3 +150,55 @@ func mustPanicFree(t testing.TB, what string, fn func()) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// tempDir is t.TempDir, but on Windows it removes the tree itself:
+// os.RemoveAll (t.TempDir's cleanup) deletes with
+// FileDispositionInformationEx and falls back to older calls on
+// STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER and
+// STATUS_NOT_SUPPORTED only; Wine 8 answers STATUS_NOT_IMPLEMENTED ("Invalid
+// function"). os.Remove (DeleteFileW, RemoveDirectoryW) works on both.
+// Handles in the tree must be closed first: register their Close after
+// calling tempDir.
+func tempDir(t testing.TB) string {
+	t.Helper()
+	if runtime.GOOS != "windows" {
+		return t.TempDir()
+	}
+	dir, err := os.MkdirTemp("", strings.NewReplacer("/", "_", `\`, "_").Replace(t.Name()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// \\?\: no Win32 name translation, for the names such as CON or
+		// COM1.txt that a Dir may make.
+		if err := removeTree(`\\?\` + dir); err != nil {
+			t.Errorf("removing the test's directory: %v", err)
+		}
+	})
+	return dir
+}
+
+func removeTree(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		ents, err := os.ReadDir(path)
+		if err != nil {
+			return err
+		}
+		for _, e := range ents {
+			if err := removeTree(filepath.Join(path, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	if fi.Mode().Perm()&0o200 == 0 {
+		os.Chmod(path, 0o666) // DeleteFileW refuses a read-only file
+	}
+	return os.Remove(path)
+}

@@ -37,54 +37,6 @@ func wineLacks(t *testing.T, err error, what string) {
 }
 
 // tempDir is t.TempDir, with a removal that works under Wine too. Go 1.26's
-// os.RemoveAll (t.TempDir's cleanup) deletes with
-// FileDispositionInformationEx and falls back to older calls on
-// STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER and
-// STATUS_NOT_SUPPORTED only; Wine 8 answers STATUS_NOT_IMPLEMENTED ("Invalid
-// function"). os.Remove (DeleteFileW, RemoveDirectoryW) works on both.
-// Handles in the tree must be closed first: register their Close after
-// calling tempDir.
-func tempDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", strings.NewReplacer("/", "_", `\`, "_").Replace(t.Name()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// \\?\: no Win32 name translation, for the names such as CON or
-		// COM1.txt that a Dir may make.
-		if err := removeTree(`\\?\` + dir); err != nil {
-			t.Errorf("removing the test's directory: %v", err)
-		}
-	})
-	return dir
-}
-
-func removeTree(path string) error {
-	fi, err := os.Lstat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if fi.IsDir() {
-		ents, err := os.ReadDir(path)
-		if err != nil {
-			return err
-		}
-		for _, e := range ents {
-			if err := removeTree(filepath.Join(path, e.Name())); err != nil {
-				return err
-			}
-		}
-	}
-	if fi.Mode().Perm()&0o200 == 0 {
-		os.Chmod(path, 0o666) // DeleteFileW refuses a read-only file
-	}
-	return os.Remove(path)
-}
-
 // newFile creates a file in a fresh directory with content, open for reading
 // and writing; it is closed before the directory is removed (Wine refuses
 // to remove an open file: sharing violation).
