@@ -3,7 +3,8 @@
 #
 #   scripts/test.sh [go test flags...]      e.g. scripts/test.sh -v -run Fallocate
 #
-# 1. go vet, for this system and for darwin/arm64, darwin/amd64, windows/amd64;
+# 1. go vet, for this system and for darwin/arm64, darwin/amd64, windows/amd64
+#    and the three BSDs (freebsd, openbsd, netbsd on amd64);
 # 2. every test binary compiled for those systems, and a CGO_ENABLED=0 build;
 # 3. the Windows tests under Wine, when scripts/test-windows-wine.sh exists;
 # 4. go test -race -count=1 on this system (extra arguments go here).
@@ -73,7 +74,7 @@ fi
 
 step "go vet (native)" go vet "${patterns[@]}"
 
-for target in darwin/arm64 darwin/amd64 windows/amd64; do
+for target in darwin/arm64 darwin/amd64 windows/amd64 freebsd/amd64 openbsd/amd64 netbsd/amd64; do
 	goos=${target%/*} goarch=${target#*/}
 	step "go vet ($target)" GOOS="$goos" GOARCH="$goarch" go vet "${patterns[@]}"
 	# Compile and link every test binary, run none.
