@@ -171,4 +171,3 @@ func dedupeWith(ctx context.Context, s *File, dst string, flag int) (int64, erro
 	})
 	return done, copyErr(op, s.Name(), dst, err)
 }
-
