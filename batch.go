@@ -164,9 +164,9 @@ func (b *Batch) Submit(ctx context.Context) error {
 		// their work: build, call, result. Splitting only the calls left
 		// the rest in a serial prologue and epilogue that took a third of a
 		// 256-op batch on 2 vCPU.
-		k := sysSplit(n)
+		k := sysFile.split(n)
 		if k <= 1 {
-			b.runEntries(ctx, fds, b.entries, errs, sysRun)
+			b.runEntries(ctx, fds, b.entries, errs, sysFile.run)
 			return
 		}
 		per := (n + k - 1) / k
@@ -176,10 +176,10 @@ func (b *Batch) Submit(ctx context.Context) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				b.runEntries(ctx, fds[lo:hi], b.entries[lo:hi], errs[lo:hi], sysRunHere)
+				b.runEntries(ctx, fds[lo:hi], b.entries[lo:hi], errs[lo:hi], sysFile.runHere)
 			}()
 		}
-		b.runEntries(ctx, fds[:per], b.entries[:per], errs[:per], sysRunHere)
+		b.runEntries(ctx, fds[:per], b.entries[:per], errs[:per], sysFile.runHere)
 		wg.Wait()
 	})
 	for _, err := range errs {
@@ -278,7 +278,7 @@ func (b *Batch) Fadvise(f *File, off, n int64, advice Advice) *Pending[struct{}]
 	if pre == nil && (advice < AdviceNormal || advice > AdviceNoReuse) {
 		pre = errInvalid("unknown advice %d", int(advice))
 	}
-	return addFile(b, f, pre, func(fd uintptr) sysOp { return sysFadviseOp(fd, off, n, advice) },
+	return addFile(b, f, pre, func(fd uintptr) sysOp { return sysFile.fadviseOp(fd, off, n, advice) },
 		noValue("fadvise", f, ""))
 }
 
@@ -289,7 +289,7 @@ func (b *Batch) Fallocate(f *File, mode AllocMode, off, n int64) *Pending[struct
 		pre = mode.check()
 	}
 	if mode&(AllocCollapseRange|AllocInsertRange) == 0 {
-		return addFile(b, f, pre, func(fd uintptr) sysOp { return sysFallocateOp(fd, mode, off, n) },
+		return addFile(b, f, pre, func(fd uintptr) sysOp { return sysFile.fallocateOp(fd, mode, off, n) },
 			noValue("fallocate", f, mode.String()))
 	}
 	// The kernel's EINVAL is explained while the descriptor is still held
@@ -298,7 +298,7 @@ func (b *Batch) Fallocate(f *File, mode AllocMode, off, n int64) *Pending[struct
 	return addFile(b, f, pre,
 		func(fd uintptr) sysOp {
 			held, ok = fd, true
-			return sysFallocateOp(fd, mode, off, n)
+			return sysFile.fallocateOp(fd, mode, off, n)
 		},
 		func(r opResult) (struct{}, error) {
 			err := r.err
@@ -316,7 +316,7 @@ func (b *Batch) PunchHole(f *File, off, n int64) *Pending[struct{}] {
 
 // Sync queues File.Sync.
 func (b *Batch) Sync(f *File) *Pending[struct{}] {
-	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFsyncOp(fd, false) }, noValue("fsync", f, ""))
+	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFile.fsyncOp(fd, false) }, noValue("fsync", f, ""))
 }
 
 // ReadAt queues File.ReadAt: a read of len(p) bytes at off, with its
@@ -325,7 +325,7 @@ func (b *Batch) Sync(f *File) *Pending[struct{}] {
 // must wait for the disk go to the kernel as one io_uring submission; on
 // Windows all of them run as overlapped I/O on one completion port.
 func (b *Batch) ReadAt(f *File, p []byte, off int64) *Pending[int] {
-	return addFile(b, f, checkDataRange(p, off), func(fd uintptr) sysOp { return sysReadAtOp(f.f, fd, p, off) },
+	return addFile(b, f, checkDataRange(p, off), func(fd uintptr) sysOp { return sysFile.readAtOp(f.f, fd, p, off) },
 		func(r opResult) (int, error) {
 			if r.err == nil && r.n < len(p) {
 				return r.n, io.EOF
@@ -341,7 +341,7 @@ func (b *Batch) WriteAt(f *File, p []byte, off int64) *Pending[int] {
 	if pre == nil && f != nil && f.f != nil && f.appendMode() {
 		pre = errInvalid("WriteAt on a file opened with O_APPEND")
 	}
-	return addFile(b, f, pre, func(fd uintptr) sysOp { return sysWriteAtOp(f.f, fd, p, off) },
+	return addFile(b, f, pre, func(fd uintptr) sysOp { return sysFile.writeAtOp(f.f, fd, p, off) },
 		func(r opResult) (int, error) {
 			if r.err == nil && r.n < len(p) {
 				r.err = io.ErrShortWrite
@@ -364,7 +364,7 @@ func checkDataRange(p []byte, off int64) error {
 // GetXattr queues File.GetXattr.
 func (b *Batch) GetXattr(f *File, name string) *Pending[[]byte] {
 	return addFile(b, f, checkXattr(name, nil, 0),
-		func(fd uintptr) sysOp { return sysFgetxattrOp(fd, name) },
+		func(fd uintptr) sysOp { return sysFile.fgetxattrOp(fd, name) },
 		func(r opResult) ([]byte, error) {
 			return r.value, pathErr("fgetxattr", f.Name(), xattrErr(name, r.err))
 		})
@@ -374,7 +374,7 @@ func (b *Batch) GetXattr(f *File, name string) *Pending[[]byte] {
 // modify it before Submit returns.
 func (b *Batch) SetXattr(f *File, name string, value []byte, flags XattrFlag) *Pending[struct{}] {
 	return addFile(b, f, checkXattr(name, value, flags),
-		func(fd uintptr) sysOp { return sysFsetxattrOp(fd, name, value, flags) },
+		func(fd uintptr) sysOp { return sysFile.fsetxattrOp(fd, name, value, flags) },
 		func(r opResult) (struct{}, error) {
 			return struct{}{}, pathErr("fsetxattr", f.Name(), xattrErr(name, r.err))
 		})
@@ -383,7 +383,7 @@ func (b *Batch) SetXattr(f *File, name string, value []byte, flags XattrFlag) *P
 // RemoveXattr queues File.RemoveXattr.
 func (b *Batch) RemoveXattr(f *File, name string) *Pending[struct{}] {
 	return addFile(b, f, checkXattr(name, nil, 0),
-		func(fd uintptr) sysOp { return sysFremovexattrOp(fd, name) },
+		func(fd uintptr) sysOp { return sysFile.fremovexattrOp(fd, name) },
 		func(r opResult) (struct{}, error) {
 			return struct{}{}, pathErr("fremovexattr", f.Name(), xattrErr(name, r.err))
 		})
@@ -391,13 +391,13 @@ func (b *Batch) RemoveXattr(f *File, name string) *Pending[struct{}] {
 
 // ListXattr queues File.ListXattr.
 func (b *Batch) ListXattr(f *File) *Pending[[]string] {
-	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFlistxattrOp(fd) },
+	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFile.flistxattrOp(fd) },
 		func(r opResult) ([]string, error) { return r.names, pathErr("flistxattr", f.Name(), r.err) })
 }
 
 // Fstatx queues File.Statx.
 func (b *Batch) Fstatx(f *File) *Pending[*Stat] {
-	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFstatOp(fd) },
+	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFile.fstatOp(fd) },
 		func(r opResult) (*Stat, error) { return r.stat, pathErr("statx", f.Name(), r.err) })
 }
 
@@ -412,60 +412,60 @@ func (b *Batch) statx(path string, follow bool) *Pending[*Stat] {
 	if path == "" {
 		pre = fs.ErrNotExist
 	}
-	return add(b, nil, pre, func(uintptr) sysOp { return sysStatatOp(atCWD, path, follow) },
+	return add(b, nil, pre, func(uintptr) sysOp { return sysFile.statatOp(atCWD, path, follow) },
 		func(r opResult) (*Stat, error) { return r.stat, pathErr("statx", path, r.err) })
 }
 
 // SetTimes queues File.SetTimes.
 func (b *Batch) SetTimes(f *File, atime, mtime time.Time) *Pending[struct{}] {
-	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFutimesOp(fd, atime, mtime) },
+	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFile.futimesOp(fd, atime, mtime) },
 		noValue("utimensat", f, ""))
 }
 
 // Chmod queues File.Chmod.
 func (b *Batch) Chmod(f *File, mode fs.FileMode) *Pending[struct{}] {
-	return addFile(b, f, checkChmod(mode), func(fd uintptr) sysOp { return sysFchmodOp(fd, mode) },
+	return addFile(b, f, checkChmod(mode), func(fd uintptr) sysOp { return sysFile.fchmodOp(fd, mode) },
 		noValue("chmod", f, ""))
 }
 
 // Chown queues File.Chown.
 func (b *Batch) Chown(f *File, uid, gid int) *Pending[struct{}] {
-	return addFile(b, f, checkChown(uid, gid), func(fd uintptr) sysOp { return sysFchownOp(fd, uid, gid) },
+	return addFile(b, f, checkChown(uid, gid), func(fd uintptr) sysOp { return sysFile.fchownOp(fd, uid, gid) },
 		noValue("chown", f, ""))
 }
 
 // Link queues the package-level Link.
 func (b *Batch) Link(oldname, newname string) *Pending[struct{}] {
 	pre := checkPaths("old name", oldname, "new name", newname)
-	return add(b, nil, pre, func(uintptr) sysOp { return sysLinkatOp(atCWD, oldname, atCWD, newname) },
+	return add(b, nil, pre, func(uintptr) sysOp { return sysFile.linkatOp(atCWD, oldname, atCWD, newname) },
 		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("link", oldname, newname, r.err) })
 }
 
 // Symlink queues the package-level Symlink.
 func (b *Batch) Symlink(target, linkname string) *Pending[struct{}] {
-	return add(b, nil, checkSymlink(target, linkname), func(uintptr) sysOp { return sysSymlinkatOp(target, atCWD, linkname) },
+	return add(b, nil, checkSymlink(target, linkname), func(uintptr) sysOp { return sysFile.symlinkatOp(target, atCWD, linkname) },
 		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("symlink", target, linkname, r.err) })
 }
 
 // Readlink queues the package-level Readlink.
 func (b *Batch) Readlink(name string) *Pending[string] {
-	return add(b, nil, checkPath("path", name), func(uintptr) sysOp { return sysReadlinkatOp(atCWD, name) },
+	return add(b, nil, checkPath("path", name), func(uintptr) sysOp { return sysFile.readlinkatOp(atCWD, name) },
 		func(r opResult) (string, error) { return string(r.value), pathErr("readlink", name, r.err) })
 }
 
 // Mkdir queues os.Mkdir.
 func (b *Batch) Mkdir(name string, perm fs.FileMode) *Pending[struct{}] {
-	return add(b, nil, checkPathPerm(name, perm), func(uintptr) sysOp { return sysMkdiratOp(atCWD, name, perm) },
+	return add(b, nil, checkPathPerm(name, perm), func(uintptr) sysOp { return sysFile.mkdiratOp(atCWD, name, perm) },
 		func(r opResult) (struct{}, error) { return struct{}{}, pathErr("mkdir", name, r.err) })
 }
 
 // Remove queues the removal of a file or an empty directory, like os.Remove.
 func (b *Batch) Remove(name string) *Pending[struct{}] {
-	return add(b, nil, checkPath("path", name), func(uintptr) sysOp { return sysUnlinkatOp(atCWD, name, false) },
+	return add(b, nil, checkPath("path", name), func(uintptr) sysOp { return sysFile.unlinkatOp(atCWD, name, false) },
 		func(r opResult) (struct{}, error) {
 			if errors.Is(r.err, syscall.EISDIR) {
 				// A directory: the batch could not know before asking.
-				r.err = sysUnlinkat(atCWD, name, true)
+				r.err = sysFile.unlinkat(atCWD, name, true)
 			}
 			return struct{}{}, pathErr("unlinkat", name, r.err)
 		})
@@ -474,13 +474,13 @@ func (b *Batch) Remove(name string) *Pending[struct{}] {
 // Rename queues os.Rename.
 func (b *Batch) Rename(oldname, newname string) *Pending[struct{}] {
 	pre := checkPaths("old name", oldname, "new name", newname)
-	return add(b, nil, pre, func(uintptr) sysOp { return sysRenameatOp(atCWD, oldname, atCWD, newname) },
+	return add(b, nil, pre, func(uintptr) sysOp { return sysFile.renameatOp(atCWD, oldname, atCWD, newname) },
 		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("rename", oldname, newname, r.err) })
 }
 
 // OpenFile queues OpenFile; the caller closes the File it returns.
 func (b *Batch) OpenFile(name string, flag int, perm fs.FileMode) *Pending[*File] {
-	return add(b, nil, checkPathPerm(name, perm), func(uintptr) sysOp { return sysOpenatOp(atCWD, name, flag, perm) },
+	return add(b, nil, checkPathPerm(name, perm), func(uintptr) sysOp { return sysFile.openatOp(atCWD, name, flag, perm) },
 		func(r opResult) (*File, error) {
 			if r.err != nil {
 				return nil, pathErr("open", name, r.err)

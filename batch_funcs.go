@@ -1,97 +1,139 @@
-//go:build !linux
-
 package extfs
 
-// Without an io_uring engine, a batched operation is its single-call hook
-// run later by sysRun (each OS decides how: workers or in order). Only the
-// operations whose single call differs per OS (mkdir, rename, open) have
-// their constructors in the OS files.
+// A batched operation as its single call, run later: the Batch of a system
+// without io_uring. Its fileSys embeds funcOps for the builders and, where
+// it has nothing better, for run, which spreads the calls over the worker
+// pool. Only mkdir, rename and open, whose single calls are not hooks of
+// their own, are built by each OS.
 
 import (
 	"context"
+	"errors"
+	"io"
 	"io/fs"
+	"os"
 	"time"
 )
-
-type sysOp = *funcOp
 
 type funcOp struct {
 	run  func() opResult
 	res  opResult
-	data any // Windows: the *winsys.IO of a ReadAt or WriteAt, which sysRun may run instead of run
+	data any // Windows: the *winsys.IO of a ReadAt or WriteAt, which run may do on a completion port instead
 }
 
 func (o *funcOp) result() opResult { return o.res }
 
-// sysSplit is 1: sysRun spreads a batch over its own workers here.
-func sysSplit(int) int { return 1 }
-
-func sysRunHere(ctx context.Context, ops []sysOp) { sysRun(ctx, ops) }
-
-func errOp(fn func() error) sysOp {
+func errOp(fn func() error) *funcOp {
 	return &funcOp{run: func() opResult { return opResult{err: fn()} }}
 }
 
-func sysFadviseOp(fd uintptr, off, n int64, a Advice) sysOp {
-	return errOp(func() error { return sysFadvise(fd, off, n, a) })
+type funcOps struct{}
+
+// run runs ops on the package's worker pool.
+func (funcOps) run(ctx context.Context, ops []*funcOp) {
+	runEach(ctx, len(ops),
+		func(i int) { ops[i].res = ops[i].run() },
+		func(i int, err error) { ops[i].res = opResult{err: err} })
 }
-func sysFallocateOp(fd uintptr, mode AllocMode, off, n int64) sysOp {
-	return errOp(func() error { return sysFallocate(fd, mode, off, n) })
+
+// split is 1: run spreads a batch over the pool itself.
+func (funcOps) split(int) int { return 1 }
+
+// runHere is never called (split is 1); it is run, for the interface.
+func (o funcOps) runHere(ctx context.Context, ops []*funcOp) { o.run(ctx, ops) }
+
+func (funcOps) fadviseOp(fd uintptr, off, n int64, a Advice) *funcOp {
+	return errOp(func() error { return sysFile.fadvise(fd, off, n, a) })
 }
-func sysFsyncOp(fd uintptr, datasync bool) sysOp {
-	return errOp(func() error { return sysFsync(fd, datasync) })
+func (funcOps) fallocateOp(fd uintptr, mode AllocMode, off, n int64) *funcOp {
+	return errOp(func() error { return sysFile.fallocate(fd, mode, off, n) })
 }
-func sysFgetxattrOp(fd uintptr, name string) sysOp {
+func (funcOps) fsyncOp(fd uintptr, datasync bool) *funcOp {
+	return errOp(func() error { return sysFile.fsync(fd, datasync) })
+}
+func (funcOps) fgetxattrOp(fd uintptr, name string) *funcOp {
 	return &funcOp{run: func() opResult {
-		v, err := sysFgetxattr(fd, name)
+		v, err := sysFile.fgetxattr(fd, name)
 		return opResult{value: v, err: err}
 	}}
 }
-func sysFsetxattrOp(fd uintptr, name string, v []byte, f XattrFlag) sysOp {
-	return errOp(func() error { return sysFsetxattr(fd, name, v, f) })
+func (funcOps) fsetxattrOp(fd uintptr, name string, v []byte, f XattrFlag) *funcOp {
+	return errOp(func() error { return sysFile.fsetxattr(fd, name, v, f) })
 }
-func sysFremovexattrOp(fd uintptr, name string) sysOp {
-	return errOp(func() error { return sysFremovexattr(fd, name) })
+func (funcOps) fremovexattrOp(fd uintptr, name string) *funcOp {
+	return errOp(func() error { return sysFile.fremovexattr(fd, name) })
 }
-func sysFlistxattrOp(fd uintptr) sysOp {
+func (funcOps) flistxattrOp(fd uintptr) *funcOp {
 	return &funcOp{run: func() opResult {
-		names, err := sysFlistxattr(fd)
+		names, err := sysFile.flistxattr(fd)
 		return opResult{names: names, err: err}
 	}}
 }
-func sysFstatOp(fd uintptr) sysOp {
+func (funcOps) fstatOp(fd uintptr) *funcOp {
 	return &funcOp{run: func() opResult {
-		st, err := sysFstat(fd)
+		st, err := sysFile.fstat(fd)
 		return opResult{stat: st, err: err}
 	}}
 }
-func sysStatatOp(dir int, path string, follow bool) sysOp {
+func (funcOps) statatOp(dir int, path string, follow bool) *funcOp {
 	return &funcOp{run: func() opResult {
-		st, err := sysStatat(dir, path, follow)
+		st, err := sysFile.statat(dir, path, follow)
 		return opResult{stat: st, err: err}
 	}}
 }
-func sysFutimesOp(fd uintptr, atime, mtime time.Time) sysOp {
-	return errOp(func() error { return sysFutimes(fd, atime, mtime) })
+func (funcOps) futimesOp(fd uintptr, atime, mtime time.Time) *funcOp {
+	return errOp(func() error { return sysFile.futimes(fd, atime, mtime) })
 }
-func sysFchmodOp(fd uintptr, mode fs.FileMode) sysOp {
-	return errOp(func() error { return sysFchmod(fd, mode) })
+func (funcOps) fchmodOp(fd uintptr, mode fs.FileMode) *funcOp {
+	return errOp(func() error { return sysFile.fchmod(fd, mode) })
 }
-func sysFchownOp(fd uintptr, uid, gid int) sysOp {
-	return errOp(func() error { return sysFchown(fd, uid, gid) })
+func (funcOps) fchownOp(fd uintptr, uid, gid int) *funcOp {
+	return errOp(func() error { return sysFile.fchown(fd, uid, gid) })
 }
-func sysLinkatOp(olddir int, oldname string, newdir int, newname string) sysOp {
-	return errOp(func() error { return sysLinkat(olddir, oldname, newdir, newname) })
+func (funcOps) linkatOp(olddir int, oldname string, newdir int, newname string) *funcOp {
+	return errOp(func() error { return sysFile.linkat(olddir, oldname, newdir, newname) })
 }
-func sysSymlinkatOp(target string, dir int, name string) sysOp {
-	return errOp(func() error { return sysSymlinkat(target, dir, name) })
+func (funcOps) symlinkatOp(target string, dir int, name string) *funcOp {
+	return errOp(func() error { return sysFile.symlinkat(target, dir, name) })
 }
-func sysReadlinkatOp(dir int, name string) sysOp {
+func (funcOps) readlinkatOp(dir int, name string) *funcOp {
 	return &funcOp{run: func() opResult {
-		target, err := sysReadlinkat(dir, name)
+		target, err := sysFile.readlinkat(dir, name)
 		return opResult{value: []byte(target), err: err}
 	}}
 }
-func sysUnlinkatOp(dir int, name string, isDir bool) sysOp {
-	return errOp(func() error { return sysUnlinkat(dir, name, isDir) })
+func (funcOps) unlinkatOp(dir int, name string, isDir bool) *funcOp {
+	return errOp(func() error { return sysFile.unlinkat(dir, name, isDir) })
+}
+
+// readAtOp and writeAtOp are the *os.File calls, where there is no kernel
+// queue to submit them to.
+func (funcOps) readAtOp(f *os.File, _ uintptr, p []byte, off int64) *funcOp {
+	return &funcOp{run: func() opResult {
+		n, err := f.ReadAt(p, off)
+		if err == io.EOF {
+			err = nil // the Pending reports io.EOF for a short read
+		}
+		return opResult{n: n, err: osErr(err)}
+	}}
+}
+func (funcOps) writeAtOp(f *os.File, _ uintptr, p []byte, off int64) *funcOp {
+	return &funcOp{run: func() opResult {
+		n, err := f.WriteAt(p, off)
+		return opResult{n: n, err: osErr(err)}
+	}}
+}
+
+// osErr returns the errno inside an error of package os; the Pending wraps
+// it again with this package's op name.
+func osErr(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
 }

@@ -278,7 +278,7 @@ func sysCloneFallback(err error) bool {
 // file and volume facts
 
 func sysFileInfo(fd uintptr) (fileInfo, error) {
-	st, err := sysFstat(fd)
+	st, err := sysFile.fstat(fd)
 	if err != nil {
 		return fileInfo{}, err
 	}

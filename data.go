@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -24,7 +25,7 @@ func (f *File) ReadAt(p []byte, off int64) (int, error) {
 	}
 	var n int
 	var err error
-	if cerr := f.withFd(func(fd uintptr) { n, err = sysReadAt(fd, p, off, &f.nowaitOff) }); cerr != nil {
+	if cerr := f.withFd(func(fd uintptr) { n, err = sysFile.readAt(fd, p, off, &f.nowaitOff) }); cerr != nil {
 		return 0, &fs.PathError{Op: "read", Path: f.f.Name(), Err: cerr}
 	}
 	if err != nil {
@@ -47,7 +48,7 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) {
 	}
 	var n int
 	var err error
-	if cerr := f.withFd(func(fd uintptr) { n, err = sysWriteAt(fd, p, off) }); cerr != nil {
+	if cerr := f.withFd(func(fd uintptr) { n, err = sysFile.writeAt(fd, p, off) }); cerr != nil {
 		return 0, &fs.PathError{Op: "write", Path: f.f.Name(), Err: cerr}
 	}
 	if err != nil {
@@ -76,7 +77,7 @@ func (f *File) Read(p []byte) (int, error) {
 	// One positional call at a time per File, as package os does: a read on
 	// the ring does not take the kernel's file-position lock.
 	f.pos.Lock()
-	cerr := f.withFd(func(fd uintptr) { n, err = sysRead(fd, p, &f.nowaitOff) })
+	cerr := f.withFd(func(fd uintptr) { n, err = sysFile.read(fd, p, &f.nowaitOff) })
 	f.pos.Unlock()
 	switch {
 	case cerr != nil:
@@ -98,7 +99,7 @@ func (f *File) Write(p []byte) (int, error) {
 	var n int
 	var err error
 	f.pos.Lock()
-	cerr := f.withFd(func(fd uintptr) { n, err = sysWrite(fd, p) })
+	cerr := f.withFd(func(fd uintptr) { n, err = sysFile.write(fd, p) })
 	f.pos.Unlock()
 	switch {
 	case cerr != nil:
@@ -130,7 +131,7 @@ func (f *File) Seek(off int64, whence int) (int64, error) {
 // engineData reports whether the data path runs on the engine for f: the
 // platform has one and f is a regular file (learned once, on first use).
 func (f *File) engineData() bool {
-	if !sysDataEngine || f == nil || f.f == nil {
+	if !sysFile.dataEngine() || f == nil || f.f == nil {
 		return false
 	}
 	switch f.kind.Load() {
@@ -141,7 +142,7 @@ func (f *File) engineData() bool {
 	}
 	k := uint32(kindOther)
 	f.withFd(func(fd uintptr) {
-		if sysRegular(fd) {
+		if sysFile.regular(fd) {
 			k = kindRegular
 		}
 	})
@@ -154,3 +155,20 @@ const (
 	kindRegular
 	kindOther
 )
+
+// noData is the data path of a system without an engine for single data
+// calls, for its fileSys to embed: File's data methods are those of its
+// *os.File (on Windows a Batch's reads and writes still run on a completion
+// port), and the calls below are never made (dataEngine keeps them away).
+type noData struct{}
+
+var errNoDataEngine = notSupportedErr("data path engine")
+
+func (noData) dataEngine() bool                                         { return false }
+func (noData) regular(uintptr) bool                                     { return false }
+func (noData) readAt(uintptr, []byte, int64, *atomic.Bool) (int, error) { return 0, errNoDataEngine }
+func (noData) writeAt(uintptr, []byte, int64) (int, error)              { return 0, errNoDataEngine }
+func (noData) read(uintptr, []byte, *atomic.Bool) (int, error)          { return 0, errNoDataEngine }
+func (noData) write(uintptr, []byte) (int, error)                       { return 0, errNoDataEngine }
+func (noData) open(string, int, fs.FileMode) (uintptr, bool, error)     { return 0, false, nil } // os.OpenFile opens
+func (noData) prepareFd(uintptr)                                        {}                       // os.NewFile takes it as it is

@@ -310,7 +310,7 @@ func dirTargetIsDir(dirfd int, name, target string) bool {
 func sysDirReadlink(dirfd int, name string) (string, error) {
 	var target string
 	err := lookup(dirfd, name, windows.FILE_READ_ATTRIBUTES, func(h windows.Handle) (err error) {
-		target, err = readlinkHandle(h)
+		target, err = winsys.ReadlinkHandle(h)
 		return err
 	})
 	return target, err
@@ -319,7 +319,7 @@ func sysDirReadlink(dirfd int, name string) (string, error) {
 func sysDirStat(dirfd int, name string, follow bool) (*Stat, error) {
 	var st *Stat
 	statH := func(h windows.Handle) (err error) {
-		st, err = sysFstat(uintptr(h))
+		st, err = sysFile.fstat(uintptr(h))
 		return err
 	}
 	if !follow {
@@ -339,7 +339,7 @@ func sysDirChmod(dirfd int, name string, mode fs.FileMode) error {
 		return err
 	}
 	defer windows.CloseHandle(h)
-	return sysFchmod(uintptr(h), mode)
+	return sysFile.fchmod(uintptr(h), mode)
 }
 
 func sysDirLchown(int, string, int, int) error { return notSupportedErr("lchown on Windows") }

@@ -1,6 +1,10 @@
 package extfs
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+	"sync/atomic"
+)
 
 // Engine selects how operations reach the kernel.
 type Engine int
@@ -36,8 +40,26 @@ func SetEngine(e Engine) (prev Engine, err error) {
 	if e == EngineRing && !Supports(FeatureRing) {
 		return CurrentEngine(), notSupportedErr("io_uring engine")
 	}
-	return sysSetEngine(e), nil
+	return sysFile.setEngine(e), nil
 }
 
 // CurrentEngine returns the engine in use.
-func CurrentEngine() Engine { return sysEngine() }
+func CurrentEngine() Engine { return sysFile.engine() }
+
+// noRing is the engine switch of a system without io_uring, for its
+// fileSys to embed: EngineAuto and EngineSyscall both make direct calls
+// (a Batch runs on worker goroutines), and EngineRing is refused before it
+// gets here (Supports(FeatureRing) is false).
+type noRing struct{}
+
+var noRingEngine atomic.Int32
+
+func init() {
+	if os.Getenv("EXTFS_ENGINE") == "syscall" {
+		noRingEngine.Store(int32(EngineSyscall))
+	}
+}
+
+func (noRing) engine() Engine            { return Engine(noRingEngine.Load()) }
+func (noRing) setEngine(e Engine) Engine { return Engine(noRingEngine.Swap(int32(e))) }
+func (noRing) ringOps() []RingOp         { return nil }

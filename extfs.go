@@ -94,7 +94,7 @@ func OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
 	if err := checkPath("name", name); err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	fd, handled, err := sysOpen(name, flag, perm)
+	fd, handled, err := sysFile.open(name, flag, perm)
 	if !handled {
 		f, err := os.OpenFile(name, flag, perm)
 		if err != nil {
@@ -114,7 +114,7 @@ func OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
 // poller (its reads then wait as parked goroutines, with deadlines);
 // regular files and directories stay as they are.
 func newOSFile(fd uintptr, name string) *os.File {
-	sysPrepareFd(fd)
+	sysFile.prepareFd(fd)
 	return os.NewFile(fd, name)
 }
 
@@ -164,7 +164,7 @@ func (f *File) osf() *os.File {
 // On macOS, F_FULLFSYNC (see the package notes). On Windows,
 // FlushFileBuffers, which needs a file open for writing.
 func (f *File) Sync() error {
-	return f.control("fsync", func(fd uintptr) error { return sysFsync(fd, false) })
+	return f.control("fsync", func(fd uintptr) error { return sysFile.fsync(fd, false) })
 }
 
 // Datasync commits the file's contents, and only the metadata needed to read
@@ -172,7 +172,7 @@ func (f *File) Sync() error {
 // Sync. On Windows, NtFlushBuffersFileEx with FLUSH_FLAGS_FILE_DATA_SYNC_ONLY
 // (Windows 10 1709, NTFS), or FlushFileBuffers where that is missing.
 func (f *File) Datasync() error {
-	return f.control("fdatasync", func(fd uintptr) error { return sysFsync(fd, true) })
+	return f.control("fdatasync", func(fd uintptr) error { return sysFile.fsync(fd, true) })
 }
 
 // control runs fn with the file's descriptor, holding a reference so that a

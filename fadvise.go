@@ -87,5 +87,5 @@ func (f *File) Fadvise(off, n int64, advice Advice) error {
 	if advice < AdviceNormal || advice > AdviceNoReuse {
 		return pathErr("fadvise", f.Name(), errInvalid("unknown advice %d", int(advice)))
 	}
-	return f.control("fadvise", func(fd uintptr) error { return sysFadvise(fd, off, n, advice) })
+	return f.control("fadvise", func(fd uintptr) error { return sysFile.fadvise(fd, off, n, advice) })
 }

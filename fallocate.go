@@ -138,7 +138,7 @@ func (f *File) Fallocate(mode AllocMode, off, n int64) error {
 		return pathErr("fallocate", f.Name(), err)
 	}
 	return f.control("fallocate", func(fd uintptr) error {
-		return classify(mode.String(), allocError(fd, mode, off, n, sysFallocate(fd, mode, off, n)))
+		return classify(mode.String(), allocError(fd, mode, off, n, sysFile.fallocate(fd, mode, off, n)))
 	})
 }
 
@@ -156,7 +156,7 @@ func allocError(fd uintptr, mode AllocMode, off, n int64, err error) error {
 		return errInvalid("fallocate: %v: offset %d and length %d must be multiples of the filesystem block size %d",
 			mode, off, n, bs)
 	}
-	st, serr := sysFstat(fd)
+	st, serr := sysFile.fstat(fd)
 	switch {
 	case serr != nil:
 	case mode == AllocCollapseRange && off+n >= st.Size:

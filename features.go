@@ -57,7 +57,7 @@ func Supports(f Feature) bool {
 	if f <= 0 || f >= featureEnd {
 		return false
 	}
-	return sysSupports(f)
+	return sysFile.supports(f)
 }
 
 // RingOp is an operation of the engine that has an io_uring opcode, as
@@ -91,4 +91,4 @@ type RingOp struct {
 // # Other systems
 //
 // There is no io_uring: RingOps returns nil.
-func RingOps() []RingOp { return sysRingOps() }
+func RingOps() []RingOp { return sysFile.ringOps() }

@@ -40,7 +40,7 @@ func TestWindowsFileMode(t *testing.T) {
 		{"console", windows.FILE_TYPE_CHAR, 0, 0, fs.ModeDevice | fs.ModeCharDevice | 0o666},
 	} {
 		st := &winsys.FileStat{FileType: tt.fileType, Attributes: tt.attrs, ReparseTag: tt.tag}
-		if got := fileMode(st); got != tt.want {
+		if got := winsys.FileMode(st); got != tt.want {
 			t.Errorf("%s: mode %v, want %v", tt.name, got, tt.want)
 		}
 	}

@@ -8,7 +8,7 @@ func Link(oldname, newname string) error {
 	if err := checkPaths("old name", oldname, "new name", newname); err != nil {
 		return linkErr("link", oldname, newname, err)
 	}
-	return linkErr("link", oldname, newname, sysLinkat(atCWD, oldname, atCWD, newname))
+	return linkErr("link", oldname, newname, sysFile.linkat(atCWD, oldname, atCWD, newname))
 }
 
 // Symlink creates linkname as a symbolic link to target. target is stored as
@@ -27,7 +27,7 @@ func Symlink(target, linkname string) error {
 	if err := checkSymlink(target, linkname); err != nil {
 		return linkErr("symlink", target, linkname, err)
 	}
-	return linkErr("symlink", target, linkname, sysSymlinkat(target, atCWD, linkname))
+	return linkErr("symlink", target, linkname, sysFile.symlinkat(target, atCWD, linkname))
 }
 
 // Readlink returns the target of the symbolic link name.
@@ -42,7 +42,7 @@ func Readlink(name string) (string, error) {
 	if err := checkPath("path", name); err != nil {
 		return "", pathErr("readlink", name, err)
 	}
-	s, err := sysReadlinkat(atCWD, name)
+	s, err := sysFile.readlinkat(atCWD, name)
 	return s, pathErr("readlink", name, err)
 }
 

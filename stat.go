@@ -71,7 +71,7 @@ const (
 func (f *File) Statx() (*Stat, error) {
 	var st *Stat
 	err := f.control("statx", func(fd uintptr) (err error) {
-		st, err = sysFstat(fd)
+		st, err = sysFile.fstat(fd)
 		return err
 	})
 	return st, err
@@ -89,7 +89,7 @@ func statPath(path string, follow bool) (*Stat, error) {
 	if err := checkPath("path", path); err != nil {
 		return nil, pathErr("statx", path, err)
 	}
-	st, err := sysStatat(atCWD, path, follow)
+	st, err := sysFile.statat(atCWD, path, follow)
 	return st, pathErr("statx", path, err)
 }
 
@@ -113,7 +113,7 @@ func statPath(path string, follow bool) (*Stat, error) {
 // change made to it by another process in between is undone. Dir.SetTimes,
 // on a name, keeps nanoseconds (utimensat).
 func (f *File) SetTimes(atime, mtime time.Time) error {
-	return f.control("utimensat", func(fd uintptr) error { return sysFutimes(fd, atime, mtime) })
+	return f.control("utimensat", func(fd uintptr) error { return sysFile.futimes(fd, atime, mtime) })
 }
 
 // Chmod changes the file's permission bits (and setuid, setgid, sticky).
@@ -131,7 +131,7 @@ func (f *File) Chmod(mode fs.FileMode) error {
 	if err := checkChmod(mode); err != nil {
 		return pathErr("chmod", f.Name(), err)
 	}
-	return f.control("chmod", func(fd uintptr) error { return sysFchmod(fd, mode) })
+	return f.control("chmod", func(fd uintptr) error { return sysFile.fchmod(fd, mode) })
 }
 
 // Chown changes the file's owner and group; -1 leaves one unchanged. On
@@ -141,7 +141,7 @@ func (f *File) Chown(uid, gid int) error {
 	if err := checkChown(uid, gid); err != nil {
 		return pathErr("chown", f.Name(), err)
 	}
-	return f.control("chown", func(fd uintptr) error { return sysFchown(fd, uid, gid) })
+	return f.control("chown", func(fd uintptr) error { return sysFile.fchown(fd, uid, gid) })
 }
 
 // checkChmod refuses a mode with bits chmod cannot set, and shows them.

@@ -1,5 +1,13 @@
 package extfs
 
+import (
+	"context"
+	"io/fs"
+	"os"
+	"sync/atomic"
+	"time"
+)
+
 // The seam between the portable package and each operating system.
 //
 // Every operation is found in two hops. The top-level file (fallocate.go,
@@ -17,6 +25,94 @@ package extfs
 // direct, and their arguments do not escape because of the seam.
 
 // ---- File operations ------------------------------------------------------
+
+// fileOS runs what one File or one name asks of the OS: the engine switch,
+// Fsync, Fadvise, Fallocate, xattrs, Statx, SetTimes, Chmod, Chown, links,
+// File's data path and Batch. fd is what File.control gives (a descriptor;
+// the HANDLE on Windows); dir is a directory descriptor or atCWD. Errors are
+// the system's errno, which the caller wraps with its op and path, or an
+// error matching ErrNotSupported for what this OS cannot do (never a silent
+// nil). Systems without io_uring or a data engine embed noRing, noData and
+// funcOps for those parts.
+type fileOS interface {
+	engine() Engine            // the Engine in use
+	setEngine(e Engine) Engine // switches to e (valid, offered); returns the previous one
+	supports(f Feature) bool   // whether this OS and kernel offer f (f is valid)
+	ringOps() []RingOp         // the io_uring operations; nil without io_uring
+
+	fsync(fd uintptr, datasync bool) error
+	fadvise(fd uintptr, off, n int64, a Advice) error         // a and the range are valid
+	fallocate(fd uintptr, mode AllocMode, off, n int64) error // mode is valid (AllocMode.check)
+
+	// xattrNameProblem says why this OS refuses a name that passed the
+	// portable checks, or "" when it takes it.
+	xattrNameProblem(name string) string
+	// xattrHint explains an errno that misleads for this name, or "".
+	xattrHint(name string, err error) string
+	fgetxattr(fd uintptr, name string) ([]byte, error)
+	fsetxattr(fd uintptr, name string, v []byte, f XattrFlag) error
+	flistxattr(fd uintptr) ([]string, error)
+	fremovexattr(fd uintptr, name string) error
+	getxattr(path, name string, follow bool) ([]byte, error)
+	setxattr(path, name string, v []byte, f XattrFlag, follow bool) error
+	listxattr(path string, follow bool) ([]string, error)
+	removexattr(path, name string, follow bool) error
+
+	fstat(fd uintptr) (*Stat, error)
+	statat(dir int, path string, follow bool) (*Stat, error)
+	futimes(fd uintptr, atime, mtime time.Time) error // a zero Time leaves that time as it is
+	fchmod(fd uintptr, mode fs.FileMode) error        // mode passed checkChmod
+	fchown(fd uintptr, uid, gid int) error            // -1 leaves an id as it is
+	linkat(olddir int, oldname string, newdir int, newname string) error
+	symlinkat(target string, dir int, name string) error
+	readlinkat(dir int, name string) (string, error)
+	// unlinkat removes a file, or with isDir an empty directory; a directory
+	// removed without isDir fails with EISDIR, so Batch.Remove tries again.
+	unlinkat(dir int, name string, isDir bool) error
+
+	// File's data path. Without an engine (dataEngine false) File's data
+	// methods are its *os.File's, and the five calls after it never run.
+	dataEngine() bool
+	regular(fd uintptr) bool // fd is a regular file, which the engine takes
+	readAt(fd uintptr, p []byte, off int64, nowaitOff *atomic.Bool) (int, error)
+	writeAt(fd uintptr, p []byte, off int64) (int, error)
+	read(fd uintptr, p []byte, nowaitOff *atomic.Bool) (int, error)
+	write(fd uintptr, p []byte) (int, error)
+	// open opens name on the engine; handled false means "use os.OpenFile".
+	open(name string, flag int, perm fs.FileMode) (fd uintptr, handled bool, err error)
+	prepareFd(fd uintptr) // readies a descriptor open made for os.NewFile
+
+	// Batch: the builders describe one operation each (nothing runs yet);
+	// run runs ops and leaves each one's result in it. split is the number
+	// of goroutines to share n ops among, each with runHere; 1 when run
+	// spreads them itself.
+	run(ctx context.Context, ops []sysOp)
+	split(n int) int
+	runHere(ctx context.Context, ops []sysOp)
+	fadviseOp(fd uintptr, off, n int64, a Advice) sysOp
+	fallocateOp(fd uintptr, mode AllocMode, off, n int64) sysOp
+	fsyncOp(fd uintptr, datasync bool) sysOp
+	fgetxattrOp(fd uintptr, name string) sysOp
+	fsetxattrOp(fd uintptr, name string, v []byte, f XattrFlag) sysOp
+	fremovexattrOp(fd uintptr, name string) sysOp
+	flistxattrOp(fd uintptr) sysOp
+	fstatOp(fd uintptr) sysOp
+	statatOp(dir int, path string, follow bool) sysOp
+	futimesOp(fd uintptr, atime, mtime time.Time) sysOp
+	fchmodOp(fd uintptr, mode fs.FileMode) sysOp
+	fchownOp(fd uintptr, uid, gid int) sysOp
+	linkatOp(olddir int, oldname string, newdir int, newname string) sysOp
+	symlinkatOp(target string, dir int, name string) sysOp
+	readlinkatOp(dir int, name string) sysOp
+	mkdiratOp(dir int, name string, perm fs.FileMode) sysOp
+	unlinkatOp(dir int, name string, isDir bool) sysOp
+	renameatOp(olddir int, oldname string, newdir int, newname string) sysOp
+	openatOp(dir int, name string, flag int, perm fs.FileMode) sysOp // result n is the descriptor
+	readAtOp(f *os.File, fd uintptr, p []byte, off int64) sysOp      // result n: bytes read; short at EOF, no error
+	writeAtOp(f *os.File, fd uintptr, p []byte, off int64) sysOp
+}
+
+var sysFile fileSys
 
 // ---- Copies ---------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 package extfs
 
+import "runtime"
+
 // XattrFlag controls how SetXattr treats an existing attribute.
 type XattrFlag int
 
@@ -33,8 +35,57 @@ func checkXattr(name string, value []byte, flags XattrFlag) error {
 			return errInvalid("xattr name contains a NUL byte")
 		}
 	}
-	return sysCheckXattrName(name)
+	if msg := sysFile.xattrNameProblem(name); msg != "" {
+		return errInvalid("%s", msg)
+	}
+	return nil
 }
+
+// xattrErr adds to err, from an xattr call on name, the OS's explanation
+// when the errno alone misleads.
+func xattrErr(name string, err error) error {
+	if hint := sysFile.xattrHint(name, err); hint != "" {
+		return &hintError{err: err, hint: hint}
+	}
+	return err
+}
+
+// xattrFlagBits maps f to setxattr(2)'s flags, whose values differ per OS.
+func xattrFlagBits(f XattrFlag, create, replace int) int {
+	var fl int
+	if f&XattrCreate != 0 {
+		fl |= create
+	}
+	if f&XattrReplace != 0 {
+		fl |= replace
+	}
+	return fl
+}
+
+// noXattr is the xattr calls of a system extfs maps none of its extended
+// attributes (or streams) to, for its fileSys to embed.
+type noXattr struct{}
+
+var errNoXattr = notSupportedErr("extended attributes on " + systemName())
+
+// systemName names this OS in messages.
+func systemName() string {
+	if runtime.GOOS == "windows" {
+		return "Windows"
+	}
+	return runtime.GOOS
+}
+
+func (noXattr) xattrNameProblem(string) string                         { return "" }
+func (noXattr) xattrHint(string, error) string                         { return "" }
+func (noXattr) fgetxattr(uintptr, string) ([]byte, error)              { return nil, errNoXattr }
+func (noXattr) fsetxattr(uintptr, string, []byte, XattrFlag) error     { return errNoXattr }
+func (noXattr) flistxattr(uintptr) ([]string, error)                   { return nil, errNoXattr }
+func (noXattr) fremovexattr(uintptr, string) error                     { return errNoXattr }
+func (noXattr) getxattr(string, string, bool) ([]byte, error)          { return nil, errNoXattr }
+func (noXattr) setxattr(string, string, []byte, XattrFlag, bool) error { return errNoXattr }
+func (noXattr) listxattr(string, bool) ([]string, error)               { return nil, errNoXattr }
+func (noXattr) removexattr(string, string, bool) error                 { return errNoXattr }
 
 // GetXattr returns the value of the extended attribute name.
 //
@@ -54,7 +105,7 @@ func checkXattr(name string, value []byte, flags XattrFlag) error {
 func (f *File) GetXattr(name string) ([]byte, error) {
 	var v []byte
 	err := f.xattrOp("fgetxattr", name, nil, 0, func(fd uintptr) (err error) {
-		v, err = sysFgetxattr(fd, name)
+		v, err = sysFile.fgetxattr(fd, name)
 		return err
 	})
 	return v, err
@@ -71,7 +122,7 @@ func (f *File) GetXattr(name string) ([]byte, error) {
 // pass them to the kernel, which checks them atomically.)
 func (f *File) SetXattr(name string, value []byte, flags XattrFlag) error {
 	return f.xattrOp("fsetxattr", name, value, flags, func(fd uintptr) error {
-		return sysFsetxattr(fd, name, value, flags)
+		return sysFile.fsetxattr(fd, name, value, flags)
 	})
 }
 
@@ -79,7 +130,7 @@ func (f *File) SetXattr(name string, value []byte, flags XattrFlag) error {
 func (f *File) ListXattr() ([]string, error) {
 	var names []string
 	err := f.control("flistxattr", func(fd uintptr) (err error) {
-		names, err = sysFlistxattr(fd)
+		names, err = sysFile.flistxattr(fd)
 		return err
 	})
 	return names, err
@@ -88,7 +139,7 @@ func (f *File) ListXattr() ([]string, error) {
 // RemoveXattr removes the extended attribute name.
 func (f *File) RemoveXattr(name string) error {
 	return f.xattrOp("fremovexattr", name, nil, 0, func(fd uintptr) error {
-		return sysFremovexattr(fd, name)
+		return sysFile.fremovexattr(fd, name)
 	})
 }
 
@@ -142,7 +193,7 @@ func getXattr(op, path, name string, follow bool) ([]byte, error) {
 	if err := checkXattrPath(path, name, nil, 0); err != nil {
 		return nil, pathErr(op, path, err)
 	}
-	v, err := sysGetxattr(path, name, follow)
+	v, err := sysFile.getxattr(path, name, follow)
 	return v, pathErr(op, path, xattrErr(name, err))
 }
 
@@ -150,14 +201,14 @@ func setXattr(op, path, name string, value []byte, flags XattrFlag, follow bool)
 	if err := checkXattrPath(path, name, value, flags); err != nil {
 		return pathErr(op, path, err)
 	}
-	return pathErr(op, path, xattrErr(name, sysSetxattr(path, name, value, flags, follow)))
+	return pathErr(op, path, xattrErr(name, sysFile.setxattr(path, name, value, flags, follow)))
 }
 
 func listXattr(op, path string, follow bool) ([]string, error) {
 	if err := checkPath("path", path); err != nil {
 		return nil, pathErr(op, path, err)
 	}
-	names, err := sysListxattr(path, follow)
+	names, err := sysFile.listxattr(path, follow)
 	return names, pathErr(op, path, err)
 }
 
@@ -165,5 +216,5 @@ func removeXattr(op, path, name string, follow bool) error {
 	if err := checkXattrPath(path, name, nil, 0); err != nil {
 		return pathErr(op, path, err)
 	}
-	return pathErr(op, path, xattrErr(name, sysRemovexattr(path, name, follow)))
+	return pathErr(op, path, xattrErr(name, sysFile.removexattr(path, name, follow)))
 }

@@ -188,3 +188,20 @@ func writeZeros(fd int, z Span) error {
 	}
 	return nil
 }
+
+// RemoveAt is unlinkat(2) of a file or, with isDir, of an empty directory.
+// Removing a directory without isDir fails with Linux's EISDIR rather than
+// macOS's EPERM, so that a caller (extfs's Batch.Remove) knows to try again
+// as a directory.
+func RemoveAt(dirfd int, path string, isDir bool) error {
+	if isDir {
+		return Unlinkat(dirfd, path, unix.AT_REMOVEDIR)
+	}
+	err := Unlinkat(dirfd, path, 0)
+	if UnlinkMaybeDir(err) {
+		if st, serr := Fstatat(dirfd, path, unix.AT_SYMLINK_NOFOLLOW); serr == nil && st.Mode&S_IFMT == S_IFDIR {
+			return EISDIR
+		}
+	}
+	return err
+}

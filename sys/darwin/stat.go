@@ -4,6 +4,8 @@ import (
 	"io/fs"
 	"math"
 	"time"
+
+	"github.com/extfs/extfs/internal/unixmode"
 )
 
 // Metadata: stat, modes, times, device numbers. Pure: the tests run on every
@@ -62,49 +64,11 @@ func FlagsAttrs(flags uint32) Attrs {
 }
 
 // FileMode converts st_mode to an fs.FileMode the way package os does.
-func FileMode(m uint32) fs.FileMode {
-	mode := fs.FileMode(m & 0o777)
-	switch m & S_IFMT {
-	case S_IFBLK:
-		mode |= fs.ModeDevice
-	case S_IFCHR:
-		mode |= fs.ModeDevice | fs.ModeCharDevice
-	case S_IFDIR:
-		mode |= fs.ModeDir
-	case S_IFIFO:
-		mode |= fs.ModeNamedPipe
-	case S_IFLNK:
-		mode |= fs.ModeSymlink
-	case S_IFSOCK:
-		mode |= fs.ModeSocket
-	}
-	if m&S_ISUID != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if m&S_ISGID != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if m&S_ISVTX != 0 {
-		mode |= fs.ModeSticky
-	}
-	return mode
-}
+func FileMode(m uint32) fs.FileMode { return unixmode.FileMode(m) }
 
 // PermBits converts the permission part of an fs.FileMode (permissions,
 // setuid, setgid, sticky) to st_mode bits.
-func PermBits(mode fs.FileMode) uint32 {
-	m := uint32(mode.Perm())
-	if mode&fs.ModeSetuid != 0 {
-		m |= S_ISUID
-	}
-	if mode&fs.ModeSetgid != 0 {
-		m |= S_ISGID
-	}
-	if mode&fs.ModeSticky != 0 {
-		m |= S_ISVTX
-	}
-	return m
-}
+func PermBits(mode fs.FileMode) uint32 { return unixmode.PermBits(mode) }
 
 // Node is what Mknodat makes.
 type Node int

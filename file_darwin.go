@@ -1,0 +1,142 @@
+//go:build darwin
+
+package extfs
+
+// The macOS file hooks translate extfs types for sys/darwin (x/sys/unix, no
+// cgo). The decisions in extfs's terms are in darwin_logic.go, those in
+// macOS's terms in sys/darwin. No io_uring and no data engine: a Batch runs
+// each operation's single call on the worker pool.
+
+import (
+	"io/fs"
+	"time"
+
+	"github.com/extfs/extfs/sys/darwin"
+	"golang.org/x/sys/unix"
+)
+
+type fileSys struct {
+	noRing
+	noData
+	funcOps
+}
+
+var _ fileOS = fileSys{}
+
+type sysOp = *funcOp
+
+const atCWD = unix.AT_FDCWD
+
+func (fileSys) supports(f Feature) bool {
+	switch f {
+	case FeatureRing, // no io_uring
+		FeatureOpenat2, // no RESOLVE_BENEATH: Dir walks names itself
+		FeatureFallocateZeroRange, FeatureFallocateCollapseRange,
+		FeatureFallocateInsertRange, FeatureFallocateUnshareRange: // no fcntl for these
+		return false
+	}
+	// statx: fstat64 with st_birthtimespec; fadvise: F_RDADVISE, F_RDAHEAD,
+	// F_NOCACHE (not AdviceDontNeed); fallocate: F_PREALLOCATE; punch hole:
+	// F_PUNCHHOLE (APFS; HFS+ says ENOTTY); xattr, link, symlink, chown,
+	// mknod: the system calls of the same names.
+	return true
+}
+
+// fsync is F_FULLFSYNC for Sync and Datasync alike: see darwin.Fsync.
+func (fileSys) fsync(fd uintptr, _ bool) error { return darwin.Fsync(int(fd)) }
+
+func (fileSys) fadvise(fd uintptr, off, n int64, a Advice) error {
+	da, err := darwinFadvise(a)
+	if err != nil {
+		return err
+	}
+	return darwin.Fadvise(int(fd), off, n, da)
+}
+
+func (fileSys) fallocate(fd uintptr, mode AllocMode, off, n int64) error {
+	switch op, err := darwinAlloc(mode); op {
+	case darwinPreallocate:
+		return darwin.Preallocate(int(fd), off, n, mode&AllocKeepSize != 0)
+	case darwinPunch:
+		return darwin.PunchHole(int(fd), off, n)
+	default:
+		return err
+	}
+}
+
+func xflags(f XattrFlag) int { return xattrFlagBits(f, darwin.XATTR_CREATE, darwin.XATTR_REPLACE) }
+
+func (fileSys) xattrNameProblem(name string) string { return darwin.CheckXattrName(name) }
+func (fileSys) xattrHint(string, error) string      { return "" } // macOS's errnos say what they mean
+func (fileSys) fgetxattr(fd uintptr, name string) ([]byte, error) {
+	return darwin.Fgetxattr(int(fd), name)
+}
+func (fileSys) fsetxattr(fd uintptr, name string, v []byte, f XattrFlag) error {
+	return darwin.Fsetxattr(int(fd), name, v, xflags(f))
+}
+func (fileSys) flistxattr(fd uintptr) ([]string, error)    { return darwin.Flistxattr(int(fd)) }
+func (fileSys) fremovexattr(fd uintptr, name string) error { return darwin.Fremovexattr(int(fd), name) }
+func (fileSys) getxattr(path, name string, follow bool) ([]byte, error) {
+	return darwin.Getxattr(path, name, !follow)
+}
+func (fileSys) setxattr(path, name string, v []byte, f XattrFlag, follow bool) error {
+	return darwin.Setxattr(path, name, v, xflags(f), !follow)
+}
+func (fileSys) listxattr(path string, follow bool) ([]string, error) {
+	return darwin.Listxattr(path, !follow)
+}
+func (fileSys) removexattr(path, name string, follow bool) error {
+	return darwin.Removexattr(path, name, !follow)
+}
+
+func (fileSys) fstat(fd uintptr) (*Stat, error) { return stat(darwin.Fstat(int(fd))) }
+
+func (fileSys) statat(dir int, path string, follow bool) (*Stat, error) {
+	if path == "" {
+		return nil, unix.ENOENT // as on Linux; fstatat("") says ENOENT too
+	}
+	flags := 0
+	if !follow {
+		flags = unix.AT_SYMLINK_NOFOLLOW
+	}
+	return stat(darwin.Fstatat(dir, path, flags))
+}
+
+func stat(st darwin.Stat, err error) (*Stat, error) {
+	if err != nil {
+		return nil, err
+	}
+	return statFromDarwin(&st), nil
+}
+
+// futimes has microsecond precision: see darwin.Futimes.
+func (fileSys) futimes(fd uintptr, atime, mtime time.Time) error {
+	return darwin.Futimes(int(fd), darwin.Timespecs(atime, mtime))
+}
+func (fileSys) fchmod(fd uintptr, mode fs.FileMode) error {
+	return darwin.Fchmod(int(fd), darwin.PermBits(mode))
+}
+func (fileSys) fchown(fd uintptr, uid, gid int) error { return darwin.Fchown(int(fd), uid, gid) }
+func (fileSys) linkat(olddir int, oldname string, newdir int, newname string) error {
+	return darwin.Linkat(olddir, oldname, newdir, newname, 0)
+}
+func (fileSys) symlinkat(target string, dir int, name string) error {
+	return darwin.Symlinkat(target, dir, name)
+}
+func (fileSys) readlinkat(dir int, name string) (string, error) { return darwin.Readlinkat(dir, name) }
+func (fileSys) unlinkat(dir int, name string, isDir bool) error {
+	return darwin.RemoveAt(dir, name, isDir)
+}
+
+func (fileSys) mkdiratOp(dir int, name string, perm fs.FileMode) sysOp {
+	return errOp(func() error { return darwin.Mkdirat(dir, name, darwin.PermBits(perm)) })
+}
+func (fileSys) renameatOp(olddir int, oldname string, newdir int, newname string) sysOp {
+	return errOp(func() error { return darwin.Renameat(olddir, oldname, newdir, newname) })
+}
+func (fileSys) openatOp(dir int, name string, flag int, perm fs.FileMode) sysOp {
+	return &funcOp{run: func() opResult {
+		fd, err := darwin.Openat(dir, name, flag|unix.O_CLOEXEC, darwin.PermBits(perm))
+		return opResult{n: fd, err: err}
+	}}
+}

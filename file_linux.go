@@ -1,0 +1,295 @@
+//go:build linux
+
+package extfs
+
+// The Linux file hooks translate extfs types for sys/linux, whose engine
+// runs each operation as a direct system call or on io_uring.
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/extfs/extfs/sys/linux"
+	"golang.org/x/sys/unix"
+)
+
+type fileSys struct{}
+
+var _ fileOS = fileSys{}
+
+const atCWD = unix.AT_FDCWD
+
+// Shared with the other Linux adapters.
+var probeOpenat2 = linux.Openat2Supported
+
+func permBits(mode fs.FileMode) uint32                   { return linux.PermBits(mode) }
+func timespecs(atime, mtime time.Time) *[2]unix.Timespec { return linux.Timespecs(atime, mtime) }
+
+func (fileSys) engine() Engine            { return Engine(linux.CurrentEngine()) }
+func (fileSys) setEngine(e Engine) Engine { return Engine(linux.SetEngine(linux.Engine(e))) }
+
+func (fileSys) supports(f Feature) bool {
+	switch f {
+	case FeatureRing:
+		return linux.RingAvailable()
+	case FeatureStatx:
+		return linux.StatxSupported()
+	case FeatureOpenat2:
+		return linux.Openat2Supported()
+	}
+	// Every other feature is a system call every kernel Go supports offers;
+	// whether the filesystem does is the operation's (or Probe's) answer.
+	return true
+}
+
+func (fileSys) ringOps() []RingOp {
+	lops := linux.RingOps()
+	ops := make([]RingOp, len(lops))
+	for i, op := range lops {
+		ops[i] = RingOp(op)
+	}
+	return ops
+}
+
+var fadvice = [...]int{
+	AdviceNormal: unix.FADV_NORMAL, AdviceSequential: unix.FADV_SEQUENTIAL, AdviceRandom: unix.FADV_RANDOM,
+	AdviceWillNeed: unix.FADV_WILLNEED, AdviceDontNeed: unix.FADV_DONTNEED, AdviceNoReuse: unix.FADV_NOREUSE,
+}
+
+// fallocFlags is indexed by AllocMode bit number.
+var fallocFlags = [...]uint32{
+	unix.FALLOC_FL_KEEP_SIZE, unix.FALLOC_FL_PUNCH_HOLE, unix.FALLOC_FL_ZERO_RANGE,
+	unix.FALLOC_FL_COLLAPSE_RANGE, unix.FALLOC_FL_INSERT_RANGE, unix.FALLOC_FL_UNSHARE_RANGE,
+}
+
+func fallocMode(m AllocMode) (mode uint32) {
+	for i, fl := range fallocFlags {
+		if m&(1<<i) != 0 {
+			mode |= fl
+		}
+	}
+	return mode
+}
+
+func xflags(f XattrFlag) int { return xattrFlagBits(f, unix.XATTR_CREATE, unix.XATTR_REPLACE) }
+
+func (fileSys) fsync(fd uintptr, datasync bool) error { return linux.Fsync(int(fd), datasync) }
+func (fileSys) fadvise(fd uintptr, off, n int64, a Advice) error {
+	return linux.Fadvise(int(fd), off, n, fadvice[a])
+}
+func (fileSys) fallocate(fd uintptr, mode AllocMode, off, n int64) error {
+	return linux.Fallocate(int(fd), fallocMode(mode), off, n)
+}
+
+func (fileSys) xattrNameProblem(name string) string     { return linux.CheckXattrName(name) }
+func (fileSys) xattrHint(name string, err error) string { return linux.XattrHint(name, err) }
+func (fileSys) fgetxattr(fd uintptr, name string) ([]byte, error) {
+	return linux.Fgetxattr(int(fd), name)
+}
+func (fileSys) fsetxattr(fd uintptr, name string, v []byte, f XattrFlag) error {
+	return linux.Fsetxattr(int(fd), name, v, xflags(f))
+}
+func (fileSys) flistxattr(fd uintptr) ([]string, error)    { return linux.Flistxattr(int(fd)) }
+func (fileSys) fremovexattr(fd uintptr, name string) error { return linux.Fremovexattr(int(fd), name) }
+func (fileSys) getxattr(path, name string, follow bool) ([]byte, error) {
+	return linux.Getxattr(path, name, !follow)
+}
+func (fileSys) setxattr(path, name string, v []byte, f XattrFlag, follow bool) error {
+	return linux.Setxattr(path, name, v, xflags(f), !follow)
+}
+func (fileSys) listxattr(path string, follow bool) ([]string, error) {
+	return linux.Listxattr(path, !follow)
+}
+func (fileSys) removexattr(path, name string, follow bool) error {
+	return linux.Removexattr(path, name, !follow)
+}
+
+const statxMask = unix.STATX_BASIC_STATS | unix.STATX_BTIME
+
+func (fileSys) fstat(fd uintptr) (*Stat, error) { return statx(int(fd), "", unix.AT_EMPTY_PATH) }
+
+func (fileSys) statat(dir int, path string, follow bool) (*Stat, error) {
+	if path == "" {
+		return nil, unix.ENOENT // statx with an empty path and no AT_EMPTY_PATH
+	}
+	return statx(dir, path, nofollow(follow))
+}
+
+// statx is statx(2) for a Stat; dir_linux.go uses it too.
+func statx(dir int, path string, flags int) (*Stat, error) {
+	var st unix.Statx_t
+	return statFromStatx(&st, linux.Statx(dir, path, flags|unix.AT_STATX_SYNC_AS_STAT, statxMask, &st))
+}
+
+func nofollow(follow bool) int {
+	if follow {
+		return 0
+	}
+	return unix.AT_SYMLINK_NOFOLLOW
+}
+
+func statFromStatx(st *unix.Statx_t, err error) (*Stat, error) {
+	if err != nil {
+		return nil, err
+	}
+	ts := func(t unix.StatxTimestamp) time.Time { return time.Unix(t.Sec, int64(t.Nsec)) }
+	s := &Stat{
+		Dev: unix.Mkdev(st.Dev_major, st.Dev_minor), Ino: st.Ino, Mode: linux.FileMode(uint32(st.Mode)),
+		Nlink: uint64(st.Nlink), Uid: st.Uid, Gid: st.Gid, Rdev: unix.Mkdev(st.Rdev_major, st.Rdev_minor),
+		Size: int64(st.Size), Blocks: int64(st.Blocks), Blksize: int64(st.Blksize),
+		Atime: ts(st.Atime), Mtime: ts(st.Mtime), Ctime: ts(st.Ctime),
+		Attributes: StatAttr(st.Attributes), AttributesMask: StatAttr(st.Attributes_mask),
+	}
+	if st.Mask&unix.STATX_BTIME != 0 {
+		s.Btime = ts(st.Btime)
+	}
+	return s, nil
+}
+
+func (fileSys) futimes(fd uintptr, atime, mtime time.Time) error {
+	return linux.Futimens(int(fd), timespecs(atime, mtime))
+}
+func (fileSys) fchmod(fd uintptr, mode fs.FileMode) error {
+	return linux.Fchmod(int(fd), permBits(mode))
+}
+func (fileSys) fchown(fd uintptr, uid, gid int) error { return linux.Fchown(int(fd), uid, gid) }
+func (fileSys) linkat(olddir int, oldname string, newdir int, newname string) error {
+	return linux.Linkat(olddir, oldname, newdir, newname, 0)
+}
+func (fileSys) symlinkat(target string, dir int, name string) error {
+	return linux.Symlinkat(target, dir, name)
+}
+func (fileSys) readlinkat(dir int, name string) (string, error) { return linux.Readlinkat(dir, name) }
+func (fileSys) unlinkat(dir int, name string, isDir bool) error {
+	return linux.Unlinkat(dir, name, unlinkFlags(isDir))
+}
+
+func unlinkFlags(isDir bool) int {
+	if isDir {
+		return unix.AT_REMOVEDIR
+	}
+	return 0
+}
+
+// The data path: reads first take what the page cache holds without
+// blocking; what must wait for the disk waits on io_uring as a parked
+// goroutine (linux.ReadAt). open is a direct call while the process is
+// quiet, the ring when crowded or under EngineRing.
+
+func (fileSys) dataEngine() bool        { return true }
+func (fileSys) regular(fd uintptr) bool { return linux.IsRegular(int(fd)) }
+func (fileSys) readAt(fd uintptr, p []byte, off int64, nowaitOff *atomic.Bool) (int, error) {
+	return linux.ReadAt(int(fd), p, off, nowaitOff)
+}
+func (fileSys) writeAt(fd uintptr, p []byte, off int64) (int, error) {
+	return linux.WriteAt(int(fd), p, off)
+}
+func (fileSys) read(fd uintptr, p []byte, nowaitOff *atomic.Bool) (int, error) {
+	return linux.Read(int(fd), p, nowaitOff)
+}
+func (fileSys) write(fd uintptr, p []byte) (int, error) { return linux.Write(int(fd), p) }
+func (fileSys) open(name string, flag int, perm fs.FileMode) (uintptr, bool, error) {
+	fd, err := linux.Openat(unix.AT_FDCWD, name, flag|unix.O_CLOEXEC, permBits(perm))
+	return uintptr(fd), true, err
+}
+func (fileSys) prepareFd(fd uintptr) { linux.SetPollable(int(fd)) }
+
+// Batch: each queued operation is one linux.Op, held by value in one slice
+// per share (per-op allocations were most of a Batch's overhead over a plain
+// loop); linux.Run shares them among goroutines or submits them to the ring.
+
+type sysOp = linuxOp
+
+type linuxOp struct {
+	op linux.Op
+	st *unix.Statx_t // for statx: converted after the run
+}
+
+func (o *linuxOp) result() opResult {
+	r := opResult{n: o.op.N(), value: o.op.Value(), names: o.op.Names(), err: o.op.Err()}
+	if o.st != nil && r.err == nil {
+		r.stat, _ = statFromStatx(o.st, nil)
+	}
+	return r
+}
+
+func (fileSys) run(ctx context.Context, ops []sysOp)     { linux.Run(ctx, linuxOps(ops)) }
+func (fileSys) split(n int) int                          { return linux.Split(n) }
+func (fileSys) runHere(ctx context.Context, ops []sysOp) { linux.RunHere(ctx, linuxOps(ops)) }
+
+func linuxOps(ops []sysOp) []*linux.Op {
+	lops := make([]*linux.Op, len(ops))
+	for i := range ops {
+		lops[i] = &ops[i].op
+	}
+	return lops // every op keeps its own result
+}
+
+// wrap moves op, built on the caller's stack by an inlined constructor,
+// into its linuxOp.
+func wrap(op *linux.Op) sysOp { return linuxOp{op: *op} }
+
+func (fileSys) fadviseOp(fd uintptr, off, n int64, a Advice) sysOp {
+	return wrap(linux.FadviseOp(int(fd), off, n, fadvice[a]))
+}
+func (fileSys) fallocateOp(fd uintptr, mode AllocMode, off, n int64) sysOp {
+	return wrap(linux.FallocateOp(int(fd), fallocMode(mode), off, n))
+}
+func (fileSys) fsyncOp(fd uintptr, datasync bool) sysOp {
+	return wrap(linux.FsyncOp(int(fd), datasync))
+}
+func (fileSys) fgetxattrOp(fd uintptr, name string) sysOp {
+	return wrap(linux.FgetxattrOp(int(fd), name))
+}
+func (fileSys) fsetxattrOp(fd uintptr, name string, v []byte, f XattrFlag) sysOp {
+	return wrap(linux.FsetxattrOp(int(fd), name, v, xflags(f)))
+}
+func (fileSys) fremovexattrOp(fd uintptr, name string) sysOp {
+	return wrap(linux.FremovexattrOp(int(fd), name))
+}
+func (fileSys) flistxattrOp(fd uintptr) sysOp { return wrap(linux.FlistxattrOp(int(fd))) }
+func (fileSys) fstatOp(fd uintptr) sysOp      { return statxOp(int(fd), "", unix.AT_EMPTY_PATH) }
+func (fileSys) statatOp(dir int, path string, follow bool) sysOp {
+	return statxOp(dir, path, nofollow(follow))
+}
+func statxOp(dir int, path string, flags int) sysOp {
+	st := new(unix.Statx_t)
+	return linuxOp{op: *linux.StatxOp(dir, path, flags|unix.AT_STATX_SYNC_AS_STAT, statxMask, st), st: st}
+}
+func (fileSys) futimesOp(fd uintptr, atime, mtime time.Time) sysOp {
+	return wrap(linux.FutimensOp(int(fd), timespecs(atime, mtime)))
+}
+func (fileSys) fchmodOp(fd uintptr, mode fs.FileMode) sysOp {
+	return wrap(linux.FchmodOp(int(fd), permBits(mode)))
+}
+func (fileSys) fchownOp(fd uintptr, uid, gid int) sysOp {
+	return wrap(linux.FchownOp(int(fd), uid, gid))
+}
+func (fileSys) linkatOp(olddir int, oldname string, newdir int, newname string) sysOp {
+	return wrap(linux.LinkatOp(olddir, oldname, newdir, newname, 0))
+}
+func (fileSys) symlinkatOp(target string, dir int, name string) sysOp {
+	return wrap(linux.SymlinkatOp(target, dir, name))
+}
+func (fileSys) readlinkatOp(dir int, name string) sysOp { return wrap(linux.ReadlinkatOp(dir, name)) }
+func (fileSys) mkdiratOp(dir int, name string, perm fs.FileMode) sysOp {
+	return wrap(linux.MkdiratOp(dir, name, permBits(perm)))
+}
+func (fileSys) unlinkatOp(dir int, name string, isDir bool) sysOp {
+	return wrap(linux.UnlinkatOp(dir, name, unlinkFlags(isDir)))
+}
+func (fileSys) renameatOp(olddir int, oldname string, newdir int, newname string) sysOp {
+	return wrap(linux.Renameat2Op(olddir, oldname, newdir, newname, 0))
+}
+func (fileSys) openatOp(dir int, name string, flag int, perm fs.FileMode) sysOp {
+	return wrap(linux.OpenatOp(dir, name, flag|unix.O_CLOEXEC, permBits(perm)))
+}
+func (fileSys) readAtOp(_ *os.File, fd uintptr, p []byte, off int64) sysOp {
+	return wrap(linux.ReadFullOp(int(fd), p, off))
+}
+func (fileSys) writeAtOp(_ *os.File, fd uintptr, p []byte, off int64) sysOp {
+	return wrap(linux.WriteFullOp(int(fd), p, off))
+}

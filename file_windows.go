@@ -1,0 +1,239 @@
+//go:build windows
+
+package extfs
+
+// The Windows file hooks translate extfs types for sys/windows (NtCreateFile,
+// NtSetInformationFile, file-system controls) and say, with an error
+// matching ErrNotSupported, what Windows cannot do. fd is the HANDLE. No
+// io_uring, no data engine, no xattrs: a Batch runs each operation's single
+// call on the worker pool, and its reads and writes on a completion port.
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	winsys "github.com/extfs/extfs/sys/windows"
+	"golang.org/x/sys/windows"
+)
+
+type fileSys struct {
+	noRing
+	noData
+	noXattr
+	funcOps
+}
+
+var _ fileOS = fileSys{}
+
+type sysOp = *funcOp
+
+// atCWD is the only directory the package-level functions pass: on Windows
+// they take paths, and Dir has hooks of its own.
+const atCWD = -100
+
+// underWine reports whether the program runs under Wine, which lacks some of
+// what Windows has (tested with Wine 8.0): FSCTL_SET_ZERO_DATA, symbolic
+// links (CreateSymbolicLinkW is a stub, FSCTL_SET_REPARSE_POINT fails),
+// FileAllocationInformation, setting FileModeInformation.
+func underWine() bool { return winsys.WineVersion() != "" }
+
+func (fileSys) supports(f Feature) bool {
+	switch f {
+	case FeatureStatx, // birth time is the creation time every Windows file system keeps
+		FeatureFadvise, // AdviceNormal, AdviceSequential, AdviceRandom, AdviceNoReuse
+		FeatureFallocate,
+		FeatureLink:
+		return true
+	case FeatureFallocatePunchHole, FeatureFallocateZeroRange, FeatureSymlink:
+		return !underWine()
+	}
+	// FeatureRing, FeatureOpenat2 (Dir resolves names itself, one
+	// component at a time), collapse, insert and unshare ranges, xattrs,
+	// chown, mknod of devices and FIFOs: Windows has none of them.
+	return false
+}
+
+func (fileSys) fsync(fd uintptr, datasync bool) error {
+	return winsys.Flush(windows.Handle(fd), datasync)
+}
+
+func (fileSys) fadvise(fd uintptr, _, _ int64, a Advice) error {
+	switch a {
+	case AdviceSequential:
+		return winsys.SetSequential(windows.Handle(fd), true)
+	case AdviceNormal, AdviceRandom:
+		// FILE_RANDOM_ACCESS can only be given at open: clearing the
+		// sequential hint leaves the cache manager's own read-ahead, which
+		// notices random access by itself.
+		return winsys.SetSequential(windows.Handle(fd), false)
+	case AdviceNoReuse:
+		return nil // a pure hint, which Windows has no use for (see Fadvise)
+	}
+	// AdviceWillNeed, AdviceDontNeed: Windows has no call that reads a range
+	// of a file into the cache, or drops it from there.
+	return notSupportedErr(a.String() + " advice on Windows")
+}
+
+func (fileSys) fallocate(fd uintptr, mode AllocMode, off, n int64) error {
+	h, keep := windows.Handle(fd), mode&AllocKeepSize != 0
+	switch mode &^ AllocKeepSize {
+	case 0:
+		refused, err := winsys.Preallocate(h, off+n, keep)
+		if refused {
+			return notSupportedErr("preallocating a sparse or compressed file on Windows")
+		}
+		return err
+	case AllocPunchHole:
+		return winsys.PunchHole(h, off, off+n)
+	case AllocZeroRange:
+		return winsys.ZeroRange(h, off, off+n, keep)
+	}
+	return notSupportedErr(mode.String() + " on Windows") // collapse, insert, unshare
+}
+
+func (fileSys) fstat(fd uintptr) (*Stat, error) {
+	st, err := winsys.Fstat(windows.Handle(fd))
+	if err != nil {
+		return nil, err
+	}
+	return statFromWin(st), nil
+}
+
+func (fileSys) statat(_ int, path string, follow bool) (*Stat, error) {
+	h, err := winsys.OpenPath(path, windows.FILE_READ_ATTRIBUTES, !follow)
+	if err != nil {
+		return nil, err
+	}
+	defer windows.CloseHandle(h)
+	return sysFile.fstat(uintptr(h))
+}
+
+func statFromWin(st *winsys.FileStat) *Stat {
+	ts := winsys.TimeFromFiletime
+	s := &Stat{
+		Dev: uint64(st.VolumeSerial), Ino: st.FileIndex, Mode: winsys.FileMode(st), Nlink: uint64(st.Links),
+		Size: st.Size, Blocks: (st.AllocationSize + 511) / 512, Blksize: st.ClusterSize,
+		Atime: ts(st.LastAccessTime), Mtime: ts(st.LastWriteTime), Ctime: ts(st.ChangeTime), Btime: ts(st.CreationTime),
+		AttributesMask: AttrCompressed | AttrEncrypted,
+	}
+	if st.Attributes&windows.FILE_ATTRIBUTE_COMPRESSED != 0 {
+		s.Attributes |= AttrCompressed
+	}
+	if st.Attributes&windows.FILE_ATTRIBUTE_ENCRYPTED != 0 {
+		s.Attributes |= AttrEncrypted
+	}
+	return s
+}
+
+// filetimes converts SetTimes's times; a zero Time is 0, "unchanged".
+func filetimes(atime, mtime time.Time) (a, m int64, err error) {
+	conv := func(t time.Time) (int64, error) {
+		if t.IsZero() {
+			return 0, nil
+		}
+		ft, ok := winsys.FiletimeFromTime(t)
+		if !ok {
+			return 0, errInvalid("time %v is outside what Windows can store (after 1601-01-01, before 30828)", t)
+		}
+		return ft, nil
+	}
+	if a, err = conv(atime); err == nil {
+		m, err = conv(mtime)
+	}
+	return a, m, err
+}
+
+func (fileSys) futimes(fd uintptr, atime, mtime time.Time) error {
+	a, m, err := filetimes(atime, mtime)
+	if err != nil {
+		return err
+	}
+	return winsys.SetTimes(windows.Handle(fd), a, m)
+}
+
+func (fileSys) fchmod(fd uintptr, mode fs.FileMode) error {
+	return winsys.SetReadOnly(windows.Handle(fd), mode&0o200 == 0)
+}
+func (fileSys) fchown(uintptr, int, int) error { return notSupportedErr("chown on Windows") }
+func (fileSys) linkat(_ int, oldname string, _ int, newname string) error {
+	return winsys.CreateHardLink(oldname, newname)
+}
+func (fileSys) symlinkat(target string, _ int, name string) error {
+	return winsys.Symlink(target, name)
+}
+func (fileSys) readlinkat(_ int, name string) (string, error) { return winsys.Readlink(name) }
+func (fileSys) unlinkat(_ int, name string, isDir bool) error { return winsys.Remove(name, isDir) }
+
+func (fileSys) mkdiratOp(_ int, name string, perm fs.FileMode) sysOp {
+	return errOp(func() error { return osErr(os.Mkdir(name, perm)) })
+}
+func (fileSys) renameatOp(_ int, oldname string, _ int, newname string) sysOp {
+	return errOp(func() error { return osErr(os.Rename(oldname, newname)) })
+}
+func (fileSys) openatOp(_ int, name string, flag int, perm fs.FileMode) sysOp {
+	return &funcOp{run: func() opResult {
+		// What os.OpenFile calls; the File is made from the handle after the run.
+		h, err := syscall.Open(winsys.LongPath(name), flag|syscall.O_CLOEXEC, uint32(perm.Perm()))
+		if err != nil {
+			return opResult{err: err}
+		}
+		return opResult{n: int(h)}
+	}}
+}
+
+// Reads and writes are the *os.File calls, which run may do instead as
+// overlapped I/O on one completion port per Submit (winsys.IOBatch).
+
+func (fileSys) readAtOp(f *os.File, fd uintptr, p []byte, off int64) sysOp {
+	o := funcOps{}.readAtOp(f, fd, p, off)
+	o.data = &winsys.IO{File: windows.Handle(fd), Buf: p, Off: off}
+	return o
+}
+
+func (fileSys) writeAtOp(f *os.File, fd uintptr, p []byte, off int64) sysOp {
+	o := funcOps{}.writeAtOp(f, fd, p, off)
+	o.data = &winsys.IO{File: windows.Handle(fd), Buf: p, Off: off, Write: true}
+	return o
+}
+
+// newIOBatch is winsys.NewIOBatch; tests make every request fall back.
+var newIOBatch = winsys.NewIOBatch
+
+// run runs the reads and writes of ops on a completion port and, at the
+// same time, the other operations, with the reads and writes the port
+// refuses (a file it cannot open again for overlapped I/O), on the pool.
+func (fileSys) run(ctx context.Context, ops []sysOp) {
+	var reqs []*winsys.IO
+	var reqOps, pool []sysOp
+	for _, o := range ops {
+		if r, ok := o.data.(*winsys.IO); ok {
+			reqs, reqOps = append(reqs, r), append(reqOps, o)
+		} else {
+			pool = append(pool, o)
+		}
+	}
+	if len(reqs) == 0 {
+		funcOps{}.run(ctx, ops)
+		return
+	}
+	iob, rest := newIOBatch(reqs)
+	for _, i := range rest {
+		pool = append(pool, reqOps[i])
+		reqOps[i] = nil // not on the port
+	}
+	var wg sync.WaitGroup
+	if iob != nil {
+		wg.Go(func() { iob.Run(ctx) })
+	}
+	funcOps{}.run(ctx, pool)
+	wg.Wait()
+	for i, o := range reqOps {
+		if o != nil && iob != nil {
+			o.res = opResult{n: reqs[i].N, err: reqs[i].Err}
+		}
+	}
+}
