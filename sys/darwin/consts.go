@@ -1,6 +1,10 @@
 package darwin
 
-import "syscall"
+import (
+	"syscall"
+
+	"github.com/extfs/extfs/internal/unixmode"
+)
 
 // macOS ABI values the decisions of this package are made with. They are
 // written out here, rather than taken from golang.org/x/sys/unix, so that
@@ -61,19 +65,19 @@ const (
 	O_APPEND  = 0x8
 )
 
-// File types and mode bits, from <sys/stat.h>.
+// File types and mode bits, from <sys/stat.h>: POSIX's, the same as Linux's.
 const (
-	S_IFMT   = 0o170000
-	S_IFIFO  = 0o010000
-	S_IFCHR  = 0o020000
-	S_IFDIR  = 0o040000
-	S_IFBLK  = 0o060000
-	S_IFREG  = 0o100000
-	S_IFLNK  = 0o120000
-	S_IFSOCK = 0o140000
-	S_ISUID  = 0o4000
-	S_ISGID  = 0o2000
-	S_ISVTX  = 0o1000
+	S_IFMT   = unixmode.S_IFMT
+	S_IFIFO  = unixmode.S_IFIFO
+	S_IFCHR  = unixmode.S_IFCHR
+	S_IFDIR  = unixmode.S_IFDIR
+	S_IFBLK  = unixmode.S_IFBLK
+	S_IFREG  = unixmode.S_IFREG
+	S_IFLNK  = unixmode.S_IFLNK
+	S_IFSOCK = unixmode.S_IFSOCK
+	S_ISUID  = unixmode.S_ISUID
+	S_ISGID  = unixmode.S_ISGID
+	S_ISVTX  = unixmode.S_ISVTX
 )
 
 // st_flags bits (chflags(2)), from <sys/stat.h>.
