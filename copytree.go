@@ -150,12 +150,9 @@ func CopyTree(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 // treeWorkers is the number of workers: n, or when n is 0, 2*GOMAXPROCS
 // clamped to [4, 64]. A worker spends most of its time in the kernel, part
 // of it asleep (journal, locks), so more workers than processors keep the
-// processors busy; and up to this number, the workers' calls all stay
-// direct system calls: the engine admits 2*GOMAXPROCS at once and moves the
-// others to io_uring (see sys/linux), which costs more per call than it
-// saves here. Measured on 2 vCPUs, 10 100 files (BenchmarkTreeWorkers,
-// medians of 3): XFS 1 worker 538 ms, 2 345, 4 339, 8 345, 16 392; ext4
-// 463, 331, 309, 288, 310.
+// processors busy; up to this number the workers' calls stay direct system
+// calls (the engine admits 2*GOMAXPROCS at once, see sys/linux), which cost
+// less here than io_uring. Measured: bench/README.md, "CopyTree: workers".
 func treeWorkers(n int) int {
 	if n > 0 {
 		return min(n, maxTreeWorkers)
@@ -260,7 +257,7 @@ func (t *treeCopy) errAt(op, rel string, err error) error {
 func openTreeDir(root *Dir, rel string) (*Dir, error) {
 	var fd uintptr
 	err := root.control(func(dirfd int) (err error) {
-		fd, err = sysDirOpenFile(dirfd, rel, treeDirFlags, 0)
+		fd, err = sysDirOpenFile(dirfd, rel, sysTree.openFlags().dir, 0)
 		return err
 	})
 	if err != nil {

@@ -21,16 +21,16 @@ type treeFile struct {
 // newTreeFile makes the file that will be name in d. In a directory
 // CopyTree made (direct), which nobody sees until it is complete, the file
 // is made at its name; elsewhere unnamed where the system can
-// (sysTreeTempFile), else under a temporary name.
+// (sysTree.tempFile), else under a temporary name.
 func newTreeFile(d *Dir, name string, perm fs.FileMode, direct bool) (*treeFile, error) {
 	if direct {
-		f, err := d.OpenFile(name, treeNewFlags, perm)
+		f, err := d.OpenFile(name, sysTree.openFlags().new, perm)
 		if err != nil {
 			return nil, err
 		}
 		return &treeFile{f: f, d: d, name: name, direct: true}, nil
 	}
-	f, handled, err := sysTreeTempFile(d, perm)
+	f, handled, err := sysTree.tempFile(d, perm)
 	if handled {
 		if err != nil {
 			return nil, err
@@ -39,7 +39,7 @@ func newTreeFile(d *Dir, name string, perm fs.FileMode, direct bool) (*treeFile,
 	}
 	for range 100 {
 		tmp := tempName(name)
-		f, err := d.OpenFile(tmp, treeNewFlags, perm)
+		f, err := d.OpenFile(tmp, sysTree.openFlags().new, perm)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
@@ -68,7 +68,7 @@ func (nf *treeFile) commit(replace bool) error {
 	switch {
 	case nf.direct:
 	case nf.tmp == "":
-		err = sysTreeLinkFile(nf.f, nf.d, nf.name)
+		err = sysTree.linkFile(nf.f, nf.d, nf.name)
 	default:
 		err = renameNoReplace(nf.d, nf.tmp, nf.name)
 	}
@@ -77,7 +77,7 @@ func (nf *treeFile) commit(replace bool) error {
 		if err == nil && nf.tmp == "" {
 			// Name it, then rename that name over the old entry.
 			nf.tmp = tempName(nf.name)
-			err = sysTreeLinkFile(nf.f, nf.d, nf.tmp)
+			err = sysTree.linkFile(nf.f, nf.d, nf.tmp)
 			if err != nil {
 				nf.tmp = ""
 			}
@@ -116,7 +116,7 @@ func (nf *treeFile) abort() error {
 // but the system calls that rename without replacing are older than any
 // filesystem that lacks them and has directories to publish).
 func renameNoReplace(d *Dir, old, name string) error {
-	if handled, err := sysTreeRenameNoReplace(d, old, name); handled {
+	if handled, err := sysTree.renameNoReplace(d, old, name); handled {
 		return err
 	}
 	if err := d.Link(old, nil, name); err != nil {

@@ -167,7 +167,7 @@ const chmodBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
 
 // copyRegular copies the regular file name of sd to dd, the destination of d.
 func (t *treeCopy) copyRegular(sd, dd *Dir, d *treeDir, name string) (CopyStats, error) {
-	sf, err := sd.OpenFile(name, treeSrcFlags, 0)
+	sf, err := sd.OpenFile(name, sysTree.openFlags().src, 0)
 	if err != nil {
 		return CopyStats{}, err
 	}
@@ -190,7 +190,7 @@ func (t *treeCopy) copyRegular(sd, dd *Dir, d *treeDir, name string) (CopyStats,
 	o := t.opt
 	o.Progress = t.fileProgress()
 	// Where clones are made by name (macOS), the clone takes nf's place.
-	stats, cloned, err := sysTreeClone(t.ctx, sf, st, nf, &o)
+	stats, cloned, err := sysTree.clone(t.ctx, sf, st, nf, &o)
 	if err == nil && !cloned {
 		known := d.hints(st, perm, nf.direct)
 		h := known

@@ -39,7 +39,7 @@ func (t *treeCopy) copySpecial(sd, dd *Dir, d *treeDir, e *treeEntry) (made bool
 		case fs.ModeNamedPipe, fs.ModeDevice, fs.ModeDevice | fs.ModeCharDevice:
 			return dd.Mknod(name, typ|perm, st.Rdev)
 		case fs.ModeSocket:
-			return sysTreeMksock(dd, name, perm)
+			return sysTree.mksock(dd, name, perm)
 		default:
 			return notSupportedErr("copying a " + typ.String() + " file")
 		}
@@ -78,7 +78,7 @@ func (t *treeCopy) specialMeta(sd, dd *Dir, sname, dname string, st *Stat) error
 		}
 	}
 	if p&PreserveXattrs != 0 {
-		if err := sysTreeCopyLxattrs(sd, sname, dd, dname); err != nil {
+		if err := sysTree.copyLxattrs(sd, sname, dd, dname); err != nil {
 			return err
 		}
 	}

@@ -119,3 +119,39 @@ var sysFile fileSys
 // ---- Directories beneath a root --------------------------------------------
 
 // ---- Tree copies -----------------------------------------------------------
+
+// treeOS is what CopyTree (copytree*.go) asks the system beyond what Dir
+// offers. Every name is one component in a directory the caller holds open.
+// handled == false means "not here": the caller takes the portable way.
+// treeFallback (copytree_fallback.go) gives the answers of a system without
+// a mechanism of its own; an OS's treeSys embeds it and overrides the rest.
+type treeOS interface {
+	// openFlags are the flags that open a tree's directories, its source
+	// files, and its new files under a temporary name.
+	openFlags() treeFlags
+	// tempFile makes an unnamed file in d, which linkFile names once
+	// complete. handled is false where unnamed files cannot be made.
+	tempFile(d *Dir, perm fs.FileMode) (f *File, handled bool, err error)
+	// linkFile gives the unnamed file f the name name in d; fs.ErrExist if
+	// the name is taken.
+	linkFile(f *File, d *Dir, name string) error
+	// renameNoReplace renames old to name in d unless name exists
+	// (fs.ErrExist). handled is false where that is not one step: the
+	// caller links and unlinks.
+	renameNoReplace(d *Dir, old, name string) (handled bool, err error)
+	// mksock makes a socket inode; ErrNotSupported where there are none.
+	mksock(d *Dir, name string, perm fs.FileMode) error
+	// copyLxattrs copies the xattrs of sd's entry sname to dd's dname,
+	// following neither (symbolic links and special files).
+	copyLxattrs(sd *Dir, sname string, dd *Dir, dname string) error
+	// clone makes the new file nf a clone of src (st its metadata) where
+	// clones are made by name (macOS). cloned is false when the caller is
+	// to fill nf itself, as copyOpenFile does (cloning where the system
+	// clones into an open file).
+	clone(ctx context.Context, src *File, st *Stat, nf *treeFile, o *CopyOptions) (stats CopyStats, cloned bool, err error)
+}
+
+// treeFlags are the open flags of treeOS.openFlags.
+type treeFlags struct{ dir, src, new int }
+
+var sysTree treeSys

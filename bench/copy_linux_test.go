@@ -287,7 +287,8 @@ func BenchmarkCopyTree(b *testing.B) {
 }
 
 // BenchmarkTreeWorkers times CopyTree of the same tree with 1 to 16
-// workers, to choose the default (treeWorkers in copytree.go). Its name does
+// workers, to choose the default (treeWorkers in copytree.go; figures in
+// README.md). Its name does
 // not match 'CopyTree': run it on its own.
 func BenchmarkTreeWorkers(b *testing.B) {
 	for _, kind := range []string{testfs.XFS, testfs.Ext4} {

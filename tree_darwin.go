@@ -1,9 +1,7 @@
-//go:build darwin
-
 package extfs
 
-// The macOS hook of CopyTree that copytree_other.go does not have: a clone,
-// which clonefile(2) makes by name only (see copy_darwin.go).
+// CopyTree's macOS adapter: a clone, which clonefile(2) makes by name only
+// (see copy_darwin.go); the rest as treeFallback.
 
 import (
 	"context"
@@ -12,7 +10,11 @@ import (
 	"github.com/extfs/extfs/sys/darwin"
 )
 
-// sysTreeClone makes CopyTree's new file nf a clone of src (whose Statx is
+type treeSys struct{ treeFallback }
+
+var _ treeOS = treeSys{}
+
+// clone makes CopyTree's new file nf a clone of src (whose Statx is
 // st), as CopyFile's temporary file is one (sysCloneTemp): the clone is
 // made under a temporary name in nf's directory, made to pass for a new
 // file (darwinClone.fix, nf's empty file giving the copy's permission
@@ -23,7 +25,7 @@ import (
 // empty file under CoWAuto), or none possible under CoWAuto. Under
 // CoWAlways, a clone that cannot be made is an error matching
 // ErrNotSupported that says why (darwinNoCloneVerdict).
-func sysTreeClone(ctx context.Context, src *File, st *Stat, nf *treeFile, o *CopyOptions) (stats CopyStats, cloned bool, err error) {
+func (treeSys) clone(ctx context.Context, src *File, st *Stat, nf *treeFile, o *CopyOptions) (stats CopyStats, cloned bool, err error) {
 	spot := nf.current()
 	if !darwinCloneWanted(o.CoW, st.Size) || spot == "" {
 		return CopyStats{}, false, nil
