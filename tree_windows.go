@@ -1,8 +1,23 @@
 package extfs
 
-// CopyTree's Windows adapter: the portable ways (treeFallback); copyOpenFile clones
-// into the open file where the volume has block cloning.
+// CopyTree's Windows adapter: a rename that never replaces (sys/windows);
+// the rest as treeFallback. copyOpenFile clones into the open file where
+// the volume has block cloning.
+
+import (
+	winsys "github.com/extfs/extfs/sys/windows"
+	"golang.org/x/sys/windows"
+)
 
 type treeSys struct{ treeFallback }
 
 var _ treeOS = treeSys{}
+
+// renameNoReplace: without it, a directory made under a temporary name
+// could not be published (directories cannot be hard-linked).
+func (treeSys) renameNoReplace(d *Dir, old, name string) (bool, error) {
+	err := d.control(func(dirfd int) error {
+		return winsys.RenameNoReplaceAt(windows.Handle(dirfd), old, name)
+	})
+	return true, linkErr("rename", old, name, err)
+}
