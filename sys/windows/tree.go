@@ -1,3 +1,5 @@
+//go:build windows
+
 package windows
 
 // The call CopyTree needs beyond a directory's: a rename that never
