@@ -14,17 +14,11 @@ type treeSys struct{ treeFallback }
 
 var _ treeOS = treeSys{}
 
-// clone makes CopyTree's new file nf a clone of src (whose Statx is
-// st), as CopyFile's temporary file is one (sysCloneTemp): the clone is
-// made under a temporary name in nf's directory, made to pass for a new
-// file (darwinClone.fix, nf's empty file giving the copy's permission
-// bits), then renamed over nf's file — its own name in a directory CopyTree
-// made, which nobody sees yet, or its temporary name — and becomes nf's
-// File, which nf.commit then publishes as it would the copy. cloned is
-// false when the caller is to copy into nf: no clone wanted (CoWNever, an
-// empty file under CoWAuto), or none possible under CoWAuto. Under
-// CoWAlways, a clone that cannot be made is an error matching
-// ErrNotSupported that says why (darwinNoCloneVerdict).
+// clone clones src as CopyFile does (darwinClone), under a temporary name
+// in nf's directory, then renames the clone over nf's empty file (its own
+// name, unseen yet, or its temporary name): nf.commit then publishes it as
+// it would a copy. Under CoWAlways a clone that cannot be made is an error
+// matching ErrNotSupported that says why.
 func (treeSys) clone(ctx context.Context, src *File, st *Stat, nf *treeFile, o *CopyOptions) (stats CopyStats, cloned bool, err error) {
 	spot := nf.current()
 	if !darwinCloneWanted(o.CoW, st.Size) || spot == "" {
