@@ -2,8 +2,9 @@
 // and restores them from it, with copy-on-write clones where the filesystem
 // has them:
 //
-//	casrestore ingest [-j N] [-immutable PATTERN]... SRC STORE MANIFEST
-//	casrestore restore [-mode clone|copy|hardlink-immutable] [-verify] [-sync=false] [-j N] MANIFEST STORE DST
+//	casrestore ingest [-j N] [--immutable PATTERN]... SRC STORE MANIFEST
+//	casrestore restore [--mode clone|copy|hardlink-immutable] [--verify] [--sync=false] [-j N] MANIFEST STORE DST
+//	casrestore help
 //
 // ingest walks SRC, stores each regular file in STORE under the SHA-256 of
 // its content (STORE/ab/cdef…; identical files are stored once), cloning it
@@ -12,7 +13,7 @@
 // (hash, size, mode, immutable flag) and symbolic link (target) of SRC.
 // A file is flagged immutable when it has no write permission for anyone,
 // when the kernel marks it immutable (chattr +i), or when its path matches
-// an -immutable pattern (path.Match, slash-separated, relative to SRC).
+// an --immutable pattern (path.Match, slash-separated, relative to SRC).
 //
 // restore builds the tree of MANIFEST at DST, several files at once (-j):
 //
@@ -25,10 +26,10 @@
 //     executables), the others clones. They are the store's objects: never
 //     write to them.
 //
-// Every object's size is checked; -verify also hashes each object used,
+// Every object's size is checked; --verify also hashes each object used,
 // once. DST appears complete or not at all: the tree is built in a hidden
 // directory next to it and renamed into place, and any failure (a missing or
-// corrupt object) removes it and reports the path. With -sync (the default)
+// corrupt object) removes it and reports the path. With --sync (the default)
 // the tree's data and directories are on disk before the rename, so that a
 // crash cannot leave a complete-looking tree of empty files; ingest likewise
 // syncs each new object before naming it by its hash.
@@ -38,118 +39,144 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/extfs/extfs/examples/internal/cli"
+	"github.com/spf13/pflag"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:])
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "casrestore:", err)
-		}
-		os.Exit(1)
-	}
+	os.Exit(code)
 }
 
-const usage = `usage:
-  casrestore ingest [-j N] [-immutable PATTERN]... SRC STORE MANIFEST
-  casrestore restore [-mode clone|copy|hardlink-immutable] [-verify] [-sync=false] [-j N] MANIFEST STORE DST`
+const usageText = `Usage: casrestore ingest [-j N] [--immutable PATTERN]... SRC STORE MANIFEST
+  or:  casrestore restore [--mode clone|copy|hardlink-immutable] [--verify]
+                          [--sync=false] [-j N] MANIFEST STORE DST
+  or:  casrestore help [COMMAND]
+Store the directory tree SRC in the content-addressed STORE and describe it
+in MANIFEST (ingest), or build the tree of MANIFEST at DST from STORE
+(restore), with copy-on-write clones where the filesystem has them.
 
-func run(ctx context.Context, args []string) error {
+ingest:
+  -j, --jobs=N              files stored at once (0: twice the CPUs, 4 to 64)
+      --immutable=PATTERN   flag files whose path (slash-separated, relative
+                            to SRC) matches PATTERN immutable; repeatable
+
+restore:
+      --mode=MODE           how files are placed: clone (the default), copy,
+                            or hardlink-immutable
+      --verify              hash every object used before placing it
+      --sync[=false]        put the tree on disk (fdatasync, directories)
+                            before renaming it into place (default true)
+  -j, --jobs=N              files placed at once (0: twice the CPUs, 4 to 64)
+
+  -h, --help                show this help
+
+A long option may also be written with one dash (-mode copy, -sync=false).
+Exit status: 0 on success, 1 on failure, 2 for a mistake on the command line.
+`
+
+// run is casrestore: it does what args say and returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, usage)
-		return flag.ErrHelp
+		return usageError(stderr, "missing command")
 	}
-	switch args[0] {
+	switch cmd := args[0]; cmd {
+	case "help", "-h", "--help":
+		if len(args) > 1 && args[1] != "ingest" && args[1] != "restore" {
+			return usageError(stderr, fmt.Sprintf("unknown command %q", args[1]))
+		}
+		fmt.Fprint(stdout, usageText)
+		return 0
+
 	case "ingest":
-		fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 		var o ingestOptions
-		fs.IntVar(&o.Workers, "j", 0, "files stored at once (0: twice the CPUs, 4 to 64)")
-		fs.Func("immutable", "flag files whose path matches `PATTERN` immutable (repeatable)", func(p string) error {
-			o.Immutable = append(o.Immutable, p)
-			return nil
-		})
-		if err := parse(fs, args[1:], 3); err != nil {
-			return err
+		fl := cli.NewFlagSet("ingest")
+		fl.IntVarP(&o.Workers, "jobs", "j", 0, "")
+		fl.StringArrayVar(&o.Immutable, "immutable", nil, "")
+		operands, code, ok := parse(fl, args[1:], 3, stdout, stderr)
+		if !ok {
+			return code
 		}
 		start := time.Now()
-		st, err := ingest(ctx, fs.Arg(0), fs.Arg(1), fs.Arg(2), o)
+		st, err := ingest(ctx, operands[0], operands[1], operands[2], o)
 		if err != nil {
-			return err
+			return fail(stderr, err)
 		}
-		fmt.Printf("ingested %d files (%s), %d directories, %d symlinks in %v: %d new objects (%s cloned, %s copied), %d deduplicated",
-			st.Files, size(st.Bytes), st.Dirs, st.Symlinks, time.Since(start).Round(time.Millisecond),
-			st.Objects, size(st.ClonedBytes), size(st.CopiedBytes), st.Deduped)
+		fmt.Fprintf(stdout, "ingested %d files (%s), %d directories, %d symlinks in %v: %d new objects (%s cloned, %s copied), %d deduplicated",
+			st.Files, cli.FormatSize(st.Bytes), st.Dirs, st.Symlinks, time.Since(start).Round(time.Millisecond),
+			st.Objects, cli.FormatSize(st.ClonedBytes), cli.FormatSize(st.CopiedBytes), st.Deduped)
 		if st.Skipped > 0 {
-			fmt.Printf("; skipped %d FIFOs, sockets or devices", st.Skipped)
+			fmt.Fprintf(stdout, "; skipped %d FIFOs, sockets or devices", st.Skipped)
 		}
-		fmt.Println()
-		return nil
+		fmt.Fprintln(stdout)
+		return 0
 
 	case "restore":
-		fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 		var o restoreOptions
-		fs.StringVar(&o.Mode, "mode", ModeClone, "how files are placed: clone, copy or hardlink-immutable")
-		fs.BoolVar(&o.Verify, "verify", false, "hash every object used before placing it")
-		fs.BoolVar(&o.Sync, "sync", true, "put the tree on disk (fdatasync, directories) before renaming it into place")
-		fs.IntVar(&o.Workers, "j", 0, "files placed at once (0: twice the CPUs, 4 to 64)")
-		if err := parse(fs, args[1:], 3); err != nil {
-			return err
+		fl := cli.NewFlagSet("restore")
+		fl.StringVar(&o.Mode, "mode", ModeClone, "")
+		fl.BoolVar(&o.Verify, "verify", false, "")
+		fl.BoolVar(&o.Sync, "sync", true, "")
+		fl.IntVarP(&o.Workers, "jobs", "j", 0, "")
+		operands, code, ok := parse(fl, args[1:], 3, stdout, stderr)
+		if !ok {
+			return code
 		}
-		m, err := readManifest(fs.Arg(0))
+		m, err := readManifest(operands[0])
 		if err != nil {
-			return err
+			return fail(stderr, err)
 		}
 		start := time.Now()
-		st, err := restore(ctx, m, fs.Arg(1), fs.Arg(2), o)
+		st, err := restore(ctx, m, operands[1], operands[2], o)
 		if err != nil {
-			return err
+			return fail(stderr, err)
 		}
-		fmt.Printf("restored %d files (%s: %d cloned, %d copied, %d hard-linked), %d directories, %d symlinks in %v",
-			st.Files, size(st.Bytes), st.Cloned, st.Copied, st.Hardlinked, st.Dirs, st.Symlinks, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(stdout, "restored %d files (%s: %d cloned, %d copied, %d hard-linked), %d directories, %d symlinks in %v",
+			st.Files, cli.FormatSize(st.Bytes), st.Cloned, st.Copied, st.Hardlinked, st.Dirs, st.Symlinks, time.Since(start).Round(time.Millisecond))
 		if o.Verify {
-			fmt.Printf("; %d objects verified", st.VerifiedObjects)
+			fmt.Fprintf(stdout, "; %d objects verified", st.VerifiedObjects)
 		}
-		fmt.Println()
-		return nil
+		fmt.Fprintln(stdout)
+		return 0
 	}
-	fmt.Fprintln(os.Stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	return usageError(stderr, fmt.Sprintf("unknown command %q", args[0]))
 }
 
-func parse(fs *flag.FlagSet, args []string, nargs int) error {
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), usage)
-		fs.PrintDefaults()
+// parse parses the arguments of a command, which takes nargs operands.
+// When it returns !ok, the command is over, with exit status code: help was
+// printed, or a mistake reported.
+func parse(fl *pflag.FlagSet, args []string, nargs int, stdout, stderr io.Writer) (operands []string, code int, ok bool) {
+	switch err := cli.Parse(fl, args); {
+	case cli.IsHelp(err):
+		fmt.Fprint(stdout, usageText)
+		return nil, 0, false
+	case err != nil:
+		return nil, usageError(stderr, fl.Name()+": "+err.Error()), false
+	case fl.NArg() != nargs:
+		return nil, usageError(stderr, fmt.Sprintf("%s: want %d arguments, got %d (%s)", fl.Name(), nargs, fl.NArg(), strings.Join(fl.Args(), " "))), false
 	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() != nargs {
-		fs.Usage()
-		return fmt.Errorf("%s: want %d arguments, got %d (%s)", fs.Name(), nargs, fs.NArg(), strings.Join(fs.Args(), " "))
-	}
-	return nil
+	return fl.Args(), 0, true
 }
 
-func size(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+// usageError reports a mistake on the command line and returns the exit
+// status for it.
+func usageError(stderr io.Writer, msg string) int {
+	fmt.Fprintf(stderr, "casrestore: %s\nTry 'casrestore --help' for more information.\n", msg)
+	return 2
+}
+
+// fail reports err and returns the exit status for it.
+func fail(stderr io.Writer, err error) int {
+	fmt.Fprintln(stderr, "casrestore:", err)
+	return 1
 }

@@ -24,7 +24,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/extfs/extfs"
-	"github.com/spf13/pflag"
+	"github.com/extfs/extfs/examples/internal/cli"
 )
 
 func main() {
@@ -38,6 +38,12 @@ io_uring operations the engine uses.
 
       --json   print the report as JSON
   -h, --help   show this help
+
+An answer is yes, no, or unknown (with the reason) where extfs-probe could
+not find out: a read-only filesystem, no permission for the trial. In JSON,
+unknown is null. Exit status: 0 if every filesystem was probed, 1 if one
+could not be (unknown answers from a failed extfs.Probe, or a PATH that
+cannot be examined), 2 for a mistake on the command line.
 `
 
 // report is the whole answer; --json prints it as it is.
@@ -65,18 +71,16 @@ type ringOp struct {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	var asJSON, help bool
-	fl := pflag.NewFlagSet("extfs-probe", pflag.ContinueOnError)
-	fl.SetOutput(io.Discard)
+	var asJSON bool
+	fl := cli.NewFlagSet("extfs-probe")
 	fl.BoolVar(&asJSON, "json", false, "")
-	fl.BoolVarP(&help, "help", "h", false, "")
-	if err := fl.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "extfs-probe: %v\n%s", err, usageText)
-		return 1
-	}
-	if help {
+	switch err := cli.Parse(fl, args); {
+	case cli.IsHelp(err):
 		fmt.Fprint(stdout, usageText)
 		return 0
+	case err != nil:
+		fmt.Fprintf(stderr, "extfs-probe: %v\n%s", err, usageText)
+		return 2
 	}
 	paths := fl.Args()
 	if len(paths) == 0 {
@@ -114,7 +118,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		r := probeFS(dir)
 		r.Paths[0] = p
-		if r.Error != "" {
+		if r.Error != "" || r.ProbeError != "" {
 			failed = true
 		}
 		byKey[key] = len(rep.Filesystems)
@@ -135,8 +139,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if failed {
 		for _, r := range rep.Filesystems {
-			if r.Error != "" {
+			switch {
+			case r.Error != "":
 				fmt.Fprintf(stderr, "extfs-probe: %s: %s\n", r.Paths[0], r.Error)
+			case r.ProbeError != "":
+				fmt.Fprintf(stderr, "extfs-probe: %s: could not probe (%s): some answers are unknown\n", r.Paths[0], r.ProbeError)
 			}
 		}
 		return 1
@@ -154,13 +161,17 @@ func printTable(w io.Writer, rep *report) error {
 			fmt.Fprintf(tw, "  error\t%s\n\n", r.Error)
 			continue
 		}
-		fmt.Fprintf(tw, "  filesystem\t%s\n", r.Filesystem)
-		clone := yesNo(r.Clone)
-		if r.Clone {
-			clone += fmt.Sprintf(" (block size %d)", r.CloneBlockSize)
+		fs := r.Filesystem
+		if fs == "" {
+			fs = "unknown"
+		}
+		fmt.Fprintf(tw, "  filesystem\t%s\n", fs)
+		clone := probed(r.Clone, r.ProbeError)
+		if r.Clone == yes {
+			clone += fmt.Sprintf(" (block size %s)", cli.FormatSize(r.CloneBlockSize))
 		}
 		fmt.Fprintf(tw, "  clone (reflink)\t%s\n", clone)
-		fmt.Fprintf(tw, "  copy_file_range\t%s\n", yesNo(r.CopyFileRange))
+		fmt.Fprintf(tw, "  copy_file_range\t%s\n", probed(r.CopyFileRange, r.ProbeError))
 		for _, ns := range xattrNamespaces {
 			fmt.Fprintf(tw, "  xattr %s.*\t%s\n", ns, r.Xattr[ns])
 		}
@@ -200,8 +211,16 @@ func ringUse(op ringOp, engine string) string {
 	return "when crowded" // many goroutines already in system calls
 }
 
+// probed is an answer of extfs.Probe for people: unknown says why.
+func probed(t tri, probeErr string) string {
+	if t == unknown && probeErr != "" {
+		return "unknown: " + probeErr
+	}
+	return t.String()
+}
+
 func (r result) String() string {
-	s := yesNo(r.OK)
+	s := r.OK.String()
 	if r.Error != "" {
 		s += ": " + r.Error
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/extfs/extfs"
@@ -52,15 +53,15 @@ func TestJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Filesystem != caps.Filesystem || got.Clone != caps.Clone || got.CloneBlockSize != caps.CloneBlockSize ||
-		got.CopyFileRange != caps.CopyFileRange {
+	if got.Filesystem != caps.Filesystem || got.Clone != triOf(caps.Clone) || got.CloneBlockSize != caps.CloneBlockSize ||
+		got.CopyFileRange != triOf(caps.CopyFileRange) {
 		t.Errorf("report %+v, Probe %+v", got, caps)
 	}
 	for name, want := range map[string]bool{
 		"punch_hole": caps.PunchHole, "zero_range": caps.ZeroRange,
 		"collapse_range": caps.CollapseRange, "insert_range": caps.InsertRange,
 	} {
-		if r := got.Fallocate[name]; r.OK != want || r.Source != "probe" {
+		if r := got.Fallocate[name]; r.OK != triOf(want) || r.Source != "probe" {
 			t.Errorf("fallocate %s: %+v, Probe says %v", name, r, want)
 		}
 	}
@@ -70,7 +71,7 @@ func TestJSON(t *testing.T) {
 		}
 	}
 	// Probe's Xattr is user.* on a regular file: the same trial.
-	if r := got.Xattr["user"]; r.OK != caps.Xattr {
+	if r := got.Xattr["user"]; r.OK != triOf(caps.Xattr) {
 		t.Errorf("xattr user: %+v, Probe says %v", r, caps.Xattr)
 	}
 	for _, ns := range xattrNamespaces {
@@ -187,10 +188,70 @@ func TestErrors(t *testing.T) {
 		t.Errorf("%+v", rep.Filesystems)
 	}
 
-	if code, _, stderr := probe(t, "--bogus"); code != 1 || !strings.Contains(stderr, "Usage: extfs-probe") {
+	if code, _, stderr := probe(t, "--bogus"); code != 2 || !strings.Contains(stderr, "Usage: extfs-probe") {
 		t.Errorf("bad flag: exit %d, stderr %q", code, stderr)
 	}
-	if code, stdout, _ := probe(t, "-h"); code != 0 || !strings.HasPrefix(stdout, "Usage: extfs-probe") {
-		t.Errorf("-h: exit %d, stdout %q", code, stdout)
+	for _, help := range []string{"-h", "--help", "help"} {
+		if code, stdout, stderr := probe(t, help); code != 0 || !strings.HasPrefix(stdout, "Usage: extfs-probe") || stderr != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", help, code, stdout, stderr)
+		}
+	}
+}
+
+// TestUnknown: what extfs.Probe could not decide is unknown, never no, in
+// the table and in JSON (null); the trials are still made; the exit status
+// says the probe failed.
+func TestUnknown(t *testing.T) {
+	defer func(f func(string) (extfs.Capabilities, error)) { probeCaps = f }(probeCaps)
+	probeCaps = func(dir string) (extfs.Capabilities, error) {
+		return extfs.Capabilities{}, &os.PathError{Op: "open", Path: dir, Err: syscall.EROFS}
+	}
+	dir := t.TempDir()
+	code, stdout, stderr := probe(t, "--json", dir)
+	if code != 1 || stderr != "extfs-probe: "+dir+": could not probe (open: read-only file system): some answers are unknown\n" {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	for _, want := range []string{`"clone": null`, `"copy_file_range": null`, `"probe_error": "open: read-only file system"`} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("no %s in the JSON", want)
+		}
+	}
+	var rep report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := rep.Filesystems[0]
+	if got.Clone != unknown || got.CopyFileRange != unknown || got.Fallocate["punch_hole"].OK != unknown ||
+		got.Fallocate["punch_hole"].Error == "" || got.Fallocate["allocate"].Source != "trial" || got.Fallocate["allocate"].OK == unknown {
+		t.Errorf("%+v", got)
+	}
+
+	_, stdout, _ = probe(t, dir)
+	for _, want := range []string{
+		"  filesystem  unknown\n",
+		"  clone (reflink)  unknown: open: read-only file system\n",
+		"  copy_file_range  unknown: open: read-only file system\n",
+		"  fallocate punch_hole  unknown: open: read-only file system\n",
+	} {
+		if !strings.Contains(squeeze(stdout), squeeze(want)) {
+			t.Errorf("no %q in the table", want)
+		}
+	}
+}
+
+// TestAnswer: a trial that fails for another reason than "not supported"
+// proves nothing.
+func TestAnswer(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want tri
+	}{
+		{nil, yes},
+		{&os.PathError{Op: "fallocate", Path: "x", Err: extfs.ErrNotSupported}, no},
+		{&os.PathError{Op: "setxattr", Path: "x", Err: syscall.EPERM}, unknown},
+	} {
+		if r := answer(tt.err, "trial"); r.OK != tt.want || (tt.want == unknown) != (r.Error != "") {
+			t.Errorf("answer(%v) = %+v, want %v", tt.err, r, tt.want)
+		}
 	}
 }

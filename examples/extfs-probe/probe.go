@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,12 +13,17 @@ import (
 // fsReport is what extfs-probe found out about one filesystem.
 type fsReport struct {
 	Paths []string `json:"paths"`           // the PATH arguments on this filesystem
-	Error string   `json:"error,omitempty"` // why the probe failed, if it did
+	Error string   `json:"error,omitempty"` // why the path could not be probed at all
+
+	// ProbeError is why extfs.Probe could not decide (a read-only or full
+	// filesystem, no permission to make its trial files): what it answers
+	// is then unknown.
+	ProbeError string `json:"probe_error,omitempty"`
 
 	Filesystem     string `json:"filesystem,omitempty"`
-	Clone          bool   `json:"clone"`
+	Clone          tri    `json:"clone"`
 	CloneBlockSize int64  `json:"clone_block_size,omitempty"`
-	CopyFileRange  bool   `json:"copy_file_range"`
+	CopyFileRange  tri    `json:"copy_file_range"`
 
 	// Xattr says, per namespace (user, trusted, security), whether an
 	// attribute could be set and removed on a regular file.
@@ -26,10 +32,47 @@ type fsReport struct {
 	Fallocate map[string]result `json:"fallocate,omitempty"`
 }
 
-// result is one answer: yes or no, why not, and where it comes from.
+// tri is an answer that may be unknown: JSON true, false or null; "yes",
+// "no" or "unknown" for people.
+type tri int8
+
+const (
+	unknown tri = iota
+	no
+	yes
+)
+
+func triOf(b bool) tri {
+	if b {
+		return yes
+	}
+	return no
+}
+
+func (t tri) String() string { return [...]string{"unknown", "no", "yes"}[t] }
+
+func (t tri) MarshalJSON() ([]byte, error) {
+	return []byte([...]string{"null", "false", "true"}[t]), nil
+}
+
+func (t *tri) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case "null":
+		*t = unknown
+	case "false":
+		*t = no
+	case "true":
+		*t = yes
+	default:
+		return fmt.Errorf("not true, false or null: %s", b)
+	}
+	return nil
+}
+
+// result is one answer: yes, no or unknown, why, and where it comes from.
 type result struct {
-	OK     bool   `json:"ok"`
-	Error  string `json:"error,omitempty"`  // the error of a trial that failed
+	OK     tri    `json:"ok"`               // null: could not be found out
+	Error  string `json:"error,omitempty"`  // why it is unknown
 	Source string `json:"source,omitempty"` // "probe" (extfs.Probe) or "trial" (tried here)
 }
 
@@ -52,20 +95,45 @@ var fallocModes = []struct {
 	{"unshare_range", extfs.AllocUnshareRange, nil},
 }
 
+// probeCaps is extfs.Probe; tests replace it.
+var probeCaps = extfs.Probe
+
 // probeFS reports on the filesystem holding dir: extfs.Probe, and trials on
-// a temporary file of its own for what Probe does not say.
+// a temporary file of its own for what Probe does not say. Where Probe
+// cannot decide, its answers are unknown, and the trials are still made.
 func probeFS(dir string) fsReport {
 	r := fsReport{Paths: []string{dir}}
-	caps, err := extfs.Probe(dir)
-	if err != nil {
-		r.Error = err.Error()
-		return r
+	caps, err := probeCaps(dir)
+	probed := err == nil
+	if probed {
+		r.Filesystem, r.Clone, r.CloneBlockSize, r.CopyFileRange = caps.Filesystem, triOf(caps.Clone), caps.CloneBlockSize, triOf(caps.CopyFileRange)
+	} else {
+		r.ProbeError = reason(err)
 	}
-	r.Filesystem, r.Clone, r.CloneBlockSize, r.CopyFileRange = caps.Filesystem, caps.Clone, caps.CloneBlockSize, caps.CopyFileRange
 
+	r.Xattr = make(map[string]result)
+	r.Fallocate = make(map[string]result)
+	for _, m := range fallocModes {
+		switch {
+		case m.cap == nil:
+		case probed:
+			r.Fallocate[m.name] = result{OK: triOf(m.cap(caps)), Source: "probe"}
+		default:
+			r.Fallocate[m.name] = result{Error: r.ProbeError, Source: "probe"}
+		}
+	}
 	f, err := trialFile(dir)
 	if err != nil {
-		r.Error = err.Error()
+		// Nothing can be tried here either: every trial's answer is unknown.
+		why := reason(err)
+		for _, ns := range xattrNamespaces {
+			r.Xattr[ns] = result{Error: why, Source: "trial"}
+		}
+		for _, m := range fallocModes {
+			if m.cap == nil {
+				r.Fallocate[m.name] = result{Error: why, Source: "trial"}
+			}
+		}
 		return r
 	}
 	defer func() {
@@ -73,7 +141,6 @@ func probeFS(dir string) fsReport {
 		os.Remove(f.Name())
 	}()
 
-	r.Xattr = make(map[string]result)
 	for _, ns := range xattrNamespaces {
 		name := ns + ".extfs-probe"
 		err := f.SetXattr(name, []byte("1"), 0)
@@ -83,29 +150,26 @@ func probeFS(dir string) fsReport {
 		r.Xattr[ns] = answer(err, "trial")
 	}
 
-	r.Fallocate = make(map[string]result)
-	st, err := f.Statx()
-	if err != nil {
-		r.Error = err.Error()
-		return r
+	bs := int64(4096)
+	if st, err := f.Statx(); err == nil && st.Blksize > 0 && st.Blksize <= 1<<20 {
+		bs = st.Blksize
 	}
-	bs := st.Blksize
-	if bs <= 0 || bs > 1<<20 {
-		bs = 4096
-	}
+	size := int64(trialSize)
 	for _, m := range fallocModes {
 		if m.cap != nil {
-			r.Fallocate[m.name] = result{OK: m.cap(caps), Source: "probe"}
 			continue
 		}
 		off := int64(0)
 		if m.mode&extfs.AllocKeepSize != 0 {
-			off = st.Size // past the end: only keep-size allocates there without growing the file
+			off = size // past the end: only keep-size allocates there without growing the file
 		}
 		r.Fallocate[m.name] = answer(f.Fallocate(m.mode, off, bs), "trial")
 	}
 	return r
 }
+
+// trialSize is the size of the trial file: four blocks of 4 KiB.
+const trialSize = 4 << 12
 
 // trialFile makes a hidden temporary file in dir with four blocks of data.
 func trialFile(dir string) (*extfs.File, error) {
@@ -114,7 +178,7 @@ func trialFile(dir string) (*extfs.File, error) {
 		return nil, err
 	}
 	f := extfs.NewFile(of)
-	if _, err := f.Write([]byte(strings.Repeat("extfs-probe\n", 4<<12/12+1))[:4<<12]); err != nil {
+	if _, err := f.Write([]byte(strings.Repeat("extfs-probe\n", trialSize/12+1))[:trialSize]); err != nil {
 		f.Close()
 		os.Remove(of.Name())
 		return nil, err
@@ -122,16 +186,17 @@ func trialFile(dir string) (*extfs.File, error) {
 	return f, nil
 }
 
-// answer turns a trial's error into a result: not supported is a plain no,
-// anything else (permission denied, say) a no with its reason.
+// answer turns a trial's error into a result: not supported is a no;
+// anything else (permission denied, say) proves nothing, and the answer is
+// unknown, with the reason.
 func answer(err error, source string) result {
 	switch {
 	case err == nil:
-		return result{OK: true, Source: source}
+		return result{OK: yes, Source: source}
 	case errors.Is(err, extfs.ErrNotSupported):
-		return result{Source: source}
+		return result{OK: no, Source: source}
 	}
-	return result{Source: source, Error: reason(err)}
+	return result{OK: unknown, Source: source, Error: reason(err)}
 }
 
 // reason is err without the path of the trial file, which is gone.

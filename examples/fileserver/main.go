@@ -1,8 +1,8 @@
 // Command fileserver serves a directory over HTTP, with extfs doing the file
 // work:
 //
-//	fileserver [-addr 127.0.0.1:8080] [-max-upload 1G] [flags] ROOT
-//	fileserver -plain [-addr ...] ROOT   # net/http.FileServer, for comparison
+//	fileserver [--addr 127.0.0.1:8080] [--max-upload 1G] [flags] ROOT
+//	fileserver --plain [--addr ...] ROOT   # net/http.FileServer, for comparison
 //
 // GET and HEAD serve files (Range requests, conditional requests) and list
 // directories; PUT uploads a file atomically; DELETE removes one. Every name
@@ -60,64 +60,115 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/extfs/extfs"
+	"github.com/extfs/extfs/examples/internal/cli"
 )
 
 func main() {
-	log.SetFlags(0)
-	log.SetPrefix("fileserver: ")
-	o := defaultOptions()
-	var (
-		addr  = flag.String("addr", "127.0.0.1:8080", "listen `address`")
-		plain = flag.Bool("plain", false, "serve with net/http.FileServer instead (read-only; the benchmark's baseline)")
-	)
-	flag.Var((*sizeFlag)(&o.MaxUpload), "max-upload", "largest PUT body, in `bytes` (suffixes K, M, G, T: powers of 1024)")
-	flag.Var((*sizeFlag)(&o.ReadaheadMin), "readahead-min", "announce sequential reads for response bodies of at least this many `bytes`; 0: never")
-	flag.Var((*sizeFlag)(&o.DropBehind), "drop-behind", "drop files of at least this many `bytes` from the page cache after sending them; 0: never")
-	flag.Var((*sizeFlag)(&o.ETagComputeMax), "etag-compute-max", "hash files without a stored SHA-256 up to this many `bytes` for their ETag")
-	flag.BoolVar(&o.Fsync, "fsync", o.Fsync, "sync an upload and its directory before answering")
-	flag.BoolVar(&o.AccessLog, "v", false, "log every request")
-	flag.BoolVar(&o.ReadAt, "readat", false, "send bodies with extfs File.ReadAt calls instead of sendfile (to measure extfs's read path)")
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: fileserver [flags] ROOT\n")
-		flag.PrintDefaults()
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usageText = `Usage: fileserver [OPTION]... ROOT
+Serve the directory ROOT over HTTP (GET, HEAD, PUT, DELETE), with extfs
+doing the file work.
+
+      --addr=ADDRESS          listen on ADDRESS (default 127.0.0.1:8080)
+      --plain                 serve with net/http.FileServer instead
+                              (read-only; the benchmark's baseline)
+      --max-upload=SIZE       largest PUT body (default 1.0 GiB)
+      --readahead-min=SIZE    announce sequential reads for response bodies
+                              of at least SIZE (default 8.0 MiB); 0: never
+      --drop-behind=SIZE      drop files of at least SIZE from the page
+                              cache after sending them (default 256 MiB);
+                              0: never
+      --etag-compute-max=SIZE hash files without a stored SHA-256 up to SIZE
+                              for their ETag (default 1.0 GiB)
+      --fsync[=false]         sync an upload and its directory before
+                              answering (default true)
+  -v                          log every request
+      --readat                send bodies with extfs File.ReadAt calls
+                              instead of sendfile (to measure extfs's reads)
+  -h, --help                  show this help
+
+SIZE is a number of bytes, with an optional unit: K, M, G, T (or KiB, MiB,
+GiB, TiB) are powers of 1024, kB, MB, GB, TB powers of 1000. A long option
+may also be written with one dash (-addr, -max-upload 1G).
+`
+
+// config is what the command line asks for.
+type config struct {
+	addr  string
+	plain bool
+	root  string
+	opt   Options
+}
+
+// parseArgs parses the command line.
+func parseArgs(args []string) (config, error) {
+	cfg := config{opt: defaultOptions()}
+	fl := cli.NewFlagSet("fileserver")
+	fl.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "")
+	fl.BoolVar(&cfg.plain, "plain", false, "")
+	cli.SizeVar(fl, &cfg.opt.MaxUpload, "max-upload", "", "")
+	cli.SizeVar(fl, &cfg.opt.ReadaheadMin, "readahead-min", "", "")
+	cli.SizeVar(fl, &cfg.opt.DropBehind, "drop-behind", "", "")
+	cli.SizeVar(fl, &cfg.opt.ETagComputeMax, "etag-compute-max", "", "")
+	fl.BoolVar(&cfg.opt.Fsync, "fsync", cfg.opt.Fsync, "")
+	fl.BoolVarP(&cfg.opt.AccessLog, "v", "v", false, "")
+	fl.BoolVar(&cfg.opt.ReadAt, "readat", false, "")
+	if err := cli.Parse(fl, args); err != nil {
+		return cfg, err
 	}
-	flag.Parse()
-	if flag.NArg() != 1 {
-		flag.Usage()
-		os.Exit(2)
+	if fl.NArg() != 1 {
+		return cfg, fmt.Errorf("want one ROOT, got %d arguments", fl.NArg())
 	}
-	root := flag.Arg(0)
+	cfg.root = fl.Arg(0)
+	return cfg, nil
+}
+
+// run is fileserver: it serves until interrupted and returns the exit
+// status.
+func run(args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseArgs(args)
+	switch {
+	case cli.IsHelp(err):
+		fmt.Fprint(stdout, usageText)
+		return 0
+	case err != nil:
+		fmt.Fprintf(stderr, "fileserver: %v\nTry 'fileserver --help' for more information.\n", err)
+		return 2
+	}
+	logger := log.New(stderr, "fileserver: ", 0)
 
 	var h http.Handler
-	if *plain {
-		h = http.FileServer(http.Dir(root))
+	if cfg.plain {
+		h = http.FileServer(http.Dir(cfg.root))
 	} else {
-		d, err := extfs.OpenDir(root)
+		d, err := extfs.OpenDir(cfg.root)
 		if err != nil {
-			log.Fatal(err)
+			logger.Print(err)
+			return 1
 		}
 		defer d.Close()
-		s := New(d, o)
-		s.Logf = log.Printf
+		s := New(d, cfg.opt)
+		s.Logf = logger.Printf
 		h = s
 	}
 
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
-		log.Fatal(err)
+		logger.Print(err)
+		return 1
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -127,10 +178,10 @@ func main() {
 		// take as long as they take.
 	}
 	mode := "extfs"
-	if *plain {
+	if cfg.plain {
 		mode = "net/http.FileServer"
 	}
-	log.Printf("serving %s (%s) on http://%s/", root, mode, ln.Addr())
+	logger.Printf("serving %s (%s) on http://%s/", cfg.root, mode, ln.Addr())
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -138,52 +189,18 @@ func main() {
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		log.Fatal(err)
+		logger.Print(err)
+		return 1
 	case <-ctx.Done():
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {
-		log.Printf("shutdown: %v", err)
+		logger.Printf("shutdown: %v", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Print(err)
+		logger.Print(err)
+		return 1
 	}
-}
-
-// sizeFlag is a byte count with an optional K, M, G or T suffix (powers of
-// 1024).
-type sizeFlag int64
-
-func (s *sizeFlag) String() string { return strconv.FormatInt(int64(*s), 10) }
-
-func (s *sizeFlag) Set(v string) error {
-	n, err := parseSize(v)
-	if err != nil {
-		return err
-	}
-	*s = sizeFlag(n)
-	return nil
-}
-
-func parseSize(v string) (int64, error) {
-	shift := 0
-	switch strings.ToUpper(v[len(v)-min(len(v), 1):]) {
-	case "K":
-		shift = 10
-	case "M":
-		shift = 20
-	case "G":
-		shift = 30
-	case "T":
-		shift = 40
-	}
-	if shift > 0 {
-		v = v[:len(v)-1]
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 || n > (1<<63-1)>>shift {
-		return 0, fmt.Errorf("invalid size %q", v)
-	}
-	return n << shift, nil
+	return 0
 }

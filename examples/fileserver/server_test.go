@@ -663,15 +663,27 @@ func TestNameOf(t *testing.T) {
 	}
 }
 
-func TestParseSize(t *testing.T) {
-	for in, want := range map[string]int64{"0": 0, "1024": 1024, "1K": 1024, "64m": 64 << 20, "1G": 1 << 30, "2T": 2 << 40} {
-		if got, err := parseSize(in); err != nil || got != want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+// TestParseArgs: sizes with units, long flags with one dash or two, and
+// help on stdout.
+func TestParseArgs(t *testing.T) {
+	cfg, err := parseArgs([]string{"-addr", "127.0.0.1:0", "--max-upload=64M", "-drop-behind", "0", "-fsync=false", "-v", "root"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.addr != "127.0.0.1:0" || cfg.opt.MaxUpload != 64<<20 || cfg.opt.DropBehind != 0 || cfg.opt.Fsync || !cfg.opt.AccessLog ||
+		cfg.root != "root" || cfg.opt.ReadaheadMin != 8<<20 {
+		t.Errorf("%+v", cfg)
+	}
+	for _, args := range [][]string{{"--max-upload=1X", "r"}, {"--bogus", "r"}, {}, {"a", "b"}} {
+		var stdout, stderr strings.Builder
+		if code := run(args, &stdout, &stderr); code != 2 || stdout.Len() != 0 || !strings.HasPrefix(stderr.String(), "fileserver: ") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, stdout.String(), stderr.String())
 		}
 	}
-	for _, in := range []string{"", "K", "-1", "1X", "99999999999T"} {
-		if _, err := parseSize(in); err == nil {
-			t.Errorf("parseSize(%q) accepted", in)
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}, {"-addr", ":1", "--help", "r"}} {
+		var stdout, stderr strings.Builder
+		if code := run(args, &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "Usage: fileserver") || stderr.Len() != 0 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, stdout.String(), stderr.String())
 		}
 	}
 }
