@@ -23,7 +23,8 @@ type copier struct {
 	cfg   config
 	meter *meter
 
-	mu          sync.Mutex // guards the fields below and writes to stderr
+	mu          sync.Mutex // guards the fields below and writes to stdout and stderr
+	stdout      io.Writer  // -v and --debug
 	stderr      io.Writer
 	stats       extfs.CopyStats
 	failed      int  // operands (or, in a tree, entries) that failed
@@ -37,8 +38,8 @@ type result struct {
 	failed  int
 }
 
-func newCopier(cfg config, stderr io.Writer) *copier {
-	c := &copier{cfg: cfg, stderr: stderr}
+func newCopier(cfg config, stdout, stderr io.Writer) *copier {
+	c := &copier{cfg: cfg, stdout: stdout, stderr: stderr}
 	c.meter = newMeter(cfg.progress, stderr, &c.mu)
 	return c
 }
@@ -58,7 +59,9 @@ type job struct {
 	kind         jobKind
 	src, target  string
 	st           *extfs.Stat // of src (followed for jobFile and jobTree)
+	followed     bool        // src is a symbolic link, and st is of what it leads to
 	targetExists bool
+	targetMode   fs.FileMode // of what is at target, if anything
 
 	ok bool // set when the copy succeeded
 }
@@ -69,7 +72,16 @@ func (c *copier) copyAll(ctx context.Context, srcs []string, dst string) result 
 	start := time.Now()
 	dstSt, dstErr := extfs.Statx(dst)
 	dstIsDir := dstErr == nil && dstSt.Mode.IsDir()
-	if len(srcs) > 1 && !dstIsDir {
+	if c.cfg.targetDir != "" && !dstIsDir {
+		if dstErr != nil {
+			c.fail(dst, dstErr)
+		} else {
+			c.failf(dst, "target is not a directory")
+		}
+		return c.result(start)
+	}
+	into := dstIsDir && !c.cfg.noTargetDir // -T: DST is the target, directory or not
+	if len(srcs) > 1 && !into {
 		if dstErr != nil && !errors.Is(dstErr, fs.ErrNotExist) {
 			c.fail(dst, dstErr)
 		} else {
@@ -82,7 +94,7 @@ func (c *copier) copyAll(ctx context.Context, srcs []string, dst string) result 
 	targets := make(map[string]bool)
 	for _, src := range srcs {
 		target := dst
-		if dstIsDir {
+		if into {
 			target = intoDir(dst, src)
 		}
 		if targets[target] {
@@ -110,6 +122,14 @@ func (c *copier) copyAll(ctx context.Context, srcs []string, dst string) result 
 	for _, j := range jobs {
 		if ctx.Err() != nil {
 			break
+		}
+		switch {
+		case j.kind == jobTree && c.cfg.make != makeCopy:
+			c.linkTree(ctx, j)
+			continue
+		case c.cfg.make != makeCopy:
+			c.makeLink(j)
+			continue
 		}
 		switch j.kind {
 		case jobFile:
@@ -190,6 +210,7 @@ func (c *copier) plan(src, target string, mustBeDir bool) *job {
 			c.fail(src, err)
 			return nil
 		}
+		j.followed = true
 		fallthrough
 	default:
 		switch m := j.st.Mode; {
@@ -221,7 +242,10 @@ func (c *copier) plan(src, target string, mustBeDir bool) *job {
 		c.fail(target, err)
 		return nil
 	}
-	j.targetExists = true
+	j.targetExists, j.targetMode = true, tst.Mode
+	if j.kind != jobTree && !tst.Mode.IsDir() && c.keep(j.st, tst) {
+		return nil // -n, or -u and not older: left as it is, as cp does, silently
+	}
 	if j.kind == jobTree {
 		if !tst.Mode.IsDir() {
 			c.failf(target, "cannot overwrite non-directory with directory %s", src)
@@ -268,20 +292,117 @@ func plannedBytes(jobs []*job) int64 {
 	return total
 }
 
+// keep reports whether a destination entry with the metadata dst is kept
+// rather than replaced by a copy of src: -n keeps it, -u keeps it unless it
+// is older than src (by modification time, as cp -u).
+func (c *copier) keep(src, dst *extfs.Stat) bool {
+	switch c.cfg.existing {
+	case existingSkip:
+		return true
+	case existingUpdate:
+		return !src.Mtime.After(dst.Mtime)
+	}
+	return false
+}
+
 func (c *copier) copyFile(ctx context.Context, j *job) {
 	opt := c.cfg.opt
 	opt.Replace = j.targetExists
 	opt.Progress = c.meter.op()
-	st, err := extfs.CopyFile(ctx, j.src, j.target, &opt)
-	c.done(j, &st, err)
+	var st extfs.CopyStats
+	var err error
+	if j.targetExists && j.targetMode.IsRegular() && opt.Preserve&extfs.PreserveMode == 0 {
+		// cp writes into the file there, which keeps its mode: the copy
+		// gets that mode before it takes the file's place.
+		opt.Replace = false
+		err = replaceWith(j.target, true, func(tmp string) error {
+			if st, err = extfs.CopyFile(ctx, j.src, tmp, &opt); err != nil {
+				return err
+			}
+			if err := os.Chmod(tmp, j.targetMode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+				return err
+			}
+			return syncFile(tmp)
+		})
+	} else {
+		st, err = extfs.CopyFile(ctx, j.src, j.target, &opt)
+	}
+	if c.done(j, &st, err) {
+		c.said(j.src, j.target, debugLine(&st, &opt))
+	}
 }
 
+// syncFile puts name's data on disk, as CopyFile with Replace does before
+// it renames.
+func syncFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// copyTree copies the tree j with CopyTree. The flags that ask CopyTree
+// for what it cannot do yet are refused where they would make a
+// difference (see treeLimit).
 func (c *copier) copyTree(ctx context.Context, j *job) {
+	if err := c.treeLimit(j); err != nil {
+		c.fail(j.src, err)
+		return
+	}
 	opt := c.cfg.opt
 	opt.Replace = j.targetExists // merge into the existing directory
 	opt.Progress = c.meter.op()
 	st, err := extfs.CopyTree(ctx, j.src, j.target, &opt)
-	c.done(j, &st, err)
+	if c.done(j, &st, err) && c.cfg.verbose {
+		c.saidTree(j, &st)
+	}
+}
+
+// treeLimit returns an error when copying the tree j with CopyTree would
+// not do what the command line says: -n or -u where an entry of an existing
+// destination would have to be kept, -L where the tree holds a symbolic
+// link. Each is one CopyOptions setting CopyTree lacks (Existing: Skip or
+// Update; Symlinks: Follow); without such an entry the copy is the same.
+func (c *copier) treeLimit(j *job) error {
+	keep := j.targetExists && c.cfg.existing != existingReplace
+	follow := c.cfg.deref == derefAlways
+	if !keep && !follow {
+		return nil
+	}
+	flag := "-n"
+	if c.cfg.existing == existingUpdate {
+		flag = "-u"
+	}
+	return filepath.WalkDir(j.src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if follow && d.Type()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("%s is a symbolic link: extcp cannot follow links inside a tree yet (-L); nothing copied", p)
+		}
+		rel, err := filepath.Rel(j.src, p)
+		if err != nil || !keep || d.IsDir() {
+			return err
+		}
+		t := filepath.Join(j.target, rel)
+		tst, err := extfs.Lstatx(t)
+		if err != nil || tst.Mode.IsDir() {
+			return nil // not there (or a directory, which a copy cannot replace): nothing to keep
+		}
+		sst, err := extfs.Lstatx(p)
+		if err != nil {
+			return err
+		}
+		if c.keep(sst, tst) {
+			return fmt.Errorf("%s exists: extcp cannot keep existing files inside a tree yet (%s); nothing copied", t, flag)
+		}
+		return nil
+	})
 }
 
 // link makes j's target a hard link to first's, which is a copy of the same
@@ -291,7 +412,9 @@ func (c *copier) link(first, j *job) {
 		return extfs.Link(first.target, name)
 	})
 	st := extfs.CopyStats{Files: 1, ByMethod: map[extfs.Method]int64{extfs.MethodHardlink: 1}}
-	c.done(j, &st, err)
+	if c.done(j, &st, err) {
+		c.said(j.src, j.target, "")
+	}
 }
 
 // copySymlink makes j's target a symbolic link with the target of j's
@@ -306,7 +429,9 @@ func (c *copier) copySymlink(j *job) {
 	if err == nil {
 		err = c.preserveEntry(j.target, j.st)
 	}
-	c.done(j, &extfs.CopyStats{Symlinks: 1}, err)
+	if c.done(j, &extfs.CopyStats{Symlinks: 1}, err) {
+		c.said(j.src, j.target, "")
+	}
 }
 
 // copySpecial makes j's target a FIFO or device file like j's source.
@@ -322,7 +447,9 @@ func (c *copier) copySpecial(j *job) {
 	if err == nil {
 		err = c.preserveEntry(j.target, j.st)
 	}
-	c.done(j, &extfs.CopyStats{Files: 1}, err)
+	if c.done(j, &extfs.CopyStats{Files: 1}, err) {
+		c.said(j.src, j.target, "")
+	}
 }
 
 // replaceWith makes name with mk: in place when nothing is there, else
@@ -373,16 +500,17 @@ func (c *copier) preserveEntry(name string, st *extfs.Stat) error {
 	return nil
 }
 
-// done records the outcome of j.
-func (c *copier) done(j *job, st *extfs.CopyStats, err error) {
+// done records the outcome of j, and reports whether it succeeded.
+func (c *copier) done(j *job, st *extfs.CopyStats, err error) bool {
 	c.mu.Lock()
 	c.stats.Add(st)
 	c.mu.Unlock()
 	if err != nil {
 		c.fail(j.src, err)
-		return
+		return false
 	}
 	j.ok = true
+	return true
 }
 
 // failf reports a failure of path with a reason of extcp's own.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/extfs/extfs"
+	"github.com/extfs/extfs/examples/internal/cli"
 )
 
 // The demo: build a tree with a bit of everything in a temporary directory,
@@ -88,10 +89,10 @@ func demo(ctx context.Context, cfg config, dir string, stdout, stderr io.Writer)
 		extras = append(extras, fmt.Sprintf("1 hard-link group of %d", tree.linkGroup))
 	}
 	if tree.sparse != "" {
-		extras = append(extras, fmt.Sprintf("1 sparse file (%s, %s allocated)", size(tree.sparseSize), size(tree.sparseBlocks*512)))
+		extras = append(extras, fmt.Sprintf("1 sparse file (%s, %s allocated)", cli.FormatSize(tree.sparseSize), cli.FormatSize(tree.sparseBlocks*512)))
 	}
 	extras = append(extras, plural(int64(tree.xattrs), "xattr"))
-	line("source", "%s (%s), %s, %s, %s", plural(int64(tree.files), "file"), size(tree.bytes),
+	line("source", "%s (%s), %s, %s, %s", plural(int64(tree.files), "file"), cli.FormatSize(tree.bytes),
 		plural(int64(tree.dirs), "dir"), plural(int64(tree.symlinks), "symlink"), strings.Join(extras, ", "))
 	for _, note := range []string{tree.symlinkNote, tree.linkNote, tree.xattrNote} {
 		if note != "" {
@@ -103,7 +104,7 @@ func demo(ctx context.Context, cfg config, dir string, stdout, stderr io.Writer)
 	dcfg.opt = extfs.CopyOptions{CoW: cfg.opt.CoW, Sparse: cfg.opt.Sparse, Preserve: extfs.PreserveAll, Hardlinks: true, Workers: cfg.jobs}
 	line("copy", "extcp -r --preserve=all --reflink=%v --sparse=%v src dst   (extfs.CopyTree: CoW%s, PreserveAll, Hardlinks)",
 		dcfg.opt.CoW, dcfg.opt.Sparse, titled(dcfg.opt.CoW.String()))
-	c := newCopier(dcfg, stderr)
+	c := newCopier(dcfg, stdout, stderr)
 	res := c.copyAll(ctx, []string{src}, dst)
 	line("result", "%s", summary(res))
 	if res.failed > 0 {
@@ -151,7 +152,7 @@ func mechanisms(caps extfs.Capabilities, probeErr error, cow extfs.CoWMode, st e
 		out = append(out, fmt.Sprintf("no clones: %s cannot share blocks between files (no reflink), so every byte of data was copied; on XFS (reflink=1) or btrfs this copy would be clones", caps.Filesystem))
 	}
 	if st.HoleBytes > 0 {
-		out = append(out, fmt.Sprintf("%s of holes were kept as holes, not written", size(st.HoleBytes)))
+		out = append(out, fmt.Sprintf("%s of holes were kept as holes, not written", cli.FormatSize(st.HoleBytes)))
 	}
 	return out
 }
@@ -467,7 +468,7 @@ func verifyCopy(src, dst string, tree *demoTree) (checked, problems []string) {
 	if tree.sparse != "" {
 		if ds, err := extfs.Lstatx(filepath.Join(dst, must(filepath.Rel(src, tree.sparse)))); err == nil {
 			checked = append(checked, fmt.Sprintf("sparse file: %s allocated of %s, source %s",
-				size(ds.Blocks*512), size(ds.Size), size(tree.sparseBlocks*512)))
+				cli.FormatSize(ds.Blocks*512), cli.FormatSize(ds.Size), cli.FormatSize(tree.sparseBlocks*512)))
 		}
 	} else {
 		checked = append(checked, "no sparse file: the filesystem keeps no holes")

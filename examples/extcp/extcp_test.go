@@ -54,13 +54,13 @@ func wantNotExist(t *testing.T, name string) {
 }
 
 // summaryLine matches the summary extcp prints at the end.
-var summaryLine = regexp.MustCompile(`^\d+ files?, \d+ dirs?, \d+ symlinks?: [\d.]+ [KMGTPE]?i?B \([\d.]+ [KMGTPE]?i?B cloned, [\d.]+ [KMGTPE]?i?B copied, [\d.]+ [KMGTPE]?i?B holes\) in [\d.]+ m?s, [\d.]+ [KMGTPE]?i?B/s`)
+var summaryLine = regexp.MustCompile(`^\d+ files?, \d+ dirs?, \d+ symlinks?: [\d.]+ [KMGTPE]?i?B \([\d.]+ [KMGTPE]?i?B cloned, [\d.]+ [KMGTPE]?i?B copied, [\d.]+ [KMGTPE]?i?B holes\) in [\d.]+ m?s(, [\d.]+ [KMGTPE]?i?B/s)?`)
 
 func TestFileToFile(t *testing.T) {
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 	writeFile(t, src, "hello")
-	code, stdout, stderr := extcp(t, src, dst)
+	code, stdout, stderr := extcp(t, "--summary", src, dst)
 	if code != 0 || stderr != "" {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
@@ -144,7 +144,7 @@ func TestRecursive(t *testing.T) {
 		{filepath.Join(dir, "copy"), filepath.Join(dir, "copy")},
 		{out, filepath.Join(out, "tree")},
 	} {
-		code, stdout, _ := extcp(t, "-r", src, tc.dst)
+		code, stdout, _ := extcp(t, "-r", "--summary", src, tc.dst)
 		if code != 0 {
 			t.Fatalf("-r %s: exit %d", tc.dst, code)
 		}
@@ -246,7 +246,7 @@ func TestArchiveOperands(t *testing.T) {
 	if err := os.Mkdir(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, _ := extcp(t, "-a", f, g, l, out)
+	code, stdout, _ := extcp(t, "-a", "--summary=always", f, g, l, out)
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -343,14 +343,16 @@ func TestUsage(t *testing.T) {
 	} {
 		code, stdout, stderr := extcp(t, args...)
 		if code != 1 || stdout != "" || !strings.HasPrefix(stderr, "extcp: ") ||
-			!strings.Contains(stderr, "\nUsage: extcp [OPTION]... SRC DST\n") ||
+			!strings.Contains(stderr, "\nUsage: extcp [OPTION]... [-T] SRC DST\n") ||
 			!strings.HasSuffix(stderr, "Try 'extcp --help' for more information.\n") {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
 		}
 	}
-	code, stdout, stderr := extcp(t, "--help")
-	if code != 0 || !strings.HasPrefix(stdout, "Usage: extcp") || stderr != "" {
-		t.Errorf("--help: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	for _, help := range []string{"--help", "-h", "help"} {
+		code, stdout, stderr := extcp(t, help)
+		if code != 0 || !strings.HasPrefix(stdout, "Usage: extcp") || stderr != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", help, code, stdout, stderr)
+		}
 	}
 }
 
@@ -362,7 +364,7 @@ func TestMissingSource(t *testing.T) {
 	if err := os.Mkdir(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := extcp(t, a, missing, b, out)
+	code, stdout, stderr := extcp(t, "--summary", a, missing, b, out)
 	if code != 1 {
 		t.Errorf("exit %d", code)
 	}
@@ -408,11 +410,11 @@ func TestProgress(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "big")
 	writeFile(t, src, strings.Repeat("x", 20<<20))
-	code, stdout, stderr := extcp(t, "--progress=always", "--reflink=never", src, filepath.Join(dir, "1"))
+	code, stdout, stderr := extcp(t, "--progress=always", "--summary", "--reflink=never", src, filepath.Join(dir, "1"))
 	if code != 0 || !strings.Contains(stderr, "%") || !strings.Contains(stderr, "/20 MiB)") || !summaryLine.MatchString(stdout) {
 		t.Errorf("--progress=always: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
-	code, stdout, stderr = extcp(t, "--progress", src, filepath.Join(dir, "2"))
+	code, stdout, stderr = extcp(t, "--progress", "--summary", src, filepath.Join(dir, "2"))
 	if code != 0 || stderr != "" || !summaryLine.MatchString(stdout) {
 		t.Errorf("--progress, not a terminal: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}

@@ -3,29 +3,41 @@
 // (copy_file_range) where it cannot, holes kept, and every file moved into
 // place only once complete.
 //
-//	extcp [-r] [-a] [--reflink=auto|always|never] [--sparse=auto|always|never]
-//	      [--preserve=mode,timestamps,ownership,xattr|all] [--progress[=WHEN]]
-//	      [--json] [-j N] SRC... DST
+//	extcp [OPTION]... SRC DST
+//	extcp [OPTION]... SRC... DIRECTORY
+//	extcp [OPTION]... -t DIRECTORY SRC...
 //	extcp --demo
 //
-// Flags and exit codes follow GNU cp where they overlap. Copying into an
-// existing directory puts each SRC's base name inside it; several SRCs need a
-// directory DST. A failed SRC is reported on stderr as "extcp: PATH: REASON"
-// and the others are still copied; the exit status is then 1.
+// The options are GNU cp's, with its meaning: -a, -r/-R, -p, -d, -L, -P,
+// -n, -u, -l, -s, -v, --debug, -t, -T, --preserve, --no-preserve,
+// --reflink, --sparse; and extcp's own: -j, --progress, --summary, --json,
+// -q, --demo. Copying into an existing directory puts each SRC's base name
+// inside it; several SRCs need a directory DST. A failed SRC is reported on
+// stderr as "extcp: PATH: REASON" and the others are still copied; the exit
+// status is then 1. The tests run cp and extcp on the same trees and compare.
 //
 // Where extcp differs from GNU cp:
 //
 //   - An existing destination file is replaced atomically (a new file renamed
 //     over it), never rewritten in place; a symbolic link there is replaced,
-//     not followed.
+//     not followed. A single file keeps the mode of the file it replaces,
+//     as with cp; inside a tree, a replaced file has its source's mode.
 //   - Inside a tree, the first error stops that tree's copy (extfs.CopyTree
 //     does); the other SRCs are still copied.
+//   - -n and -u inside a directory tree being merged into, and -L for a tree
+//     holding symbolic links, are refused (nothing of that tree is copied)
+//     when they would make a difference: CopyTree cannot yet keep some
+//     entries or follow links. For single files they work as in cp.
 //   - A FIFO or device SRC is made anew with -r (as cp -r does), and refused
 //     without it (cp would read it).
 //   - -a and -p preserve ownership only as root: elsewhere chown would fail
 //     for files of other users, which cp ignores. --preserve=ownership insists.
-//   - At the end extcp prints one summary line on stdout (-q: none; --json:
-//     the statistics as JSON).
+//   - --debug says per file what put the data in place, as cp 9.2's does
+//     (copy offload, reflink, sparse detection); for a tree, what was used,
+//     file by file count.
+//   - A summary line ends a copy that took a second or more (--summary:
+//     always or never; -q: never; --json: the statistics as JSON). Its rate
+//     counts the bytes really copied: clones have none.
 //
 // With --demo, or no arguments at all, extcp builds a demo tree in a temporary
 // directory, copies it with the best method the filesystem offers, verifies
@@ -34,7 +46,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -43,6 +54,7 @@ import (
 	"strings"
 
 	"github.com/extfs/extfs"
+	"github.com/extfs/extfs/examples/internal/cli"
 	"github.com/spf13/pflag"
 )
 
@@ -50,28 +62,74 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// existingMode is what happens to a destination file that exists (cp's
+// default, -n, -u). It is the CopyOptions.Existing that a tree needs.
+type existingMode int
+
+const (
+	existingReplace existingMode = iota // replace it (cp)
+	existingSkip                        // leave it (-n, --no-clobber)
+	existingUpdate                      // replace it if older than the source (-u)
+)
+
+// derefMode is whether symbolic links are followed: cp's default (SRC
+// operands without -r, nothing with -r), -L (always), -P (never).
+type derefMode int
+
+const (
+	derefDefault derefMode = iota
+	derefAlways            // -L: a tree needs CopyOptions.Symlinks = SymlinkFollow
+	derefNever             // -P
+)
+
+// makeMode is what a copied file is: a copy, a hard link (-l) or a
+// symbolic link (-s) to its source.
+type makeMode int
+
+const (
+	makeCopy makeMode = iota
+	makeHardlink
+	makeSymlink
+)
+
 // config is what the command line asks for.
 type config struct {
-	recursive bool // -r: copy directories
-	noDeref   bool // -P (and -r, -a): a symbolic link SRC is copied as a link
-	links     bool // keep hard links among the files copied
-	opt       extfs.CopyOptions
-	progress  string // "auto", "always" or "never"
-	json      bool
-	quiet     bool
-	demo      bool
-	jobs      int // -j: files copied at once; 0 chooses
+	recursive   bool      // -r: copy directories
+	noDeref     bool      // a symbolic link SRC is copied as a link (-P, -r, -a; not -L)
+	deref       derefMode // as given: -L, -P or neither
+	links       bool      // keep hard links among the files copied
+	existing    existingMode
+	make        makeMode
+	verbose     bool   // -v: say each file copied, on stdout
+	debug       bool   // --debug: and how
+	targetDir   string // -t
+	noTargetDir bool   // -T
+	opt         extfs.CopyOptions
+	progress    string // "auto", "always" or "never"
+	summary     string // "auto", "always" or "never"
+	json        bool
+	demo        bool
+	jobs        int // -j: files copied at once; 0 chooses
 }
 
-const usageText = `Usage: extcp [OPTION]... SRC DST
+const usageText = `Usage: extcp [OPTION]... [-T] SRC DST
   or:  extcp [OPTION]... SRC... DIRECTORY
+  or:  extcp [OPTION]... -t DIRECTORY SRC...
   or:  extcp --demo
 Copy SRC to DST, or several SRCs into DIRECTORY, cloning where the
 filesystem can (copy on write) and copying in the kernel where it cannot.
 
-  -a, --archive            same as -rP --preserve=all,links (ownership only as root)
+  -a, --archive            same as -dR --preserve=all (ownership only as root)
   -r, -R, --recursive      copy directories recursively
-  -P, --no-dereference     copy a symbolic link SRC as a link (the default with -r)
+  -d                       same as -P --preserve=links
+  -L, --dereference        always follow symbolic links in SRC
+  -P, --no-dereference     never follow symbolic links in SRC (the default
+                           with -r)
+  -n, --no-clobber         do not overwrite an existing file
+  -u, --update             copy only when SRC is newer than the destination
+                           file, or when that is missing
+  -l, --link               hard link files instead of copying them
+  -s, --symbolic-link      make symbolic links instead of copying
   -p                       same as --preserve=mode,ownership,timestamps
                            (ownership only as root)
       --preserve[=LIST]    keep the attributes in LIST (default mode,ownership,
@@ -82,11 +140,19 @@ filesystem can (copy on write) and copying in the kernel where it cannot.
                            filesystem can), always (or fail), never
       --sparse=WHEN        holes: auto (keep the source's), always (also turn
                            zero blocks into holes), never (write every byte)
+  -t, --target-directory=DIRECTORY  copy every SRC into DIRECTORY
+  -T, --no-target-directory  treat DST as a normal file
+  -v, --verbose            say what is being done
+      --debug              say how each file was copied (clone, copy offload,
+                           sparse detection); implies -v
   -j, --jobs=N             copy N files at once (0: choose)
       --progress[=WHEN]    progress bar on stderr: auto (when it is a terminal;
                            the default with --progress), always, never
+      --summary[=WHEN]     a summary line at the end: auto (the default: when
+                           the copy took a second or more), always (the
+                           default with --summary), never
       --json               print the statistics as JSON instead of the summary
-  -q, --quiet              print no summary
+  -q, --quiet              same as --summary=never
       --demo               build, copy and verify a demo tree in a temporary
                            directory (also what extcp with no arguments does)
   -h, --help               show this help
@@ -98,7 +164,7 @@ Exit status: 0 if everything was copied, 1 otherwise.
 func run(args []string, stdout, stderr io.Writer) int {
 	cfg, operands, err := parseArgs(args)
 	switch {
-	case errors.Is(err, pflag.ErrHelp):
+	case cli.IsHelp(err):
 		fmt.Fprint(stdout, usageText)
 		return 0
 	case err != nil:
@@ -114,15 +180,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return runDemo(ctx, cfg, stdout, stderr)
 	}
-	switch len(operands) {
-	case 0:
+	var srcs []string
+	var dst string
+	switch {
+	case cfg.targetDir != "":
+		if len(operands) == 0 {
+			return usageError(stderr, "missing file operand")
+		}
+		srcs, dst = operands, cfg.targetDir
+	case len(operands) == 0:
 		return usageError(stderr, "missing file operand")
-	case 1:
+	case len(operands) == 1:
 		return usageError(stderr, fmt.Sprintf("missing destination file operand after '%s'", operands[0]))
+	case cfg.noTargetDir && len(operands) > 2:
+		return usageError(stderr, fmt.Sprintf("extra operand '%s'", operands[2]))
+	default:
+		srcs, dst = operands[:len(operands)-1], operands[len(operands)-1]
 	}
 
-	c := newCopier(cfg, stderr)
-	res := c.copyAll(ctx, operands[:len(operands)-1], operands[len(operands)-1])
+	c := newCopier(cfg, stdout, stderr)
+	res := c.copyAll(ctx, srcs, dst)
 	if err := report(stdout, cfg, res); err != nil {
 		fmt.Fprintf(stderr, "extcp: %v\n", err)
 		return 1
@@ -141,22 +218,48 @@ func usageError(stderr io.Writer, msg string) int {
 	return 1
 }
 
+// setTo is a flag without a value that sets *p to v: several flags share
+// one variable, and the last one given wins, as in cp (-L and -P, say).
+type setTo[T any] struct {
+	p *T
+	v T
+}
+
+func (f setTo[T]) String() string { return "" }
+func (f setTo[T]) Type() string   { return "bool" }
+func (f setTo[T]) Set(string) error {
+	*f.p = f.v
+	return nil
+}
+
 // parseArgs parses the command line into a config and the operands.
 func parseArgs(args []string) (config, []string, error) {
 	var (
-		cfg                        config
-		archive, recursiveR, keepP bool
-		preserveList, noPreserve   string
-		reflink, sparse            string
-		help                       bool
+		cfg                               config
+		archive, recursiveR, keepP, dashD bool
+		preserveList, noPreserve, update  string
+		reflink, sparse                   string
+		quiet                             bool
 	)
-	fl := pflag.NewFlagSet("extcp", pflag.ContinueOnError)
-	fl.SetOutput(io.Discard)
-	fl.SortFlags = false
+	fl := cli.NewFlagSet("extcp")
 	fl.BoolVarP(&archive, "archive", "a", false, "")
 	fl.BoolVarP(&cfg.recursive, "recursive", "r", false, "")
 	fl.BoolVarP(&recursiveR, "R", "R", false, "")
-	fl.BoolVarP(&cfg.noDeref, "no-dereference", "P", false, "")
+	fl.BoolVarP(&dashD, "d", "d", false, "")
+	for _, f := range []struct {
+		name, short string
+		v           pflag.Value
+	}{
+		{"dereference", "L", setTo[derefMode]{&cfg.deref, derefAlways}},
+		{"no-dereference", "P", setTo[derefMode]{&cfg.deref, derefNever}},
+		{"no-clobber", "n", setTo[existingMode]{&cfg.existing, existingSkip}},
+		{"link", "l", setTo[makeMode]{&cfg.make, makeHardlink}},
+		{"symbolic-link", "s", setTo[makeMode]{&cfg.make, makeSymlink}},
+	} {
+		fl.VarPF(f.v, f.name, f.short, "").NoOptDefVal = "true"
+	}
+	fl.StringVarP(&update, "update", "u", "", "")
+	fl.Lookup("update").NoOptDefVal = "older"
 	fl.BoolVarP(&keepP, "p", "p", false, "")
 	fl.StringVar(&preserveList, "preserve", "", "")
 	fl.Lookup("preserve").NoOptDefVal = "mode,ownership,timestamps"
@@ -164,18 +267,20 @@ func parseArgs(args []string) (config, []string, error) {
 	fl.StringVar(&reflink, "reflink", "auto", "")
 	fl.Lookup("reflink").NoOptDefVal = "always"
 	fl.StringVar(&sparse, "sparse", "auto", "")
+	fl.StringVarP(&cfg.targetDir, "target-directory", "t", "", "")
+	fl.BoolVarP(&cfg.noTargetDir, "no-target-directory", "T", false, "")
+	fl.BoolVarP(&cfg.verbose, "verbose", "v", false, "")
+	fl.BoolVar(&cfg.debug, "debug", false, "")
 	fl.IntVarP(&cfg.jobs, "jobs", "j", 0, "")
 	fl.StringVar(&cfg.progress, "progress", "never", "")
 	fl.Lookup("progress").NoOptDefVal = "auto"
+	fl.StringVar(&cfg.summary, "summary", "auto", "")
+	fl.Lookup("summary").NoOptDefVal = "always"
 	fl.BoolVar(&cfg.json, "json", false, "")
-	fl.BoolVarP(&cfg.quiet, "quiet", "q", false, "")
+	fl.BoolVarP(&quiet, "quiet", "q", false, "")
 	fl.BoolVar(&cfg.demo, "demo", false, "")
-	fl.BoolVarP(&help, "help", "h", false, "")
-	if err := fl.Parse(args); err != nil {
+	if err := cli.Parse(fl, args); err != nil {
 		return cfg, nil, err
-	}
-	if help {
-		return cfg, nil, pflag.ErrHelp
 	}
 
 	var err error
@@ -185,24 +290,55 @@ func parseArgs(args []string) (config, []string, error) {
 	if cfg.opt.Sparse, err = parseSparse(sparse); err != nil {
 		return cfg, nil, err
 	}
-	switch cfg.progress {
-	case "auto", "always", "never":
-	default:
-		return cfg, nil, fmt.Errorf("invalid argument '%s' for '--progress' (valid: auto, always, never)", cfg.progress)
+	for _, f := range []struct{ name, value string }{{"progress", cfg.progress}, {"summary", cfg.summary}} {
+		switch f.value {
+		case "auto", "always", "never":
+		default:
+			return cfg, nil, fmt.Errorf("invalid argument '%s' for '--%s' (valid: auto, always, never)", f.value, f.name)
+		}
+	}
+	if quiet {
+		cfg.summary = "never"
+	}
+	if fl.Changed("update") {
+		switch update {
+		case "older":
+			if cfg.existing != existingSkip { // -n wins, as in cp
+				cfg.existing = existingUpdate
+			}
+		case "none":
+			cfg.existing = existingSkip
+		case "all":
+		default:
+			return cfg, nil, fmt.Errorf("invalid argument '%s' for '--update' (valid: all, none, older)", update)
+		}
 	}
 	if cfg.jobs < 0 {
 		return cfg, nil, fmt.Errorf("invalid number of jobs: %d", cfg.jobs)
 	}
+	if cfg.targetDir != "" && cfg.noTargetDir {
+		return cfg, nil, fmt.Errorf("cannot combine --target-directory (-t) and --no-target-directory (-T)")
+	}
+	cfg.verbose = cfg.verbose || cfg.debug
 	cfg.opt.Workers = cfg.jobs
 
 	// Ownership asked for by -a or -p is kept only where chown can succeed
 	// for any file: as root (GNU cp tries, and ignores the failures).
 	asRoot := os.Geteuid() == 0
 	if archive {
-		cfg.recursive, cfg.noDeref, cfg.links = true, true, true
+		cfg.recursive, cfg.links = true, true
+		if !fl.Changed("dereference") {
+			cfg.deref = derefNever
+		}
 		cfg.opt.Preserve |= extfs.PreserveMode | extfs.PreserveTimes | extfs.PreserveXattrs
 		if asRoot {
 			cfg.opt.Preserve |= extfs.PreserveOwner
+		}
+	}
+	if dashD {
+		cfg.links = true
+		if !fl.Changed("dereference") {
+			cfg.deref = derefNever
 		}
 	}
 	if keepP {
@@ -214,9 +350,8 @@ func parseArgs(args []string) (config, []string, error) {
 	if recursiveR {
 		cfg.recursive = true
 	}
-	if cfg.recursive {
-		cfg.noDeref = true // cp -r copies symbolic links as links
-	}
+	// cp follows a symbolic link SRC unless -P, or -r without -L.
+	cfg.noDeref = cfg.deref == derefNever || (cfg.deref == derefDefault && cfg.recursive)
 	if fl.Changed("preserve") {
 		p, links, err := parsePreserve("--preserve", preserveList)
 		if err != nil {

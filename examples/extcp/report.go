@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/extfs/extfs"
+	"github.com/extfs/extfs/examples/internal/cli"
 )
 
 // jsonStats is what --json prints: extfs.CopyStats (its methods by name:
@@ -23,8 +24,8 @@ type jsonStats struct {
 	HoleBytes      int64                  `json:"hole_bytes"`
 	ByMethod       map[extfs.Method]int64 `json:"by_method"` // files by method, e.g. "clone": 3
 	ElapsedSeconds float64                `json:"elapsed_seconds"`
-	BytesPerSecond float64                `json:"bytes_per_second"`
-	Errors         int                    `json:"errors"` // operands, or entries of a tree, that failed
+	BytesPerSecond float64                `json:"bytes_per_second"` // of CopiedBytes: clones and holes move no data
+	Errors         int                    `json:"errors"`           // operands, or entries of a tree, that failed
 }
 
 func toJSON(r result) jsonStats {
@@ -34,7 +35,7 @@ func toJSON(r result) jsonStats {
 		Bytes: s.Bytes, ClonedBytes: s.ClonedBytes, CopiedBytes: s.CopiedBytes, HoleBytes: s.HoleBytes,
 		ByMethod:       s.ByMethod,
 		ElapsedSeconds: r.elapsed.Seconds(),
-		BytesPerSecond: rate(s.Bytes, r.elapsed),
+		BytesPerSecond: rate(s.CopiedBytes, r.elapsed),
 		Errors:         r.failed,
 	}
 	if j.ByMethod == nil {
@@ -43,7 +44,12 @@ func toJSON(r result) jsonStats {
 	return j
 }
 
-// report prints the summary line, or the JSON, or nothing (-q).
+// summaryAfter is how long a copy takes before its summary line is worth
+// printing unasked (--summary=auto): a tiny copy says nothing, as cp.
+const summaryAfter = time.Second
+
+// report prints the summary line, or the JSON, or nothing (as --summary
+// says, and -q).
 func report(w io.Writer, cfg config, r result) error {
 	var err error
 	switch {
@@ -51,7 +57,7 @@ func report(w io.Writer, cfg config, r result) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		err = enc.Encode(toJSON(r))
-	case !cfg.quiet:
+	case cfg.summary == "always" || cfg.summary == "auto" && r.elapsed >= summaryAfter:
 		_, err = fmt.Fprintln(w, summary(r))
 	}
 	return err
@@ -59,14 +65,20 @@ func report(w io.Writer, cfg config, r result) error {
 
 // summary is the one line saying what a run did, e.g.
 //
-//	312 files, 24 dirs, 4 symlinks: 18.3 MiB (0 B cloned, 2.3 MiB copied, 16.0 MiB holes) in 52 ms, 352.1 MiB/s; copy_file_range 309, hardlink 2
+//	312 files, 24 dirs, 4 symlinks: 18 MiB (0 B cloned, 2.3 MiB copied, 16 MiB holes) in 52 ms, 44 MiB/s; copy_file_range 309, hardlink 2
+//
+// The rate is that of the bytes copied: a clone, or a hole, moves no data,
+// and a run with nothing copied has no rate.
 func summary(r result) string {
 	s := r.stats
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s, %s, %s: %s (%s cloned, %s copied, %s holes) in %s, %s/s",
+	fmt.Fprintf(&b, "%s, %s, %s: %s (%s cloned, %s copied, %s holes) in %s",
 		plural(s.Files, "file"), plural(s.Dirs, "dir"), plural(s.Symlinks, "symlink"),
-		size(s.Bytes), size(s.ClonedBytes), size(s.CopiedBytes), size(s.HoleBytes),
-		duration(r.elapsed), size(int64(rate(s.Bytes, r.elapsed))))
+		cli.FormatSize(s.Bytes), cli.FormatSize(s.ClonedBytes), cli.FormatSize(s.CopiedBytes), cli.FormatSize(s.HoleBytes),
+		duration(r.elapsed))
+	if s.CopiedBytes > 0 && r.elapsed > 0 {
+		fmt.Fprintf(&b, ", %s/s", cli.FormatSize(int64(rate(s.CopiedBytes, r.elapsed))))
+	}
 	if m := methods(s.ByMethod); m != "" {
 		b.WriteString("; " + m)
 	}
@@ -103,20 +115,6 @@ func plural(n int64, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
-}
-
-// size formats n bytes with a binary unit: "0 B", "512 B", "18.3 MiB".
-func size(n int64) string {
-	const units = "KMGTPE"
-	if n < 1024 {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, i := float64(n)/1024, 0
-	for v >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	return fmt.Sprintf("%.1f %ciB", v, units[i])
 }
 
 func duration(d time.Duration) string {
