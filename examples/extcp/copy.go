@@ -66,6 +66,16 @@ type job struct {
 	ok bool // set when the copy succeeded
 }
 
+// walkRoot is the root to walk for the tree j: src, and when it is a
+// symbolic link (followed, as CopyTree follows it), src with a trailing
+// separator, so that the walk goes into what it leads to.
+func (j *job) walkRoot() string {
+	if j.followed {
+		return j.src + string(filepath.Separator)
+	}
+	return j.src
+}
+
 // copyAll copies srcs to dst as cp does: into dst when it is a directory,
 // else (a single SRC) to dst itself.
 func (c *copier) copyAll(ctx context.Context, srcs []string, dst string) result {
@@ -279,7 +289,7 @@ func plannedBytes(jobs []*job) int64 {
 		case jobFile:
 			total += j.st.Size
 		case jobTree:
-			filepath.WalkDir(j.src, func(_ string, d fs.DirEntry, err error) error {
+			filepath.WalkDir(j.walkRoot(), func(_ string, d fs.DirEntry, err error) error {
 				if err == nil && d.Type().IsRegular() {
 					if fi, err := d.Info(); err == nil {
 						total += fi.Size()
@@ -354,12 +364,16 @@ func (c *copier) copyTree(ctx context.Context, j *job) {
 		c.fail(j.src, err)
 		return
 	}
+	var existed map[string]bool
+	if c.cfg.verbose && j.targetExists {
+		existed = existingDirs(j)
+	}
 	opt := c.cfg.opt
 	opt.Replace = j.targetExists // merge into the existing directory
 	opt.Progress = c.meter.op()
 	st, err := extfs.CopyTree(ctx, j.src, j.target, &opt)
 	if c.done(j, &st, err) && c.cfg.verbose {
-		c.saidTree(j, &st)
+		c.saidTree(j, &st, existed)
 	}
 }
 
@@ -378,11 +392,11 @@ func (c *copier) treeLimit(j *job) error {
 	if c.cfg.existing == existingUpdate {
 		flag = "-u"
 	}
-	return filepath.WalkDir(j.src, func(p string, d fs.DirEntry, err error) error {
+	return filepath.WalkDir(j.walkRoot(), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if follow && d.Type()&fs.ModeSymlink != 0 {
+		if follow && d.Type()&fs.ModeSymlink != 0 && p != j.walkRoot() {
 			return fmt.Errorf("%s is a symbolic link: extcp cannot follow links inside a tree yet (-L); nothing copied", p)
 		}
 		rel, err := filepath.Rel(j.src, p)

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/extfs/extfs"
 )
@@ -56,85 +57,114 @@ func (c *copier) makeLink(j *job) {
 
 // linkTree makes the tree j of links: its directories made anew (or merged
 // into), every other entry a link to its source, as makeLink makes it.
-// With -l, a symbolic link in the tree is followed unless -P (or -a, -d)
-// says not to, as cp -rl does. An entry that fails is reported, and the
-// others are still made.
+// With -l, symbolic links in the tree are followed (a link to a directory
+// is copied as that directory) unless -P (or -a, -d) says not to, as cp -rl
+// does; a loop is an error. An entry that fails is reported, and the others
+// are still made.
 func (c *copier) linkTree(ctx context.Context, j *job) {
-	type madeDir struct {
-		path string
-		st   *extfs.Stat
-	}
-	var dirs []madeDir // to get their metadata once filled
-	err := filepath.WalkDir(j.src, func(p string, d fs.DirEntry, err error) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err != nil {
-			c.fail(p, err)
-			return nil
-		}
-		rel, err := filepath.Rel(j.src, p)
-		if err != nil {
-			return err
-		}
-		t := filepath.Join(j.target, rel)
-		lst, err := extfs.Lstatx(p)
-		if err != nil {
-			c.fail(p, err)
-			return nil
-		}
-		if d.IsDir() {
-			switch err := os.Mkdir(t, lst.Mode.Perm()|0o700); {
-			case err == nil:
-				dirs = append(dirs, madeDir{t, lst})
-				c.mu.Lock()
-				c.stats.Dirs++
-				c.mu.Unlock()
-				c.said(p, t, "")
-			case os.IsExist(err):
-				if tst, serr := extfs.Statx(t); serr != nil || !tst.Mode.IsDir() {
-					c.failf(t, "cannot overwrite non-directory with directory %s", p)
-					return fs.SkipDir
-				}
-			default:
-				c.fail(p, err)
-				return fs.SkipDir
-			}
-			return nil
-		}
-		e := &job{src: p, target: t, st: lst}
-		if lst.Mode&fs.ModeSymlink != 0 && c.cfg.make == makeHardlink && c.cfg.deref != derefNever {
-			e.followed = true
-		}
-		if tst, err := extfs.Lstatx(t); err == nil {
-			if tst.Mode.IsDir() {
-				c.failf(t, "cannot overwrite directory with non-directory %s", p)
-				return nil
-			}
-			e.targetExists, e.targetMode = true, tst.Mode
-			if c.keep(lst, tst) {
-				return nil
-			}
-		}
-		c.makeLink(e)
-		return nil
-	})
-	if err != nil {
-		c.fail(j.src, err)
-	}
+	t := &linkTreeWalk{c: c, ctx: ctx, follow: !c.cfg.noDeref}
+	t.dir(j.src, j.target, j.st, []fileID{{j.st.Dev, j.st.Ino}})
 	// The directories' modes (and, as asked, times and owners), deepest
 	// first, now that nothing more goes into them.
-	for i := len(dirs) - 1; i >= 0; i-- {
-		d := dirs[i]
+	for i := len(t.dirs) - 1; i >= 0; i-- {
+		d := t.dirs[i]
 		var err error
 		if c.cfg.opt.Preserve&(extfs.PreserveMode|extfs.PreserveTimes|extfs.PreserveOwner) != 0 {
 			err = c.preserveEntry(d.path, d.st)
 		}
-		if err == nil && c.cfg.opt.Preserve&extfs.PreserveMode == 0 && d.st.Mode.Perm()&0o700 != 0o700 {
+		if err == nil && d.made && c.cfg.opt.Preserve&extfs.PreserveMode == 0 && d.st.Mode.Perm()&0o700 != 0o700 {
 			err = os.Chmod(d.path, d.st.Mode.Perm())
 		}
 		if err != nil {
 			c.fail(d.path, fmt.Errorf("setting its metadata: %w", err))
 		}
+	}
+}
+
+// linkTreeWalk is one linkTree.
+type linkTreeWalk struct {
+	c      *copier
+	ctx    context.Context
+	follow bool // symbolic links in the tree are followed
+	dirs   []linkTreeDir
+}
+
+// linkTreeDir is a directory of the new tree, whose metadata is set last.
+type linkTreeDir struct {
+	path string
+	st   *extfs.Stat // of its source
+	made bool        // not merged into
+}
+
+// dir makes the directory dst for the source directory src (whose
+// metadata is st), then the links for its entries. ancestors are the source
+// directories above it and itself.
+func (t *linkTreeWalk) dir(src, dst string, st *extfs.Stat, ancestors []fileID) {
+	c := t.c
+	switch err := os.Mkdir(dst, st.Mode.Perm()|0o700); {
+	case err == nil:
+		t.dirs = append(t.dirs, linkTreeDir{dst, st, true})
+		c.mu.Lock()
+		c.stats.Dirs++
+		c.mu.Unlock()
+		c.said(src, dst, "")
+	case os.IsExist(err):
+		if tst, serr := extfs.Statx(dst); serr != nil || !tst.Mode.IsDir() {
+			c.failf(dst, "cannot overwrite non-directory with directory %s", src)
+			return
+		}
+		// Merged into: cp gives it the metadata asked for, not the mode it
+		// would give a new one.
+		if c.cfg.opt.Preserve&(extfs.PreserveMode|extfs.PreserveTimes|extfs.PreserveOwner) != 0 {
+			t.dirs = append(t.dirs, linkTreeDir{dst, st, false})
+		}
+	default:
+		c.fail(src, err)
+		return
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		c.fail(src, err)
+		return
+	}
+	for _, e := range entries {
+		if err := t.ctx.Err(); err != nil {
+			c.fail("", err)
+			return
+		}
+		p, q := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
+		lst, err := extfs.Lstatx(p)
+		if err != nil {
+			c.fail(p, err)
+			continue
+		}
+		st := lst
+		if t.follow && lst.Mode&fs.ModeSymlink != 0 {
+			if st, err = extfs.Statx(p); err != nil {
+				c.fail(p, err)
+				continue
+			}
+		}
+		if st.Mode.IsDir() {
+			id := fileID{st.Dev, st.Ino}
+			if slices.Contains(ancestors, id) {
+				c.failf(p, "a link to a directory above it: not followed (a loop)")
+				continue
+			}
+			t.dir(p, q, st, append(ancestors[:len(ancestors):len(ancestors)], id))
+			continue
+		}
+		l := &job{src: p, target: q, st: st, followed: st != lst}
+		if tst, err := extfs.Lstatx(q); err == nil {
+			if tst.Mode.IsDir() {
+				c.failf(q, "cannot overwrite directory with non-directory %s", p)
+				continue
+			}
+			l.targetExists, l.targetMode = true, tst.Mode
+			if c.keep(st, tst) {
+				continue
+			}
+		}
+		c.makeLink(l)
 	}
 }

@@ -350,8 +350,9 @@ func parseArgs(args []string) (config, []string, error) {
 	if recursiveR {
 		cfg.recursive = true
 	}
-	// cp follows a symbolic link SRC unless -P, or -r without -L.
-	cfg.noDeref = cfg.deref == derefNever || (cfg.deref == derefDefault && cfg.recursive)
+	// cp follows symbolic links unless -P, or -r without -L (but -rl
+	// follows them: links to what they lead to).
+	cfg.noDeref = cfg.deref == derefNever || (cfg.deref == derefDefault && cfg.recursive && cfg.make != makeHardlink)
 	if fl.Changed("preserve") {
 		p, links, err := parsePreserve("--preserve", preserveList)
 		if err != nil {

@@ -28,18 +28,19 @@ func (c *copier) said(src, dst, debug string) {
 }
 
 // saidTree reports, with -v, every entry of the tree j, which CopyTree
-// copied, as cp -rv does (in the order of a walk of the source); with
-// --debug, what put the data of its files in place, file by file count.
-func (c *copier) saidTree(j *job, st *extfs.CopyStats) {
-	filepath.WalkDir(j.src, func(p string, d fs.DirEntry, err error) error {
+// copied, as cp -rv does (in the order of a walk of the source), but the
+// directories merged into (existed, by relative path); with --debug, what
+// put the data of its files in place, file by file count.
+func (c *copier) saidTree(j *job, st *extfs.CopyStats, existed map[string]bool) {
+	filepath.WalkDir(j.walkRoot(), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
 		}
 		rel, err := filepath.Rel(j.src, p)
-		if err != nil {
+		if err != nil || existed[rel] {
 			return nil
 		}
-		c.said(p, filepath.Join(j.target, rel), "")
+		c.said(filepath.Join(j.src, rel), filepath.Join(j.target, rel), "")
 		return nil
 	})
 	if c.cfg.debug {
@@ -108,4 +109,25 @@ func mainMethod(st *extfs.CopyStats) (extfs.Method, bool) {
 // inside written '\”.
 func quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// existingDirs lists the directories of the tree j that its target has
+// already, by relative path: cp -v does not mention them.
+func existingDirs(j *job) map[string]bool {
+	m := make(map[string]bool)
+	filepath.WalkDir(j.walkRoot(), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(j.src, p)
+		if err != nil {
+			return nil
+		}
+		if st, err := extfs.Lstatx(filepath.Join(j.target, rel)); err == nil && st.Mode.IsDir() {
+			m[rel] = true
+			return nil
+		}
+		return fs.SkipDir // not there: nothing below it is either
+	})
+	return m
 }
