@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/extfs/extfs/internal/testfs"
 )
 
 // The same command run with GNU cp and with extcp, on the same source tree,
@@ -92,12 +94,20 @@ var cpCases = []cpCase{
 // newer files of an existing destination are an hour before and after.
 var cpEpoch = time.Date(2021, 3, 4, 5, 6, 7, 123456789, time.UTC)
 
+// TestLikeCp runs every cpCase on ext4, tmpfs, XFS (reflink=1) and btrfs,
+// as root (skipping, or failing under EXTFS_REQUIRE_FS=1, the filesystems
+// that cannot be mounted).
 func TestLikeCp(t *testing.T) {
 	out, err := exec.Command("cp", "--version").Output()
 	if err != nil || !bytes.Contains(out, []byte("GNU coreutils")) {
 		t.Skipf("no GNU cp: %v %q", err, out)
 	}
-	work := t.TempDir()
+	testfs.Each(t, func(t *testing.T, fsys *testfs.FS) {
+		likeCp(t, fsys.TempDir(t))
+	})
+}
+
+func likeCp(t *testing.T, work string) {
 	for _, tc := range cpCases {
 		for _, scenario := range []string{"fresh", "existing"} {
 			t.Run(tc.name+"/"+scenario, func(t *testing.T) {
