@@ -253,8 +253,8 @@ func (c *copier) plan(src, target string, mustBeDir bool) *job {
 		return nil
 	}
 	j.targetExists, j.targetMode = true, tst.Mode
-	if j.kind != jobTree && !tst.Mode.IsDir() && c.keep(j.st, tst) {
-		return nil // -n, or -u and not older: left as it is, as cp does, silently
+	if j.kind != jobTree && !tst.Mode.IsDir() && c.cfg.existing == existingSkip {
+		return nil // -n: left as it is, silently, as cp does (even onto itself)
 	}
 	if j.kind == jobTree {
 		if !tst.Mode.IsDir() {
@@ -276,6 +276,9 @@ func (c *copier) plan(src, target string, mustBeDir bool) *job {
 	} else if tst.Dev == lst.Dev && tst.Ino == lst.Ino {
 		c.failf(src, "same file as %s", target)
 		return nil
+	}
+	if c.keep(j.st, tst) {
+		return nil // -u, and not older: left as it is, silently, as cp does
 	}
 	return j
 }
