@@ -329,8 +329,9 @@ func (c *copier) copyFile(ctx context.Context, j *job) {
 		// gets that mode before it takes the file's place.
 		opt.Replace = false
 		err = replaceWith(j.target, true, func(tmp string) error {
-			if st, err = extfs.CopyFile(ctx, j.src, tmp, &opt); err != nil {
-				return err
+			var cerr error
+			if st, cerr = extfs.CopyFile(ctx, j.src, tmp, &opt); cerr != nil {
+				return cerr
 			}
 			if err := os.Chmod(tmp, j.targetMode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
 				return err
