@@ -257,7 +257,7 @@ func (t *treeCopy) errAt(op, rel string, err error) error {
 func openTreeDir(root *Dir, rel string) (*Dir, error) {
 	var fd uintptr
 	err := root.control(func(dirfd int) (err error) {
-		fd, err = sysDirOpenFile(dirfd, rel, sysTree.openFlags().dir, 0)
+		fd, err = sysDir.openFile(dirfd, rel, sysTree.openFlags().dir, 0)
 		return err
 	})
 	if err != nil {

@@ -1,19 +1,20 @@
 package extfs
 
 import (
-	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/extfs/extfs/internal/beneath"
 )
 
 // ErrEscapes is the error (wrapped in an *fs.PathError or *os.LinkError) of a
 // Dir operation whose name leads outside the directory: an absolute name, a
 // ".." that climbs above it, or a symbolic link whose target is absolute or
 // climbs above it.
-var ErrEscapes = errors.New("path escapes the directory")
+var ErrEscapes = beneath.ErrEscapes
 
 // A Dir is an open directory whose methods take names relative to it and
 // never leave it. It is safe for concurrent use.
@@ -45,67 +46,39 @@ var ErrEscapes = errors.New("path escapes the directory")
 // # Linux notes
 //
 // Names are resolved by the kernel with openat2(2) and
-// RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS (Linux 5.6, see Supports and
-// FeatureOpenat2); on older kernels, and where seccomp refuses openat2, one
-// component at a time with O_NOFOLLOW, symbolic links being read and
-// expanded by extfs with the kernel's limit of 40 links per name. A /proc
-// magic link (/proc/self/cwd, /proc/PID/fd/N) is never jumped through:
-// openat2 refuses it with ELOOP, the walk reads its text like any link's.
-// The Dir holds an O_PATH descriptor: it needs search (x) permission on the
-// directory, not read permission.
-//
-// # Windows notes
-//
-// The Dir holds a directory handle opened for traversal (FILE_TRAVERSE).
-// Names are resolved by extfs one component at a time, each opened with
-// NtCreateFile relative to the directory reached so far and
-// OBJ_DONT_REPARSE, so that Windows follows no symbolic link or junction by
-// itself; '/' and '\' both separate components. A symbolic link met on the
-// way is read and followed while it stays beneath, with Windows' limit of 63
-// links per name; a junction, whose target is always absolute, is never
-// followed, nor a link whose target has a drive or is rooted. Absolute
-// names are any with a drive ("C:x" too), a UNC or device prefix
-// (\\server, \\?\, \\.\, \??\) or a leading separator. Other reparse
-// points (cloud files, deduplicated files) are opened as the files they
-// stand for, after a check that the entry did not turn into a link
-// meanwhile. No Win32 name
-// translation happens: "CON", "NUL" or "a." are ordinary names beneath a
-// Dir, not devices.
-//
-// Mode bits given to Mkdir are ignored and OpenFile's and Mknod's permissions
-// count only as the owner's write bit (FILE_ATTRIBUTE_READONLY), as package
-// os does. Mknod makes empty regular files only; devices, FIFOs (Mkfifo) and
-// Lchown return an error matching ErrNotSupported. Symlink creates the link
-// in place with FSCTL_SET_REPARSE_POINT, which needs
-// SeCreateSymbolicLinkPrivilege (administrators): Developer Mode's
-// unprivileged links exist only through CreateSymbolicLinkW, which takes a
-// full path and so cannot promise to stay beneath (use the package-level
-// Symlink). Under Wine, which has no NT symbolic links and shows the Linux
-// symbolic links of its drives as the files they point to, a Linux link
-// leading out of the tree cannot be seen, let alone refused.
+// RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS (Linux 5.6, see FeatureOpenat2);
+// before it, and where seccomp refuses openat2, one component at a time with
+// O_NOFOLLOW, links expanded by extfs (at most 40 per name). A /proc magic
+// link is never jumped through. The Dir holds an O_PATH descriptor: search
+// (x) permission on the directory suffices.
 //
 // # macOS notes
 //
-// macOS has no openat2: names are resolved by extfs one component at a
-// time with O_NOFOLLOW, symbolic links being read and expanded by extfs
-// with macOS's limit of 32 links per name (MAXSYMLINKS). The Dir holds a
-// descriptor opened with O_SEARCH, which needs search (x) permission on the
-// directory from macOS 13; macOS 12 ignores the flag and needs read
-// permission too. macOS has no O_PATH for files: the methods but OpenFile
-// and OpenDir resolve the name to its parent directory and act on the last
-// component with the *at calls and AT_SYMLINK_NOFOLLOW. For Statx, Chmod
-// and SetTimes, which follow a symbolic link there, extfs resolves it
-// beneath the Dir first; should another process put a symbolic link in its
-// place between the lookup and the call, the call acts on that link itself,
-// which is inside the tree (os.Root has the same race). SetTimes keeps
-// nanoseconds. Mknod and Mkfifo run mknod(2) and mkfifo(2) with the
-// calling thread's working directory set to the parent (pthread_fchdir_np),
-// since x/sys/unix has no mknodat or mkfifoat for macOS; a device number
-// must fit macOS's 32-bit dev_t (fs.ErrInvalid otherwise).
+// Names are resolved one component at a time with O_NOFOLLOW, links
+// expanded by extfs (at most 32 per name). The Dir holds an O_SEARCH
+// descriptor (search permission from macOS 13; macOS 12 needs read
+// permission too). Statx, Chmod and SetTimes resolve a final symbolic link
+// beneath the Dir first; should another process put a link in its place
+// before the call, the call acts on that link, which is inside the tree (as
+// with os.Root). Mknod and Mkfifo take a device number that fits 32 bits.
+//
+// # Windows notes
+//
+// Names are resolved one component at a time with NtCreateFile relative to
+// the directory reached, never letting Windows follow a link itself; '/' and
+// '\' both separate components. A symbolic link is followed while it stays
+// beneath (at most 63 per name); a junction, or a link whose target has a
+// drive or is rooted, never. Absolute names are any with a drive ("C:x"
+// too), a UNC or device prefix or a leading separator. "CON" or "NUL" are
+// ordinary names beneath a Dir. Permissions count only as the owner's write
+// bit (FILE_ATTRIBUTE_READONLY), as in package os; FIFOs, devices and
+// Lchown return an error matching ErrNotSupported (Lchown and Mkfifo before
+// the name is looked at). Symlink needs SeCreateSymbolicLinkPrivilege. Under
+// Wine, which has no NT symbolic links, a Linux link in the tree that leads
+// out of it cannot be seen, let alone refused.
 //
 // # Other systems
 //
-// Where extfs has no backend (systems other than Linux, macOS and Windows),
 // OpenDir returns an error matching ErrNotSupported.
 type Dir struct {
 	f    *os.File // nil for the zero Dir
@@ -119,7 +92,7 @@ func OpenDir(path string) (*Dir, error) {
 	if err := checkOpenPath(path); err != nil {
 		return nil, pathErr("open", path, err)
 	}
-	fd, err := sysOpenDir(path)
+	fd, err := sysDir.openDir(path)
 	if err != nil {
 		return nil, pathErr("open", path, err)
 	}
@@ -128,6 +101,14 @@ func OpenDir(path string) (*Dir, error) {
 
 func newDir(fd uintptr, name string) *Dir {
 	return &Dir{f: os.NewFile(fd, name), name: name}
+}
+
+// fdResult is a descriptor opened for a Dir, or the error.
+func fdResult[T ~int | ~uintptr](fd T, err error) (uintptr, error) {
+	if err != nil {
+		return 0, err
+	}
+	return uintptr(fd), nil
 }
 
 // Close closes the directory. Operations already running keep its
@@ -171,7 +152,7 @@ func (d *Dir) OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
 	var fd uintptr
 	if err == nil {
 		err = d.control(func(dirfd int) (err error) {
-			fd, err = sysDirOpenFile(dirfd, name, flag, perm)
+			fd, err = sysDir.openFile(dirfd, name, flag, perm)
 			return err
 		})
 	}
@@ -188,7 +169,7 @@ func (d *Dir) OpenDir(name string) (*Dir, error) {
 	var fd uintptr
 	if err == nil {
 		err = d.control(func(dirfd int) (err error) {
-			fd, err = sysDirOpenDir(dirfd, name)
+			fd, err = sysDir.openSub(dirfd, name)
 			return err
 		})
 	}
@@ -206,7 +187,7 @@ func (d *Dir) Mkdir(name string, perm fs.FileMode) error {
 		err = checkPerm("mkdir", perm)
 	}
 	if err == nil {
-		err = d.control(func(dirfd int) error { return sysDirMkdir(dirfd, name, perm) })
+		err = d.control(func(dirfd int) error { return sysDir.mkdir(dirfd, name, perm) })
 	}
 	return pathErr("mkdir", name, err)
 }
@@ -216,7 +197,7 @@ func (d *Dir) Mkdir(name string, perm fs.FileMode) error {
 func (d *Dir) Remove(name string) error {
 	err := checkName(name)
 	if err == nil {
-		err = d.control(func(dirfd int) error { return sysDirRemove(dirfd, name) })
+		err = d.control(func(dirfd int) error { return sysDir.remove(dirfd, name) })
 	}
 	return pathErr("unlinkat", name, err)
 }
@@ -228,7 +209,7 @@ func (d *Dir) Rename(oldname string, newdir *Dir, newname string) error {
 	err := checkNames(oldname, newname)
 	if err == nil {
 		err = d.control2(newdir, func(olddirfd, newdirfd int) error {
-			return sysDirRename(olddirfd, oldname, newdirfd, newname)
+			return sysDir.rename(olddirfd, oldname, newdirfd, newname)
 		})
 	}
 	return linkErr("rename", oldname, newname, err)
@@ -241,7 +222,7 @@ func (d *Dir) Link(oldname string, newdir *Dir, newname string) error {
 	err := checkNames(oldname, newname)
 	if err == nil {
 		err = d.control2(newdir, func(olddirfd, newdirfd int) error {
-			return sysDirLink(olddirfd, oldname, newdirfd, newname)
+			return sysDir.link(olddirfd, oldname, newdirfd, newname)
 		})
 	}
 	return linkErr("link", oldname, newname, err)
@@ -259,7 +240,7 @@ func (d *Dir) Symlink(target, name string) error {
 	case strings.IndexByte(target, 0) >= 0:
 		err = errInvalid("symlink target %q contains a NUL byte", target)
 	default:
-		err = d.control(func(dirfd int) error { return sysDirSymlink(target, dirfd, name) })
+		err = d.control(func(dirfd int) error { return sysDir.symlink(target, dirfd, name) })
 	}
 	return linkErr("symlink", target, name, err)
 }
@@ -270,7 +251,7 @@ func (d *Dir) Readlink(name string) (string, error) {
 	var target string
 	if err == nil {
 		err = d.control(func(dirfd int) (err error) {
-			target, err = sysDirReadlink(dirfd, name)
+			target, err = sysDir.readlink(dirfd, name)
 			return err
 		})
 	}
@@ -293,7 +274,7 @@ func (d *Dir) stat(name string, follow bool) (*Stat, error) {
 	var st *Stat
 	if err == nil {
 		err = d.control(func(dirfd int) (err error) {
-			st, err = sysDirStat(dirfd, name, follow)
+			st, err = sysDir.stat(dirfd, name, follow)
 			return err
 		})
 	}
@@ -312,7 +293,7 @@ func (d *Dir) Chmod(name string, mode fs.FileMode) error {
 		err = checkChmod(mode)
 	}
 	if err == nil {
-		err = d.control(func(dirfd int) error { return sysDirChmod(dirfd, name, mode) })
+		err = d.control(func(dirfd int) error { return sysDir.chmod(dirfd, name, mode) })
 	}
 	return pathErr("chmod", name, err)
 }
@@ -325,7 +306,7 @@ func (d *Dir) Lchown(name string, uid, gid int) error {
 		err = checkChown(uid, gid)
 	}
 	if err == nil {
-		err = d.control(func(dirfd int) error { return sysDirLchown(dirfd, name, uid, gid) })
+		err = d.control(func(dirfd int) error { return sysDir.lchown(dirfd, name, uid, gid) })
 	}
 	return pathErr("lchown", name, err)
 }
@@ -345,7 +326,7 @@ func (d *Dir) LSetTimes(name string, atime, mtime time.Time) error {
 func (d *Dir) setTimes(name string, atime, mtime time.Time, follow bool) error {
 	err := checkName(name)
 	if err == nil {
-		err = d.control(func(dirfd int) error { return sysDirSetTimes(dirfd, name, atime, mtime, follow) })
+		err = d.control(func(dirfd int) error { return sysDir.setTimes(dirfd, name, atime, mtime, follow) })
 	}
 	return pathErr("utimensat", name, err)
 }
@@ -362,7 +343,7 @@ func (d *Dir) Mknod(name string, mode fs.FileMode, dev uint64) error {
 		err = checkMknod(mode, dev)
 	}
 	if err == nil {
-		err = d.control(func(dirfd int) error { return sysDirMknod(dirfd, name, mode, dev) })
+		err = d.control(func(dirfd int) error { return sysDir.mknod(dirfd, name, mode, dev) })
 	}
 	return pathErr("mknod", name, err)
 }

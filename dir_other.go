@@ -2,32 +2,33 @@
 
 package extfs
 
-// Dir has no backend here yet: OpenDir returns an error matching
-// ErrNotSupported, so no Dir method reaches these hooks with a valid Dir;
-// they answer ErrNotSupported all the same, never a silent nil.
+// Dir has no backend here: OpenDir returns an error matching
+// ErrNotSupported, and so does every other method, never a silent nil.
 
 import (
 	"io/fs"
 	"time"
 )
 
-func dirUnsupported(what string) error { return notSupportedErr("Dir: " + what) }
+type dirSys struct{}
 
-func sysOpenDir(string) (uintptr, error) { return 0, dirUnsupported("open") }
-func sysDirOpenFile(int, string, int, fs.FileMode) (uintptr, error) {
-	return 0, dirUnsupported("open")
+var _ dirOS = dirSys{}
+
+func (dirSys) openDir(string) (uintptr, error) { return 0, notSupportedErr("Dir: open") }
+func (dirSys) openFile(int, string, int, fs.FileMode) (uintptr, error) {
+	return 0, notSupportedErr("Dir: open")
 }
-func sysDirOpenDir(int, string) (uintptr, error)         { return 0, dirUnsupported("open") }
-func sysDirMkdir(int, string, fs.FileMode) error         { return dirUnsupported("mkdir") }
-func sysDirRemove(int, string) error                     { return dirUnsupported("remove") }
-func sysDirRename(int, string, int, string) error        { return dirUnsupported("rename") }
-func sysDirLink(int, string, int, string) error          { return dirUnsupported("link") }
-func sysDirSymlink(string, int, string) error            { return dirUnsupported("symlink") }
-func sysDirReadlink(int, string) (string, error)         { return "", dirUnsupported("readlink") }
-func sysDirStat(int, string, bool) (*Stat, error)        { return nil, dirUnsupported("statx") }
-func sysDirChmod(int, string, fs.FileMode) error         { return dirUnsupported("chmod") }
-func sysDirLchown(int, string, int, int) error           { return dirUnsupported("lchown") }
-func sysDirMknod(int, string, fs.FileMode, uint64) error { return dirUnsupported("mknod") }
-func sysDirSetTimes(int, string, time.Time, time.Time, bool) error {
-	return dirUnsupported("utimensat")
+func (dirSys) openSub(int, string) (uintptr, error)         { return 0, notSupportedErr("Dir: open") }
+func (dirSys) mkdir(int, string, fs.FileMode) error         { return notSupportedErr("Dir: mkdir") }
+func (dirSys) remove(int, string) error                     { return notSupportedErr("Dir: remove") }
+func (dirSys) rename(int, string, int, string) error        { return notSupportedErr("Dir: rename") }
+func (dirSys) link(int, string, int, string) error          { return notSupportedErr("Dir: link") }
+func (dirSys) symlink(string, int, string) error            { return notSupportedErr("Dir: symlink") }
+func (dirSys) readlink(int, string) (string, error)         { return "", notSupportedErr("Dir: readlink") }
+func (dirSys) stat(int, string, bool) (*Stat, error)        { return nil, notSupportedErr("Dir: statx") }
+func (dirSys) chmod(int, string, fs.FileMode) error         { return notSupportedErr("Dir: chmod") }
+func (dirSys) lchown(int, string, int, int) error           { return notSupportedErr("Dir: lchown") }
+func (dirSys) mknod(int, string, fs.FileMode, uint64) error { return notSupportedErr("Dir: mknod") }
+func (dirSys) setTimes(int, string, time.Time, time.Time, bool) error {
+	return notSupportedErr("Dir: utimensat")
 }

@@ -2,7 +2,6 @@ package extfs
 
 import (
 	"io/fs"
-	"os"
 	"testing"
 
 	winsys "github.com/extfs/extfs/sys/windows"
@@ -61,28 +60,5 @@ func TestWindowsStatFromWin(t *testing.T) {
 	}
 	if st.Attributes != AttrCompressed || st.AttributesMask != AttrCompressed|AttrEncrypted {
 		t.Errorf("Attributes %#x mask %#x", st.Attributes, st.AttributesMask)
-	}
-}
-
-func TestWindowsOpenFlags(t *testing.T) {
-	for _, tt := range []struct {
-		flag                               int
-		perm                               fs.FileMode
-		access, disposition, options, attr uint32
-	}{
-		{os.O_RDONLY, 0, windows.FILE_GENERIC_READ, windows.FILE_OPEN, 0, windows.FILE_ATTRIBUTE_NORMAL},
-		{os.O_WRONLY | os.O_CREATE, 0o644, windows.FILE_GENERIC_WRITE, windows.FILE_OPEN_IF, windows.FILE_NON_DIRECTORY_FILE, windows.FILE_ATTRIBUTE_NORMAL},
-		{os.O_RDWR | os.O_CREATE | os.O_EXCL, 0o444, windows.FILE_GENERIC_READ | windows.FILE_GENERIC_WRITE, windows.FILE_CREATE,
-			windows.FILE_NON_DIRECTORY_FILE | windows.FILE_OPEN_REPARSE_POINT, windows.FILE_ATTRIBUTE_READONLY},
-		{os.O_WRONLY | os.O_APPEND, 0, windows.FILE_GENERIC_WRITE &^ windows.FILE_WRITE_DATA, windows.FILE_OPEN, windows.FILE_NON_DIRECTORY_FILE, windows.FILE_ATTRIBUTE_NORMAL},
-		{os.O_WRONLY | os.O_APPEND | os.O_TRUNC, 0, windows.FILE_GENERIC_WRITE, windows.FILE_OPEN, windows.FILE_NON_DIRECTORY_FILE, windows.FILE_ATTRIBUTE_NORMAL},
-		{os.O_RDWR | os.O_SYNC, 0, windows.FILE_GENERIC_READ | windows.FILE_GENERIC_WRITE, windows.FILE_OPEN,
-			windows.FILE_NON_DIRECTORY_FILE | windows.FILE_WRITE_THROUGH, windows.FILE_ATTRIBUTE_NORMAL},
-	} {
-		access, disposition, options, attrs, err := openFlags(tt.flag, tt.perm)
-		if err != nil || access != tt.access || disposition != tt.disposition || options != tt.options || attrs != tt.attr {
-			t.Errorf("openFlags(%#x, %v) = %#x, %d, %#x, %#x, %v; want %#x, %d, %#x, %#x",
-				tt.flag, tt.perm, access, disposition, options, attrs, err, tt.access, tt.disposition, tt.options, tt.attr)
-		}
 	}
 }

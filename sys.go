@@ -118,6 +118,38 @@ var sysFile fileSys
 
 // ---- Directories beneath a root --------------------------------------------
 
+// dirOS resolves names beneath a directory for Dir (dir.go). dirfd is the
+// descriptor or handle a Dir holds; names were checked by dir.go (not empty,
+// no NUL, not absolute). A name that leads outside the directory is an
+// error matching ErrEscapes, and nothing is done. Every method is answered on
+// every OS: an OS without the operation returns an error matching
+// ErrNotSupported, never nil.
+type dirOS interface {
+	// openDir opens the directory at path, resolved as package os does,
+	// for a Dir to hold.
+	openDir(path string) (uintptr, error)
+	// openFile opens name beneath dirfd with os.OpenFile's flag and perm.
+	openFile(dirfd int, name string, flag int, perm fs.FileMode) (uintptr, error)
+	// openSub opens the directory name beneath dirfd for a Dir to hold.
+	openSub(dirfd int, name string) (uintptr, error)
+	// The operations of Dir's methods of the same names.
+	mkdir(dirfd int, name string, perm fs.FileMode) error
+	remove(dirfd int, name string) error
+	rename(olddirfd int, oldname string, newdirfd int, newname string) error
+	link(olddirfd int, oldname string, newdirfd int, newname string) error
+	symlink(target string, dirfd int, name string) error
+	readlink(dirfd int, name string) (string, error)
+	chmod(dirfd int, name string, mode fs.FileMode) error
+	lchown(dirfd int, name string, uid, gid int) error
+	mknod(dirfd int, name string, mode fs.FileMode, dev uint64) error
+	// stat and setTimes follow a symbolic link in the last component
+	// (beneath dirfd) when follow is set.
+	stat(dirfd int, name string, follow bool) (*Stat, error)
+	setTimes(dirfd int, name string, atime, mtime time.Time, follow bool) error
+}
+
+var sysDir dirSys
+
 // ---- Tree copies -----------------------------------------------------------
 
 // treeOS is what CopyTree (copytree*.go) asks the system beyond what Dir

@@ -124,23 +124,6 @@ func openReparse(e, dir windows.Handle, name string, access, disposition, option
 	return h, nil, nil
 }
 
-// DirOpener is the Opener Walk uses on Windows.
-type DirOpener struct{}
-
-// OpenDir opens a directory on the way down, with the rights a walk needs.
-func (DirOpener) OpenDir(dir Handle, name string) (Handle, *Link, error) {
-	h, link, err := Open(windows.Handle(dir), name, windows.FILE_TRAVERSE|windows.FILE_READ_ATTRIBUTES,
-		windows.FILE_OPEN, windows.FILE_DIRECTORY_FILE, 0)
-	switch err {
-	case syscall.ENOTDIR, windows.ERROR_FILE_NOT_FOUND:
-		// What os.Open says for "a\b" when a is missing or a file.
-		err = windows.ERROR_PATH_NOT_FOUND
-	}
-	return Handle(h), link, err
-}
-
-func (DirOpener) Close(h Handle) { windows.CloseHandle(windows.Handle(h)) }
-
 // ReadLink reads the reparse point of h, which was opened with
 // FILE_OPEN_REPARSE_POINT: its tag and, for a symbolic link or a junction,
 // its Link. A file that is no reparse point is ERROR_NOT_A_REPARSE_POINT.

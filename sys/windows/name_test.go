@@ -3,6 +3,8 @@ package windows
 import (
 	"slices"
 	"testing"
+
+	"github.com/extfs/extfs/internal/beneath"
 )
 
 func TestIsAbs(t *testing.T) {
@@ -21,7 +23,7 @@ func TestIsAbs(t *testing.T) {
 	}
 }
 
-func TestSplitName(t *testing.T) {
+func TestSplit(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
 		parts   []string
@@ -38,9 +40,9 @@ func TestSplitName(t *testing.T) {
 		{`.\a\.\b`, []string{"a", "b"}, false},
 		{`..\x`, []string{"..", "x"}, false},
 	} {
-		parts, dirOnly := SplitName(tt.name)
+		parts, dirOnly := beneath.Split(&Rules, tt.name)
 		if !slices.Equal(parts, tt.parts) || dirOnly != tt.dirOnly {
-			t.Errorf("SplitName(%q) = %q, %v; want %q, %v", tt.name, parts, dirOnly, tt.parts, tt.dirOnly)
+			t.Errorf("Split(%q) = %q, %v; want %q, %v", tt.name, parts, dirOnly, tt.parts, tt.dirOnly)
 		}
 	}
 }

@@ -1,15 +1,25 @@
-package windows
+package beneath_test
+
+// The walk, on a fake tree, with Windows' rules: both separators, drives,
+// junctions (the richest rules; Linux and macOS take a subset).
 
 import (
 	"errors"
 	"strings"
 	"syscall"
 	"testing"
+
+	. "github.com/extfs/extfs/internal/beneath"
+	winsys "github.com/extfs/extfs/sys/windows"
 )
 
 // fakeFS is a tree for Walk: paths are slash-separated, relative to the root
 // ("" is the root). A directory is "dir", a file "file", and a link is its
 // Link.
+type Handle = uintptr
+
+var rules = winsys.Rules
+
 type fakeFS struct {
 	t       *testing.T
 	nodes   map[string]any // "dir", "file" or *Link
@@ -68,7 +78,7 @@ func (f *fakeFS) Close(h Handle) {
 func (f *fakeFS) walk(name string, follow bool) (string, bool, error) {
 	var got string
 	var gotDirOnly bool
-	err := Walk(f, 1, name, func(dir Handle, base string, dirOnly bool) (*Link, error) {
+	err := Walk(&rules, Opener[Handle](f), 1, name, func(dir Handle, base string, dirOnly bool) (*Link, error) {
 		p := join(f.handles[dir], base)
 		if base == "" {
 			p = f.handles[dir]
@@ -85,21 +95,21 @@ func (f *fakeFS) walk(name string, follow bool) (string, bool, error) {
 	return got, gotDirOnly, err
 }
 
-func rel(target string) *Link { return &Link{Target: target, Relative: true} }
+func rel(target string) *Link { return &Link{Target: target} }
 
 func TestWalk(t *testing.T) {
 	fs := newFakeFS(t, map[string]any{
 		"a":           "dir",
 		"a/b":         "dir",
 		"a/b/f":       "file",
-		"a/l":         rel(`b\f`),     // a relative link within
-		"a/up":        rel(`..`),      // up, still inside
-		"top":         rel(`a/b`),     // forward slashes work too
-		"esc":         rel(`..\..\x`), // climbs above the root
-		"abs":         &Link{Target: `\??\C:\Windows`},
-		"rooted":      rel(`\Windows`), // relative flag, but rooted on the drive
-		"drive":       rel(`C:x`),      // relative flag, but drive-relative
-		"junc":        &Link{Target: `\??\C:\x`, Junction: true},
+		"a/l":         rel(`b\f`),                                 // a relative link within
+		"a/up":        rel(`..`),                                  // up, still inside
+		"top":         rel(`a/b`),                                 // forward slashes work too
+		"esc":         rel(`..\..\x`),                             // climbs above the root
+		"abs":         &Link{Target: `\??\C:\Windows`, Abs: true}, // no relative flag
+		"rooted":      rel(`\Windows`),                            // relative flag, but rooted on the drive
+		"drive":       rel(`C:x`),                                 // relative flag, but drive-relative
+		"junc":        &Link{Target: `\??\C:\x`, Abs: true},
 		"loop1":       rel("loop2"),
 		"loop2":       rel("loop1"),
 		"empty":       rel(""),
@@ -171,16 +181,16 @@ func TestWalkMaxLinks(t *testing.T) {
 	nodes := map[string]any{"end": "dir"}
 	// l1 -> l2 -> ... -> lN -> end, N = MaxLinks+1. From l2, MaxLinks links
 	// are followed; from l1, one more is too many.
-	for i := 1; i <= MaxLinks; i++ {
+	for i := 1; i <= winsys.MaxLinks; i++ {
 		nodes["l"+itoa(i)] = rel("l" + itoa(i+1))
 	}
-	nodes["l"+itoa(MaxLinks+1)] = rel("end")
+	nodes["l"+itoa(winsys.MaxLinks+1)] = rel("end")
 	fs := newFakeFS(t, nodes)
 	if got, _, err := fs.walk("l2/x", false); err != nil || got != "end/x" {
-		t.Errorf("a chain of %d links: %q, %v", MaxLinks, got, err)
+		t.Errorf("a chain of %d links: %q, %v", winsys.MaxLinks, got, err)
 	}
 	if _, _, err := fs.walk("l1/x", false); !errors.Is(err, syscall.ELOOP) {
-		t.Errorf("a chain of %d links: %v, want ELOOP", MaxLinks+1, err)
+		t.Errorf("a chain of %d links: %v, want ELOOP", winsys.MaxLinks+1, err)
 	}
 }
 
@@ -195,7 +205,7 @@ func itoa(i int) string {
 func TestWalkLastError(t *testing.T) {
 	fs := newFakeFS(t, map[string]any{"a": "dir", "a/b": "dir"})
 	boom := errors.New("boom")
-	err := Walk(fs, 1, "a/b/c", func(Handle, string, bool) (*Link, error) { return nil, boom })
+	err := Walk(&rules, Opener[Handle](fs), 1, "a/b/c", func(Handle, string, bool) (*Link, error) { return nil, boom })
 	if err != boom {
 		t.Errorf("Walk = %v, want %v", err, boom)
 	}
