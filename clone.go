@@ -96,7 +96,7 @@ func (f *File) CloneRange(dst *File, srcOff, dstOff, n int64) error {
 		if n == 0 {
 			return nil
 		}
-		_, bs, err := sysFsInfo(dfd)
+		_, bs, err := sysCopy.fsInfo(dfd)
 		if err != nil {
 			return os.NewSyscallError("fstatfs", err)
 		}
@@ -106,7 +106,7 @@ func (f *File) CloneRange(dst *File, srcOff, dstOff, n int64) error {
 		if sameFile(si, di) && srcOff < dstOff+n && dstOff < srcOff+n {
 			return errInvalid("CloneRange: [%d, %d) and [%d, %d) overlap in the same file", srcOff, srcOff+n, dstOff, dstOff+n)
 		}
-		if err := sysCloneRange(dfd, sfd, srcOff, dstOff, n); err != nil {
+		if err := sysCopy.cloneRange(dfd, sfd, srcOff, dstOff, n); err != nil {
 			return cloneError(op, sfd, dfd, err)
 		}
 		return nil
@@ -135,23 +135,31 @@ func checkCloneAlignment(srcOff, dstOff, n, srcSize, dstSize, bs int64) error {
 	return nil
 }
 
+// cloneWanted reports whether a copy tries to clone a file of size bytes:
+// never under CoWNever, and an empty file only under CoWAlways, which must
+// say whether the filesystem can clone.
+func cloneWanted(cow CoWMode, size int64) bool {
+	return cow != CoWNever && (size > 0 || cow == CoWAlways)
+}
+
 // cloneFallback reports whether a clone error means "cannot share blocks
 // here": CoWAuto then copies.
-func cloneFallback(err error) bool { return sysCloneFallback(err) }
+func cloneFallback(err error) bool { return sysCopy.cloneFallback(err) }
 
 // cloneError wraps a failed FICLONE/FICLONERANGE. When the kernel says these
 // files cannot share blocks, the error matches ErrNotSupported and names the
 // filesystems, so that "CoWAlways failed" explains itself.
 func cloneError(op string, sfd, dfd uintptr, err error) error {
-	if err == errCloneOpen {
-		// macOS: no call was made, and no filesystem is to blame.
+	if ue := (*unsupportedError)(nil); errors.As(err, &ue) && ue.err == nil {
+		// extfs decided without a call (macOS clones into no open file):
+		// no filesystem is to blame.
 		return err
 	}
 	if !cloneNotSupported(err) {
 		return os.NewSyscallError(op, err)
 	}
-	sname, _, serr := sysFsInfo(sfd)
-	dname, _, derr := sysFsInfo(dfd)
+	sname, _, serr := sysCopy.fsInfo(sfd)
+	dname, _, derr := sysCopy.fsInfo(dfd)
 	var what string
 	switch {
 	case serr != nil || derr != nil:
@@ -169,5 +177,5 @@ func cloneError(op string, sfd, dfd uintptr, err error) error {
 // cloneNotSupported: the errors of cloneFallback but EPERM, which under
 // CoWAlways is more likely a real permission problem than a seccomp filter.
 func cloneNotSupported(err error) bool {
-	return !errors.Is(err, syscall.EPERM) && sysCloneFallback(err)
+	return !errors.Is(err, syscall.EPERM) && sysCopy.cloneFallback(err)
 }

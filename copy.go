@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -317,21 +315,25 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 		return fail("lstat", err)
 	}
 
-	// Where clones are made by name (macOS), the temporary file is a clone.
-	tmp, tmpName, stats, cloned, err := sysCloneTemp(ctx, sf, st, dst, &o)
+	// Where the system makes the copy whole by name (macOS: a clone;
+	// Windows: CopyFileExW), the temporary file is that copy.
+	t, err := sysCopy.copyByName(&byNameReq{ctx: ctx, src: sf, st: st, dst: dst, o: &o})
 	if err != nil {
 		return fail("clone", err)
 	}
+	tmp, tmpName, stats := t.f, t.name, t.stats
 	if tmp == nil {
-		if tmp, tmpName, err = createTemp(dst, st.Mode.Perm()); err != nil {
-			return fail("open", err)
+		if tmp = sysCopy.unnamedTemp(dst, st); tmp == nil {
+			if tmp, tmpName, err = createTemp(dst, st.Mode.Perm()); err != nil {
+				return fail("open", err)
+			}
 		}
 	}
-	if !cloned {
+	if !t.done {
 		stats, err = copyOpenFile(ctx, sf, tmp, st, &o, nil)
-	} else if err == nil {
-		// Made by name (Windows' CopyFileExW), or cloned whole: the
-		// source must still be the size it was copied at.
+	} else {
+		// Made by name, or cloned whole: the source must still be the size
+		// it was copied at.
 		err = checkSourceSize(sf, st)
 	}
 	if err == nil && o.Replace {
@@ -365,11 +367,24 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 	return stats, nil
 }
 
-// commitUnnamed gives the complete temporary file tmp, which has no name, the
-// name dst: over it with replace, otherwise only if dst does not exist. It is
-// set where sysCloneTemp makes such files (copy_linux.go); elsewhere every
-// temporary file has a name, and commitTemp moves it.
-var commitUnnamed func(tmp *File, dst string, replace bool) error
+// byNameReq asks sysCopy.copyByName for CopyFile's temporary file: a copy
+// of src (whose Statx is st) next to dst, as o says.
+type byNameReq struct {
+	ctx context.Context
+	src *File
+	st  *Stat
+	dst string
+	o   *CopyOptions
+}
+
+// copyTemp is CopyFile's temporary file: f, named name ("" while it has no
+// name). done: its data and metadata are in place already (stats says how).
+type copyTemp struct {
+	f     *File
+	name  string
+	stats CopyStats
+	done  bool
+}
 
 // openSource opens the regular file name for copying. A look at the name
 // first refuses what is plainly something else without opening it (opening
@@ -396,7 +411,7 @@ func openSource(name string) (*File, *Stat, error) {
 		err = notRegular(st.Mode)
 	}
 	if err == nil {
-		err = f.control("fcntl", sysSourceBlocking)
+		err = f.control("fcntl", sysCopy.sourceBlocking)
 	}
 	if err != nil {
 		f.Close()
@@ -434,7 +449,7 @@ func copyOpenFile(ctx context.Context, src, dst *File, st *Stat, o *CopyOptions,
 	var acct copyAcct
 	ctl := newCopyCtl(ctx, o.Progress, st.Size)
 	err := withFDs(src, dst, func(sfd, dfd uintptr) error {
-		return copyContents(src, dst, sfd, dfd, st, o, ctl, &acct, h)
+		return copyContents(&copyJob{src: src, dst: dst, sfd: sfd, dfd: dfd, n: st.Size, ctl: ctl}, st, o, &acct, h)
 	})
 	if err == nil {
 		err = checkSourceCopied(src, st, &acct)
@@ -511,14 +526,14 @@ func checkSourceSize(src *File, st *Stat) error {
 
 // copyContents puts the st.Size bytes of src's data into dst as o.CoW and
 // o.Sparse say.
-func copyContents(src, dst *File, sfd, dfd uintptr, st *Stat, o *CopyOptions, ctl *copyCtl, acct *copyAcct, h *copyHints) error {
-	size := st.Size
+func copyContents(j *copyJob, st *Stat, o *CopyOptions, acct *copyAcct, h *copyHints) error {
+	size, sfd, dfd := st.Size, j.sfd, j.dfd
 	skipClone := h != nil && h.noClone && o.CoW == CoWAuto
-	if o.CoW != CoWNever && (size > 0 || o.CoW == CoWAlways) && !skipClone {
-		err := sysClone(dfd, sfd)
+	if cloneWanted(o.CoW, size) && !skipClone {
+		err := sysCopy.clone(dfd, sfd)
 		if err == nil {
 			acct.by[MethodClone] += size
-			return ctl.add(size)
+			return j.ctl.add(size)
 		}
 		if o.CoW == CoWAlways {
 			return cloneError("ficlone", sfd, dfd, err)
@@ -526,7 +541,7 @@ func copyContents(src, dst *File, sfd, dfd uintptr, st *Stat, o *CopyOptions, ct
 		if !cloneFallback(err) {
 			return os.NewSyscallError("ficlone", err)
 		}
-		if h != nil && sysCloneNeverHere(err) {
+		if h != nil && sysCopy.cloneNeverHere(err) {
 			h.noClone = true
 		}
 	}
@@ -544,7 +559,7 @@ func copyContents(src, dst *File, sfd, dfd uintptr, st *Stat, o *CopyOptions, ct
 		// its copy then has those few KiB written as zeros, the same bytes.
 		sparse = SparseNever
 	}
-	return copyData(src, dst, sfd, dfd, size, how, sparse, ctl, acct)
+	return copyData(j, how, sparse, acct)
 }
 
 // denseSmall is the largest file copyContents copies whole when its blocks
@@ -568,7 +583,7 @@ var physicalCopy = copyHow{splice: true}
 type copyHints struct {
 	// noClone: FICLONE from this source filesystem into this directory was
 	// refused for a reason that holds for every file of the pair
-	// (sysCloneNeverHere): CoWAuto goes straight to copying. In: skip the
+	// (sysCopy.cloneNeverHere): CoWAuto goes straight to copying. In: skip the
 	// clone; out: set when this file's clone was refused so.
 	noClone bool
 	// dst: dst as created (owner, group, mode), predicted from the files
@@ -638,7 +653,7 @@ func copyXattrs(src, dst *File) (int, error) {
 	set := 0
 	for _, name := range names {
 		v, err := src.GetXattr(name)
-		if sysNoXattr(err) {
+		if sysCopy.noXattr(err) {
 			continue // removed since the listing
 		}
 		if err != nil {
@@ -671,64 +686,4 @@ func xattrCopyErr(name string, err error) error {
 		hint = "copying " + name
 	}
 	return &fs.PathError{Op: pe.Op, Path: pe.Path, Err: &hintError{err: pe.Err, hint: hint}}
-}
-
-// tempPrefix starts the name of every temporary file CopyFile makes.
-const tempPrefix = "."
-
-// createTemp creates a new, empty file for writing dst: in dst's directory
-// (so that a rename can move it into place), hidden, with a unique name
-// (O_EXCL), and mode perm (less the umask).
-func createTemp(dst string, perm fs.FileMode) (*File, string, error) {
-	dir, base := filepath.Split(dst)
-	if base == "" || base == "." || base == ".." {
-		return nil, "", errInvalid("destination %q is not a file name", dst)
-	}
-	for range 1000 {
-		name := filepath.Join(dir, tempName(base))
-		f, err := OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		return f, name, err
-	}
-	return nil, "", fmt.Errorf("extfs: no unused temporary name for %s", dst)
-}
-
-// tempName returns a new hidden name for a temporary file that will become
-// base: .<base>.extfs-<random>.tmp (CopyFile and CopyTree).
-func tempName(base string) string {
-	if len(base) > 200 {
-		base = base[:200] // leave room for the suffix within NAME_MAX (255)
-	}
-	return tempPrefix + base + ".extfs-" + strconv.FormatUint(rand.Uint64(), 36) + ".tmp"
-}
-
-// commitTemp moves the complete temporary file tmp to dst: over it with
-// replace, otherwise only if dst does not exist.
-func commitTemp(tmp, dst string, replace bool) error {
-	if replace {
-		err := os.Rename(tmp, dst)
-		if err != nil {
-			if fi, lerr := os.Lstat(dst); lerr == nil && fi.IsDir() {
-				// A directory made at dst since CopyFile looked: say so,
-				// rather than package os's EEXIST.
-				return &os.LinkError{Op: "rename", Old: tmp, New: dst, Err: syscall.EISDIR}
-			}
-		}
-		return err
-	}
-	handled, err := sysRenameNoReplace(tmp, dst)
-	if handled {
-		if err != nil {
-			return os.NewSyscallError("renameat2", err)
-		}
-		return nil
-	}
-	// link(2) fails if dst exists, so this never replaces either; but for a
-	// moment the file has two names.
-	if err := os.Link(tmp, dst); err != nil {
-		return err
-	}
-	return os.Remove(tmp)
 }

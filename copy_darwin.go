@@ -2,18 +2,13 @@
 
 package extfs
 
-// macOS hooks for copying and cloning. The loops live in copyrange.go,
-// clone.go, sparse.go and pipeline.go, the decisions in darwin_copy.go and
-// sys/darwin (clone.go), the system calls in sys/darwin.
-//
-// macOS has no copy_file_range and no splice: a copy that is not a clone is
-// the read/write pipeline (pipeline.go), with pread and pwrite, so that
-// neither file offset moves. A clone is made by clonefile(2), which creates
-// a new file by name and cannot fill an open file as FICLONE does. So
-// CopyFile's temporary file is itself the clone (sysCloneTemp), CopyTree's
-// new file is replaced by one (sysTreeClone, copytree_darwin.go), Probe's
-// trial clone takes the trial file's name (sysProbeClone), and the hooks
-// that would clone between open files answer that they cannot.
+// The macOS answers to copyOS (sys.go), around sys/darwin. macOS has no
+// copy_file_range or splice: a copy that is not a clone is the read/write
+// pipeline. A clone is made by clonefile(2), which creates a new file by
+// name and cannot fill an open file as FICLONE does: CopyFile's temporary
+// file is itself the clone (copyByName), CopyTree's new file is replaced by
+// one (sysTreeClone), Probe's trial clone takes the trial file's name, and
+// clones into open files answer errCloneOpen.
 
 import (
 	"context"
@@ -27,6 +22,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+type copySys struct{}
+
+var _ copyOS = copySys{}
+
 // darwinClonefile is fclonefileat(2); tests replace it
 // (export_darwin_test.go) to force the fallbacks.
 var darwinClonefile = darwin.Fclonefileat
@@ -36,42 +35,129 @@ var darwinClonefile = darwin.Fclonefileat
 // followed.
 const cloneFlags = darwin.CLONE_NOFOLLOW | darwin.CLONE_NOOWNERCOPY
 
-// maxCopyRound bounds one call of a mechanism when no copyCtl does; on
-// macOS only the pipeline copies, in 1 MiB buffers.
-const maxCopyRound = 1 << 30
+// srcOpenFlags open a file to copy: O_NONBLOCK, so that a FIFO put at the
+// name since CopyFile looked does not block the open; O_NOCTTY, nor may a
+// terminal become the controlling one.
+const srcOpenFlags = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY
 
-func sysCopyFileRangeSupported() bool { return false }
+var (
+	// errCloneOpen is clone's answer: clonefile makes a new file and
+	// cannot fill an open one, so copyContents copies, and CoWAlways on an
+	// open file (CopyTree) fails with an error matching ErrNotSupported.
+	errCloneOpen = notSupportedErr("clone into an open file: macOS clones only to a new name (clonefile)")
+	// errCloneRange is cloneRange's answer, and CloneRange's on macOS.
+	errCloneRange = notSupportedErr("clone range: macOS has no call to clone part of a file (APFS clones whole files, with clonefile)")
+)
 
-func sysCopyFileRange(srcfd, dstfd uintptr, srcOff, dstOff *int64, n int64) (int64, error) {
-	return 0, notSupportedErr("copy_file_range on macOS")
+// darwinCloneWanted is cloneWanted, for CopyTree's clone (copytree_darwin.go).
+func darwinCloneWanted(cow CoWMode, size int64) bool { return cloneWanted(cow, size) }
+
+func (copySys) sourceBlocking(fd uintptr) error {
+	_, err := unix.FcntlInt(fd, unix.F_SETFL, 0)
+	return err
 }
 
-func sysCopyFileRangeFallback(error) bool { return true }
-
-func sysSplice(dstfd, srcfd uintptr, srcOff, dstOff, n int64, ctl *copyCtl) (int64, bool, error) {
-	return 0, false, nil
+func (copySys) openMode(fd uintptr) (openMode, bool) {
+	fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+	if err != nil {
+		return openMode{}, false
+	}
+	acc := fl & unix.O_ACCMODE
+	return openMode{read: acc != unix.O_WRONLY, write: acc != unix.O_RDONLY, append: fl&unix.O_APPEND != 0}, true
 }
 
-// cloning
+func (copySys) fileInfo(fd uintptr) (fileInfo, error) {
+	st, err := darwin.Fstat(int(fd))
+	if err != nil {
+		return fileInfo{}, err
+	}
+	typ := st.Mode & darwin.S_IFMT
+	return fileInfo{dev: st.Dev, ino: st.Ino, size: st.Size, blocks: st.Blocks, regular: typ == darwin.S_IFREG, dir: typ == darwin.S_IFDIR}, nil
+}
 
-func sysClone(dstfd, srcfd uintptr) error { return errCloneOpen }
+// fsInfo: statfs's f_fstypename ("apfs", "hfs", ...) and block size.
+func (copySys) fsInfo(fd uintptr) (string, int64, error) {
+	fi, err := darwin.Fstatfs(int(fd))
+	return fi.Name, fi.Bsize, err
+}
 
-func sysCloneRange(dstfd, srcfd uintptr, srcOff, dstOff, n int64) error { return errCloneRange }
+// fsKey: the volume's f_fsid (darwin.FsidKey).
+func (copySys) fsKey(path string) (fsKey, error) {
+	fi, err := darwin.Statfs(path)
+	if err != nil {
+		return fsKey{}, err
+	}
+	dev, typ := darwin.FsidKey(fi.Fsid)
+	return fsKey{dev: dev, mnt: typ}, nil
+}
 
-func sysCloneFallback(err error) bool { return darwinCloneFallback(err) }
+func (copySys) offload(*copyJob, copyHow, *copyAcct) (int64, bool, error) { return 0, false, nil }
 
-// sysProbeClone clones Probe's trial file a, holding data, to the name of
-// the empty trial file b, which it removes first: clonefile makes new files
-// only. b's descriptor is left on the removed file; Probe's cleanup removes
-// the clone by name.
-func sysProbeClone(afd, _ uintptr, bname string) error {
+func (copySys) clone(dst, src uintptr) error { return errCloneOpen }
+
+func (copySys) cloneRange(dst, src uintptr, srcOff, dstOff, n int64) error { return errCloneRange }
+
+// cloneFallback: clonefile's errnos that mean "no clone here", and
+// errCloneOpen; not errCloneRange, which CloneRange reports as it is.
+func (copySys) cloneFallback(err error) bool {
+	return err == errCloneOpen || darwin.CloneFallback(err)
+}
+
+func (copySys) cloneNeverHere(error) bool { return false }
+
+// probeClone clones a to the name of b, which it removes first (clonefile
+// makes new files only); Probe's cleanup removes the clone by name.
+func (copySys) probeClone(a, _ uintptr, bname string) error {
 	if err := darwin.Unlinkat(unix.AT_FDCWD, bname, 0); err != nil {
 		return err
 	}
-	return darwinClonefile(int(afd), unix.AT_FDCWD, bname, cloneFlags)
+	return darwinClonefile(int(a), unix.AT_FDCWD, bname, cloneFlags)
 }
 
-// sysCloneTemp makes CopyFile's temporary file, next to dst, a clone of src
+// seekData: a file with a block for every 512 bytes of its size has no
+// holes, found without SEEK_DATA (darwin.MayBeSparse).
+func (copySys) seekData(fd uintptr, off int64) (data, hole int64, ok bool, err error) {
+	if off == 0 {
+		st, err := darwin.Fstat(int(fd))
+		if err != nil {
+			return 0, 0, false, os.NewSyscallError("fstat", err)
+		}
+		if !darwin.MayBeSparse(st.Blocks, st.Size) {
+			return 0, st.Size, st.Size > 0, nil
+		}
+	}
+	data, hole, ok, err = darwin.SeekData(int(fd), off)
+	if err != nil {
+		return 0, 0, false, os.NewSyscallError("lseek", err)
+	}
+	return data, hole, ok, nil
+}
+
+func (copySys) saveOffset(fd uintptr) func() {
+	cur, err := unix.Seek(int(fd), 0, unix.SEEK_CUR)
+	if err != nil {
+		return func() {}
+	}
+	return func() { unix.Seek(int(fd), cur, unix.SEEK_SET) }
+}
+
+func (copySys) sparseDest(dst, src uintptr, always bool) error { return nil } // every file can have holes
+
+func (copySys) truncate(fd uintptr, size int64) error { return darwin.Ftruncate(int(fd), size) }
+
+func (copySys) unnamedTemp(string, *Stat) *File { return nil }
+
+func (copySys) linkUnnamed(*File, string) error { return notSupportedErr("naming an unnamed file") }
+
+// renameNoReplace is always handled: darwin.RenameNoReplace falls back by
+// itself.
+func (copySys) renameNoReplace(oldpath, newpath string) (bool, error) {
+	return true, darwin.RenameNoReplace(oldpath, newpath)
+}
+
+func (copySys) noXattr(err error) bool { return errors.Is(err, darwin.ENOATTR) }
+
+// copyByName makes CopyFile's temporary file, next to dst, a clone of src
 // (whose Statx is st) that passes for the new file a copy would have made:
 // its own flags, birth, access and modification times, permission bits and
 // extended attributes, with o.Preserve applied as copyOpenFile does it.
@@ -80,28 +166,30 @@ func sysProbeClone(afd, _ uintptr, bname string) error {
 //
 // No clone is tried under CoWNever, nor of an empty file under CoWAuto; none
 // is made of a file that would be immutable or give away more permission
-// than the copy may have (darwinCloneRefusal), nor where clonefile refuses
+// than the copy may have (darwin.CloneRefusal), nor where clonefile refuses
 // (darwin.CloneFallback). CoWAuto then copies; CoWAlways fails with an
 // error matching ErrNotSupported that says why. A clone that cannot be made
 // to pass for a new file (an extended attribute that cannot be removed, an
 // owner that cannot be given) is removed, and CoWAuto copies.
-func sysCloneTemp(ctx context.Context, src *File, st *Stat, dst string, o *CopyOptions) (tmp *File, tmpName string, stats CopyStats, cloned bool, err error) {
-	if !darwinCloneWanted(o.CoW, st.Size) {
-		return nil, "", CopyStats{}, false, nil
+func (copySys) copyByName(r *byNameReq) (copyTemp, error) {
+	src, st, dst, o := r.src, r.st, r.dst, r.o
+	if !cloneWanted(o.CoW, st.Size) {
+		return copyTemp{}, nil
 	}
 	dir, base := filepath.Split(dst)
 	if base == "" || base == "." || base == ".." {
-		return nil, "", CopyStats{}, false, errInvalid("destination %q is not a file name", dst)
+		return copyTemp{}, errInvalid("destination %q is not a file name", dst)
 	}
 	c := &darwinClone{src: src, st: st, o: o, dirfd: unix.AT_FDCWD, dir: dir, base: base}
+	var err error
 	if o.Preserve&PreserveMode == 0 {
 		if c.spare, c.spareName, err = createTemp(dst, st.Mode.Perm()); err != nil {
-			return nil, "", CopyStats{}, false, err
+			return copyTemp{}, err
 		}
 	}
-	tmp, tmpName, stats, err = c.make(ctx)
+	tmp, tmpName, stats, err := c.make(r.ctx)
 	if err == nil && tmp == nil {
-		return c.spare, c.spareName, CopyStats{}, false, nil // copy into the spare file
+		return copyTemp{f: c.spare, name: c.spareName}, nil // copy into the spare file
 	}
 	if serr := c.removeSpare(); err == nil {
 		err = serr
@@ -113,9 +201,9 @@ func sysCloneTemp(ctx context.Context, src *File, st *Stat, dst string, o *CopyO
 				err = errors.Join(err, rerr)
 			}
 		}
-		return nil, "", CopyStats{}, false, err
+		return copyTemp{}, err
 	}
-	return tmp, tmpName, stats, true, nil
+	return copyTemp{f: tmp, name: tmpName, stats: stats, done: true}, nil
 }
 
 // darwinClone is one attempt at a clone, for CopyFile (sysCloneTemp) or
@@ -187,7 +275,7 @@ func (c *darwinClone) clone(sfd int) (*File, string, error) {
 		}
 		want = darwin.PermBits(sp.Mode.Perm())
 	}
-	if why := darwinCloneRefusal(sst.Flags, sst.Mode, want); why != "" {
+	if why := darwin.CloneRefusal(sst.Flags, sst.Mode, want); why != "" {
 		return c.noClone("clone", nil, func() string { return why })
 	}
 
@@ -207,7 +295,7 @@ func (c *darwinClone) clone(sfd int) (*File, string, error) {
 			if fi, ferr := c.dstFs(); ferr == nil {
 				dname = fi.Name
 			}
-			return darwinCloneWhat(err, sname, dname)
+			return darwin.CloneWhat(err, sname, dname)
 		})
 	}
 
@@ -248,13 +336,13 @@ func (c *darwinClone) path(name string) string {
 	return joinRel(c.shown, name)
 }
 
-// noClone carries out darwinNoCloneVerdict for err, from the call op (nil:
+// noClone carries out darwin.NoCloneVerdict for err, from the call op (nil:
 // extfs chose not to clone); why explains a CoWAlways failure.
 func (c *darwinClone) noClone(op string, err error, why func() string) (*File, string, error) {
-	switch darwinNoCloneVerdict(c.o.CoW, err) {
-	case darwinCopy:
+	switch darwin.NoCloneVerdict(c.o.CoW == CoWAlways, err) {
+	case darwin.NoCloneCopy:
 		return nil, "", nil
-	case darwinUnsupported:
+	case darwin.NoCloneUnsupported:
 		return nil, "", os.NewSyscallError(op, &unsupportedError{what: why(), err: err})
 	}
 	return nil, "", os.NewSyscallError(op, err)
@@ -336,7 +424,7 @@ func dropXattrs(f *File) error {
 		return err
 	}
 	for _, name := range names {
-		if err := f.RemoveXattr(name); err != nil && !sysNoXattr(err) && !darwin.KeepXattr(name, err) {
+		if err := f.RemoveXattr(name); err != nil && !errors.Is(err, darwin.ENOATTR) && !darwin.KeepXattr(name, err) {
 			return err
 		}
 	}
@@ -355,95 +443,3 @@ func (c *darwinClone) removeSpare() error {
 	}
 	return nil
 }
-
-// file and filesystem facts
-
-func sysFileInfo(fd uintptr) (fileInfo, error) {
-	st, err := darwin.Fstat(int(fd))
-	if err != nil {
-		return fileInfo{}, err
-	}
-	return fileInfo{
-		dev:     st.Dev,
-		ino:     st.Ino,
-		size:    st.Size,
-		blocks:  st.Blocks,
-		regular: st.Mode&darwin.S_IFMT == darwin.S_IFREG,
-		dir:     st.Mode&darwin.S_IFMT == darwin.S_IFDIR,
-	}, nil
-}
-
-// sysFsInfo names the filesystem holding fd (statfs's f_fstypename: "apfs",
-// "hfs", ...) and gives its block size.
-func sysFsInfo(fd uintptr) (name string, bsize int64, err error) {
-	fi, err := darwin.Fstatfs(int(fd))
-	return fi.Name, fi.Bsize, err
-}
-
-// sysFsKey identifies the volume holding path for Probe's cache: its f_fsid
-// (darwin.FsidKey).
-func sysFsKey(path string) (fsKey, error) {
-	fi, err := darwin.Statfs(path)
-	if err != nil {
-		return fsKey{}, err
-	}
-	dev, typ := darwin.FsidKey(fi.Fsid)
-	return fsKey{dev: dev, mnt: typ}, nil
-}
-
-// sysSeekData returns the start of the first data range at or after off and
-// its end (the next hole); ok is false when there is no data from off on. A
-// file that occupies a block for every 512 bytes of its size has no holes
-// and is one data range, found without SEEK_DATA (darwin.MayBeSparse).
-// Filesystems without SEEK_DATA fail at off 0, and copyData then copies the
-// whole file.
-func sysSeekData(fd uintptr, off int64) (data, hole int64, ok bool, err error) {
-	if off == 0 {
-		st, err := darwin.Fstat(int(fd))
-		if err != nil {
-			return 0, 0, false, os.NewSyscallError("fstat", err)
-		}
-		if !darwin.MayBeSparse(st.Blocks, st.Size) {
-			return 0, st.Size, st.Size > 0, nil
-		}
-	}
-	data, hole, ok, err = darwin.SeekData(int(fd), off)
-	if err != nil {
-		return 0, 0, false, os.NewSyscallError("lseek", err)
-	}
-	return data, hole, ok, nil
-}
-
-// sysSeekRestore puts fd's offset back: SEEK_DATA/SEEK_HOLE move it, and the
-// copy functions promise not to.
-func sysSeekRestore(fd uintptr, off int64) {
-	unix.Seek(int(fd), off, unix.SEEK_SET)
-}
-
-func sysSeekCurrent(fd uintptr) (int64, error) {
-	return unix.Seek(int(fd), 0, unix.SEEK_CUR)
-}
-
-func sysFtruncate(fd uintptr, size int64) error { return darwin.Ftruncate(int(fd), size) }
-
-// sysRenameNoReplace renames oldpath to newpath unless newpath exists: see
-// darwin.RenameNoReplace, which falls back by itself, so that this is always
-// handled.
-func sysRenameNoReplace(oldpath, newpath string) (handled bool, err error) {
-	return true, darwin.RenameNoReplace(oldpath, newpath)
-}
-
-// sysNoXattr reports whether err says the attribute does not exist.
-func sysNoXattr(err error) bool { return errors.Is(err, darwin.ENOATTR) }
-
-// sysReadWriteCopy: reading and writing is the portable pipeline here.
-func sysReadWriteCopy(dfd, sfd uintptr, srcOff, dstOff, n int64, ctl *copyCtl) (int64, bool, error) {
-	return 0, false, nil
-}
-
-// sysSparseDest: every file can have holes; nothing to ask for.
-func sysSparseDest(dfd, sfd uintptr, always bool) error { return nil }
-
-// sysCloneNeverHere: CopyTree remembers no refused clone here; each file
-// tries again.
-func sysCloneNeverHere(error) bool { return false }

@@ -2,74 +2,48 @@
 
 package extfs
 
-// Copy hooks for systems without a backend yet: every mechanism answers "not
-// handled" and every question ErrNotSupported, so CopyRange, CopyFile, Clone
-// and Probe fail with an error matching ErrNotSupported — never a silent
-// success. The macOS (clonefile, pipeline) and Windows (block cloning,
-// CopyFileExW) backends replace this file.
+// copyOS where no backend exists yet: every mechanism answers "not handled"
+// and every question ErrNotSupported, so that CopyRange, CopyFile, Clone and
+// Probe fail with an error matching ErrNotSupported, never a silent success.
 
 import (
 	"errors"
 	"os"
 )
 
-const maxCopyRound = 1 << 30
+type copySys struct{}
 
-// srcOpenFlags open a file to copy. Without a backend there is no portable
-// O_NONBLOCK here: a FIFO is refused by its name only, and one put there
-// between that look and the open would block the open.
+var _ copyOS = copySys{}
+
+// srcOpenFlags: no portable O_NONBLOCK here. A FIFO is refused by its name
+// only, and one put there between that look and the open blocks the open.
 const srcOpenFlags = os.O_RDONLY
 
-func sysSourceBlocking(uintptr) error { return nil }
+func (copySys) sourceBlocking(uintptr) error              { return nil }
+func (copySys) openMode(uintptr) (openMode, bool)         { return openMode{}, false }
+func (copySys) fileInfo(uintptr) (fileInfo, error)        { return fileInfo{}, notSupportedErr("fstat") }
+func (copySys) fsInfo(uintptr) (string, int64, error)     { return "", 0, notSupportedErr("fstatfs") }
+func (copySys) fsKey(string) (fsKey, error)               { return fsKey{}, notSupportedErr("filesystem identity") }
+func (copySys) clone(uintptr, uintptr) error              { return notSupportedErr("clone") }
+func (copySys) cloneFallback(err error) bool              { return errors.Is(err, ErrNotSupported) }
+func (copySys) cloneNeverHere(error) bool                 { return false }
+func (copySys) probeClone(uintptr, uintptr, string) error { return notSupportedErr("clone") }
+func (copySys) saveOffset(uintptr) func()                 { return func() {} }
+func (copySys) sparseDest(uintptr, uintptr, bool) error   { return nil }
+func (copySys) truncate(uintptr, int64) error             { return notSupportedErr("ftruncate") }
+func (copySys) unnamedTemp(string, *Stat) *File           { return nil }
+func (copySys) linkUnnamed(*File, string) error           { return notSupportedErr("naming an unnamed file") }
+func (copySys) noXattr(error) bool                        { return false }
 
-func sysCopyFileRangeSupported() bool { return false }
-
-func sysCopyFileRange(srcfd, dstfd uintptr, srcOff, dstOff *int64, n int64) (int64, error) {
-	return 0, notSupportedErr("copy_file_range")
-}
-
-func sysCopyFileRangeFallback(error) bool { return true }
-
-func sysSplice(dstfd, srcfd uintptr, srcOff, dstOff, n int64, ctl *copyCtl) (int64, bool, error) {
-	return 0, false, nil
-}
-
-func sysClone(dstfd, srcfd uintptr) error { return notSupportedErr("clone") }
-
-func sysCloneRange(dstfd, srcfd uintptr, srcOff, dstOff, n int64) error {
+func (copySys) cloneRange(uintptr, uintptr, int64, int64, int64) error {
 	return notSupportedErr("clone range")
 }
 
-func sysCloneFallback(err error) bool { return errors.Is(err, ErrNotSupported) }
+func (copySys) offload(*copyJob, copyHow, *copyAcct) (int64, bool, error) { return 0, false, nil }
 
-func sysFileInfo(uintptr) (fileInfo, error) { return fileInfo{}, notSupportedErr("fstat") }
-
-func sysOpenMode(uintptr) (openMode, bool) { return openMode{}, false }
-
-func sysFsInfo(uintptr) (string, int64, error) { return "", 0, notSupportedErr("fstatfs") }
-
-func sysFsKey(string) (fsKey, error) { return fsKey{}, notSupportedErr("filesystem identity") }
-
-func sysSeekData(uintptr, int64) (int64, int64, bool, error) {
+func (copySys) seekData(uintptr, int64) (int64, int64, bool, error) {
 	return 0, 0, false, notSupportedErr("SEEK_DATA")
 }
 
-func sysSeekRestore(uintptr, int64) {}
-
-func sysSeekCurrent(uintptr) (int64, error) { return 0, notSupportedErr("lseek") }
-
-func sysFtruncate(uintptr, int64) error { return notSupportedErr("ftruncate") }
-
-func sysNoXattr(error) bool { return false }
-
-func sysRenameNoReplace(oldpath, newpath string) (bool, error) { return false, nil }
-
-func sysReadWriteCopy(dfd, sfd uintptr, srcOff, dstOff, n int64, ctl *copyCtl) (int64, bool, error) {
-	return 0, false, nil
-}
-
-func sysSparseDest(dfd, sfd uintptr, always bool) error { return nil }
-
-// sysCloneNeverHere: CopyTree remembers no refused clone here; each file
-// tries again.
-func sysCloneNeverHere(error) bool { return false }
+func (copySys) copyByName(*byNameReq) (copyTemp, error)      { return copyTemp{}, nil }
+func (copySys) renameNoReplace(string, string) (bool, error) { return false, nil }

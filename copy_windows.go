@@ -10,7 +10,6 @@ package extfs
 // of sparse files (FSCTL_QUERY_ALLOCATED_RANGES).
 
 import (
-	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -31,68 +30,39 @@ var (
 	winCopyFile         = winsys.CopyFile
 )
 
-// maxCopyRound is the most one ReadFile or WriteFile moves here (a DWORD
-// count; 1 GiB keeps it a round number).
-const maxCopyRound = 1 << 30
+type copySys struct{}
 
-// copy_file_range and splice: Windows has neither. (Its offloaded copy,
-// FSCTL_OFFLOAD_READ/WRITE, is for SANs; CopyFileExW uses it by itself.)
+var _ copyOS = copySys{}
 
 // srcOpenFlags open a file to copy (CopyFile, Clone): Windows has no FIFO
 // that an open could wait on (a named pipe's open fails when busy).
 const srcOpenFlags = os.O_RDONLY
 
-// sysSourceBlocking: the open did not ask for non-blocking I/O.
-func sysSourceBlocking(uintptr) error { return nil }
+func (copySys) sourceBlocking(uintptr) error { return nil }
 
-func sysCopyFileRangeSupported() bool { return false }
-
-func sysCopyFileRange(srcfd, dstfd uintptr, srcOff, dstOff *int64, n int64) (int64, error) {
-	return 0, notSupportedErr("copy_file_range on Windows")
-}
-
-func sysCopyFileRangeFallback(error) bool { return true }
-
-func sysSplice(dstfd, srcfd uintptr, srcOff, dstOff, n int64, ctl *copyCtl) (int64, bool, error) {
-	return 0, false, nil
-}
-
-// Reading and writing: the portable pipeline (pipeline.go: a reader
-// goroutine and a writer, two 1 MiB buffers, through the caller's handles),
-// or overlapped ReadFile and WriteFile on a completion port of the copy's
-// own, with ovDepth buffers of ovBufSize in flight (winsys.OverlappedCopy).
-//
-// The pipeline is the default: overlapped I/O was no faster, and more often
-// a little slower. Measured under Wine 8 on the 2-vCPU Linux VM, shared
-// (load average 6-13), 64 MiB between cached files on ext4. In one process,
-// 40 interleaved pairs, six runs: overlapped/pipeline time ratio medians
-// 0.92-1.25 with 4 x 1 MiB buffers, 0.98-1.19 with 2 x 1 MiB, 1.33-1.60 with
-// 8 x 1 MiB; four copiers at once on shared files, 0.93-1.00 (2 x 1 MiB) and
-// 1.13-1.14 (4 x 1 MiB). One process per batch of ten, interleaved, medians
-// of 9 then 15 rounds: pipeline 48 then 30 ms, 4 x 1 MiB 34 then 45 ms, 2 x
-// 1 MiB 26 then 37 ms: the order flips with the load. 16 x 256 KiB (89 ms)
-// and Wine's CopyFileExW (105 ms, a 64 KiB read/write loop) were slower
-// (BenchmarkWindowsReadWrite). With nothing gained, the path that opens no
-// handles of its own stays the default. Under Wine each overlapped I/O is
-// queued, and each completion dequeued, through wineserver, as under Windows
-// they are not: Windows may decide otherwise, for uncached files on fast
-// disks above all (several reads in flight), and setting useOverlapped is
-// all it takes. Both are tested.
+// Reading and writing: the portable pipeline (pipeline.go), or overlapped
+// ReadFile and WriteFile on a completion port of the copy's own
+// (winsys.OverlappedCopy). The pipeline is the default: overlapped I/O was
+// no faster under Wine (bench/README.md, "Copies"). Windows may decide
+// otherwise, for uncached files on fast disks above all; setting
+// useOverlapped is all it takes, and both are tested.
 var (
 	useOverlapped = false
 	ovBufSize     = 1 << 20
 	ovDepth       = 4
 )
 
-// sysReadWriteCopy copies with overlapped I/O. A copy of one buffer or less
-// has nothing to overlap and is not handled (the pipeline makes it one
-// ReadFile and one WriteFile), nor is one whose files cannot be opened
-// again for overlapped I/O (see winsys.OverlappedCopy).
-func sysReadWriteCopy(dfd, sfd uintptr, srcOff, dstOff, n int64, ctl *copyCtl) (int64, bool, error) {
-	if !useOverlapped || n <= int64(ovBufSize) {
+// offload copies with overlapped I/O (Windows has no copy_file_range or
+// splice). A copy of one buffer or less has nothing to overlap and is not
+// handled (the pipeline makes it one ReadFile and one WriteFile), nor is one
+// whose files cannot be opened again for overlapped I/O.
+func (copySys) offload(j *copyJob, _ copyHow, acct *copyAcct) (int64, bool, error) {
+	if !useOverlapped || j.n <= int64(ovBufSize) {
 		return 0, false, nil
 	}
-	return winOverlappedCopy(windows.Handle(sfd), windows.Handle(dfd), srcOff, dstOff, n, ovBufSize, ovDepth, ctl.add)
+	w, handled, err := winOverlappedCopy(windows.Handle(j.sfd), windows.Handle(j.dfd), j.srcOff, j.dstOff, j.n, ovBufSize, ovDepth, j.ctl.add)
+	acct.by[MethodReadWrite] += w
+	return w, handled, err
 }
 
 // Cloning: FSCTL_DUPLICATE_EXTENTS_TO_FILE, on volumes that say they can
@@ -160,12 +130,12 @@ func cloneVolume(dst, src windows.Handle) (winsys.Volume, error) {
 	return dv, nil
 }
 
-// sysClone clones all of src into dst, a new, empty file: it takes src's
+// clone clones all of src into dst, a new, empty file: it takes src's
 // integrity-stream setting while still empty (ReFS clones only between
 // files whose settings match, and changes it only on an empty file) and
 // its sparseness (likewise), then its clusters, in chunks. On failure dst
 // is empty again, for the copy CoWAuto then makes.
-func sysClone(dstfd, srcfd uintptr) error {
+func (copySys) clone(dstfd, srcfd uintptr) error {
 	dst, src := windows.Handle(dstfd), windows.Handle(srcfd)
 	vol, err := cloneVolume(dst, src)
 	if err != nil {
@@ -197,11 +167,11 @@ func sysClone(dstfd, srcfd uintptr) error {
 	return nil
 }
 
-// sysCloneRange clones [srcOff, srcOff+n) of src to dstOff of dst (checked
+// cloneRange clones [srcOff, srcOff+n) of src to dstOff of dst (checked
 // by CloneRange against the cluster size that sysFsInfo reports). dst
 // becomes sparse if src is, as the system requires; its integrity-stream
 // setting is left as it is (ReFS changes it only on an empty file).
-func sysCloneRange(dstfd, srcfd uintptr, srcOff, dstOff, n int64) error {
+func (copySys) cloneRange(dstfd, srcfd uintptr, srcOff, dstOff, n int64) error {
 	dst, src := windows.Handle(dstfd), windows.Handle(srcfd)
 	vol, err := cloneVolume(dst, src)
 	if err != nil {
@@ -255,11 +225,11 @@ func cloneRange(dst, src windows.Handle, srcOff, dstOff, n, srcSize, dstSize, cl
 	return nil
 }
 
-// sysCloneFallback reports whether err from cloning means "these files
+// cloneFallback reports whether err from cloning means "these files
 // cannot share clusters" rather than a failure: CoWAuto then copies,
 // CoWAlways reports ErrNotSupported (keeping the Windows error).
 // ERROR_FILE_NOT_FOUND, ERROR_ACCESS_DENIED and the like are real errors.
-func sysCloneFallback(err error) bool {
+func (copySys) cloneFallback(err error) bool {
 	for _, e := range [...]error{
 		windows.ERROR_NOT_SUPPORTED,             // NTFS, FAT, Wine: no block cloning (and our own answer for such volumes)
 		windows.ERROR_INVALID_FUNCTION,          // file systems and redirectors that do not know the control code
@@ -277,7 +247,7 @@ func sysCloneFallback(err error) bool {
 
 // file and volume facts
 
-func sysFileInfo(fd uintptr) (fileInfo, error) {
+func (copySys) fileInfo(fd uintptr) (fileInfo, error) {
 	st, err := sysFile.fstat(fd)
 	if err != nil {
 		return fileInfo{}, err
@@ -292,10 +262,10 @@ func sysFileInfo(fd uintptr) (fileInfo, error) {
 	}, nil
 }
 
-// sysOpenMode says how fd was opened, from the access it was granted. A
+// openMode says how fd was opened, from the access it was granted. A
 // handle of package os opened with O_APPEND has FILE_APPEND_DATA without
 // FILE_WRITE_DATA, and writes only at the end.
-func sysOpenMode(fd uintptr) (openMode, bool) {
+func (copySys) openMode(fd uintptr) (openMode, bool) {
 	mask, err := winsys.AccessMask(windows.Handle(fd))
 	if err != nil {
 		return openMode{}, false
@@ -307,9 +277,9 @@ func sysOpenMode(fd uintptr) (openMode, bool) {
 	}, true
 }
 
-// sysFsInfo names the file system holding fd ("NTFS", "ReFS", ...) and
+// fsInfo names the file system holding fd ("NTFS", "ReFS", ...) and
 // gives its cluster size: the unit of block cloning and of allocation.
-func sysFsInfo(fd uintptr) (string, int64, error) {
+func (copySys) fsInfo(fd uintptr) (string, int64, error) {
 	v, err := volumeOf(windows.Handle(fd))
 	if err != nil {
 		return "", 0, err
@@ -317,8 +287,8 @@ func sysFsInfo(fd uintptr) (string, int64, error) {
 	return v.Filesystem, v.Cluster, nil
 }
 
-// sysFsKey identifies the volume holding path, by serial number.
-func sysFsKey(path string) (fsKey, error) {
+// fsKey identifies the volume holding path, by serial number.
+func (copySys) fsKey(path string) (fsKey, error) {
 	h, err := winsys.OpenPath(path, windows.FILE_READ_ATTRIBUTES, false)
 	if err != nil {
 		return fsKey{}, err
@@ -335,8 +305,8 @@ func sysFsKey(path string) (fsKey, error) {
 // data map is FSCTL_QUERY_ALLOCATED_RANGES. Where that is missing (Wine 8,
 // which also never sets the attribute) the whole file counts as data.
 
-// sysSeekData returns the first data range of fd at or after off.
-func sysSeekData(fd uintptr, off int64) (data, hole int64, ok bool, err error) {
+// seekData returns the first data range of fd at or after off.
+func (copySys) seekData(fd uintptr, off int64) (data, hole int64, ok bool, err error) {
 	h := windows.Handle(fd)
 	size, _, attrs, err := winsys.SizeInfo(h)
 	if err != nil {
@@ -358,22 +328,23 @@ func sysSeekData(fd uintptr, off int64) (data, hole int64, ok bool, err error) {
 	return data, hole, ok, nil
 }
 
-// FSCTL_QUERY_ALLOCATED_RANGES moves no file pointer: nothing to put back.
+// saveOffset: FSCTL_QUERY_ALLOCATED_RANGES moves no file pointer.
+func (copySys) saveOffset(uintptr) func() { return func() {} }
 
-func sysSeekCurrent(uintptr) (int64, error) { return 0, nil }
+func (copySys) unnamedTemp(string, *Stat) *File { return nil }
 
-func sysSeekRestore(uintptr, int64) {}
+func (copySys) linkUnnamed(*File, string) error { return notSupportedErr("naming an unnamed file") }
 
-func sysFtruncate(fd uintptr, size int64) error {
+func (copySys) truncate(fd uintptr, size int64) error {
 	return winsys.SetEndOfFile(windows.Handle(fd), size)
 }
 
-// sysSparseDest makes the new file dfd sparse before a sparse copy writes
+// sparseDest makes the new file dfd sparse before a sparse copy writes
 // its data ranges (always: SparseAlways; otherwise only if the source sfd
 // is sparse): on Windows a range never written is a hole only in a sparse
 // file. A file system without sparse files (FAT, exFAT) then gets the
 // zeros written.
-func sysSparseDest(dfd, sfd uintptr, always bool) error {
+func (copySys) sparseDest(dfd, sfd uintptr, always bool) error {
 	if !always {
 		attrs, err := winsys.Attributes(windows.Handle(sfd))
 		if err != nil || attrs&windows.FILE_ATTRIBUTE_SPARSE_FILE == 0 {
@@ -386,12 +357,12 @@ func sysSparseDest(dfd, sfd uintptr, always bool) error {
 	return nil
 }
 
-func sysNoXattr(error) bool { return false }
+func (copySys) noXattr(error) bool { return false }
 
-// sysRenameNoReplace renames with MoveFileExW without
+// renameNoReplace renames with MoveFileExW without
 // MOVEFILE_REPLACE_EXISTING: one step that fails with ERROR_ALREADY_EXISTS
 // (fs.ErrExist) if newpath exists.
-func sysRenameNoReplace(oldpath, newpath string) (bool, error) {
+func (copySys) renameNoReplace(oldpath, newpath string) (bool, error) {
 	return true, winsys.MoveNoReplace(oldpath, newpath)
 }
 
@@ -404,7 +375,7 @@ func sysRenameNoReplace(oldpath, newpath string) (bool, error) {
 // itself. Tests replace this to run the CopyFileExW path under Wine too.
 var useCopyFileEx = func() bool { return !underWine() }
 
-// sysCloneTemp makes CopyFile's temporary file, next to dst, a complete copy
+// copyByName makes CopyFile's temporary file, next to dst, a complete copy
 // of the source sf (whose Statx is st) with CopyFileExW, where that is what
 // o asks for:
 //
@@ -425,20 +396,26 @@ var useCopyFileEx = func() bool { return !underWine() }
 // (without PreserveTimes the write time of now, not the source's, which
 // CopyFileExW sets) and is returned open for writing, for CopyFile to sync
 // and rename into place.
-func sysCloneTemp(ctx context.Context, sf *File, st *Stat, dst string, o *CopyOptions) (tmp *File, tmpName string, stats CopyStats, done bool, err error) {
+func (copySys) copyByName(r *byNameReq) (copyTemp, error) {
+	sf, st, dst, o := r.src, r.st, r.dst, r.o
 	if o.CoW != CoWAuto || o.Sparse == SparseAlways || !useCopyFileEx() {
-		return nil, "", CopyStats{}, false, nil
+		return copyTemp{}, nil
 	}
 	dir, base := filepath.Split(dst)
 	if base == "" || base == "." || base == ".." {
-		return nil, "", CopyStats{}, false, nil // createTemp says what is wrong
+		return copyTemp{}, nil // createTemp says what is wrong
 	}
 	var fits bool
 	if sf.withFd(func(fd uintptr) { fits = copyFileExFits(windows.Handle(fd), dst) }) != nil || !fits {
-		return nil, "", CopyStats{}, false, nil
+		return copyTemp{}, nil
 	}
 
-	ctl := newCopyCtl(ctx, o.Progress, st.Size)
+	ctl := newCopyCtl(r.ctx, o.Progress, st.Size)
+	var (
+		tmpName string
+		err     error
+		tmp     *File
+	)
 	var copied int64
 	var stop error
 	progress := func(p *winsys.CopyProgress) bool {
@@ -463,7 +440,7 @@ func sysCloneTemp(ctx context.Context, sf *File, st *Stat, dst string, o *CopyOp
 	}
 	if err != nil && stop == nil && copied == 0 && copyFileExFallback(err) {
 		os.Remove(tmpName)
-		return nil, "", CopyStats{}, false, nil // extfs copies through its own handle
+		return copyTemp{}, nil // extfs copies through its own handle
 	}
 	if err != nil {
 		if stop != nil {
@@ -477,14 +454,14 @@ func sysCloneTemp(ctx context.Context, sf *File, st *Stat, dst string, o *CopyOp
 		if rerr := os.Remove(tmpName); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
 			err = errors.Join(err, rerr)
 		}
-		return nil, "", CopyStats{}, false, err
+		return copyTemp{}, err
 	}
 	ctl.finish()
-	stats = CopyStats{Files: 1, Bytes: st.Size, CopiedBytes: st.Size}
+	stats := CopyStats{Files: 1, Bytes: st.Size, CopiedBytes: st.Size}
 	if st.Size > 0 {
 		stats.countMethod(MethodCopyFileRange) // the system copied it
 	}
-	return tmp, tmpName, stats, true, nil
+	return copyTemp{f: tmp, name: tmpName, stats: stats, done: true}, nil
 }
 
 // copyFileExFallback reports whether err from CopyFileExW, before it
@@ -501,7 +478,7 @@ func copyFileExFallback(err error) bool {
 }
 
 // copyFileExFits reports whether CopyFileExW fits the source src and the
-// destination dst (see sysCloneTemp). When it cannot tell, it says no: the
+// destination dst (see copyByName). When it cannot tell, it says no: the
 // copy by extfs then finds out, or fails with the error that says why.
 func copyFileExFits(src windows.Handle, dst string) bool {
 	attrs, err := winsys.Attributes(src)
@@ -570,10 +547,10 @@ func openCopied(sf *File, st *Stat, name string, p Preserve) (*File, error) {
 	return f, nil
 }
 
-// sysProbeClone clones Probe's trial file a, holding data, to the empty
+// probeClone clones Probe's trial file a, holding data, to the empty
 // trial file b.
-func sysProbeClone(afd, bfd uintptr, _ string) error { return sysClone(bfd, afd) }
+func (copySys) probeClone(afd, bfd uintptr, _ string) error { return sysCopy.clone(bfd, afd) }
 
-// sysCloneNeverHere: CopyTree remembers no refused clone here; each file
+// cloneNeverHere: CopyTree remembers no refused clone here; each file
 // tries again.
-func sysCloneNeverHere(error) bool { return false }
+func (copySys) cloneNeverHere(error) bool { return false }

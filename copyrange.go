@@ -73,7 +73,7 @@ func (f *File) copyRange(dst *File, srcOff, dstOff, n int64, how copyHow, acct *
 		if sameFile(si, di) && srcOff < dstOff+n && dstOff < srcOff+n {
 			return errInvalid("CopyRange: [%d, %d) and [%d, %d) overlap in the same file", srcOff, srcOff+n, dstOff, dstOff+n)
 		}
-		written, err = copyFDs(f, dst, sfd, dfd, srcOff, dstOff, n, how, nil, acct)
+		written, err = copyFDs(&copyJob{src: f, dst: dst, sfd: sfd, dfd: dfd, srcOff: srcOff, dstOff: dstOff, n: n}, how, acct)
 		return err
 	})
 	return written, copyErr(op, f.Name(), dst.Name(), err)
@@ -94,19 +94,19 @@ type openMode struct{ read, write, append bool }
 // checkCopyPair refuses a pair of files no copy can work on, with the reason
 // the kernel would only hint at (EBADF, EISDIR).
 func checkCopyPair(sfd, dfd uintptr) (si, di fileInfo, err error) {
-	if si, err = sysFileInfo(sfd); err != nil {
+	if si, err = sysCopy.fileInfo(sfd); err != nil {
 		return si, di, os.NewSyscallError("fstat", err)
 	}
-	if di, err = sysFileInfo(dfd); err != nil {
+	if di, err = sysCopy.fileInfo(dfd); err != nil {
 		return si, di, os.NewSyscallError("fstat", err)
 	}
 	if si.dir || di.dir {
 		return si, di, syscall.EISDIR
 	}
-	if m, ok := sysOpenMode(sfd); ok && !m.read {
+	if m, ok := sysCopy.openMode(sfd); ok && !m.read {
 		return si, di, &hintError{err: syscall.EBADF, hint: "source not open for reading"}
 	}
-	if m, ok := sysOpenMode(dfd); ok {
+	if m, ok := sysCopy.openMode(dfd); ok {
 		if !m.write {
 			return si, di, &hintError{err: syscall.EBADF, hint: "destination not open for writing"}
 		}
@@ -161,6 +161,11 @@ func newCopyCtl(ctx context.Context, progress func(done, total int64), total int
 	return &copyCtl{ctx: ctx, progress: progress, total: total, reported: -1}
 }
 
+// maxCopyRound bounds one call of a mechanism when no copyCtl does: under
+// every system's limit for one call (Linux's MAX_RW_COUNT is 2 GiB less a
+// page, Windows' ReadFile takes a DWORD).
+const maxCopyRound = 1 << 30
+
 // round is the most a mechanism should move before calling add.
 func (c *copyCtl) round() int64 {
 	if c == nil {
@@ -201,80 +206,34 @@ func (c *copyCtl) finish() {
 	}
 }
 
-// copyFDs copies up to n bytes from src at srcOff to dst at dstOff, stopping
-// early only at the end of the source. This is the one copy algorithm: each
-// allowed mechanism copies what it can of the rest, and one that cannot
-// handle these files (not handled, as opposed to failed) hands the rest to
-// the next. Nothing is remembered between calls: a filesystem that refuses
+// copyJob is one range to copy between two open files: n bytes from src
+// (descriptor sfd) at srcOff to dst (dfd) at dstOff. ctl, if not nil, is
+// told about every chunk and may stop the copy.
+type copyJob struct {
+	src, dst       *File
+	sfd, dfd       uintptr
+	srcOff, dstOff int64
+	n              int64
+	ctl            *copyCtl
+}
+
+// copyFDs copies j, stopping early only at the end of the source. This is
+// the one copy algorithm: the system's own mechanisms copy what they can
+// (sysCopy.offload), and the portable read/write pipeline copies the rest.
+// Nothing is remembered between calls: a filesystem that refuses
 // copy_file_range today may accept it for another pair of files.
-func copyFDs(src, dst *File, sfd, dfd uintptr, srcOff, dstOff, n int64, how copyHow, ctl *copyCtl, acct *copyAcct) (written int64, err error) {
+func copyFDs(j *copyJob, how copyHow, acct *copyAcct) (written int64, err error) {
 	if how.zeroBlock == 0 {
-		if how.fileRange {
-			w, handled, err := copyFileRange(dfd, sfd, srcOff, dstOff, n, ctl)
-			written += w
-			acct.by[MethodCopyFileRange] += w
-			if handled || err != nil {
-				return written, err
-			}
-		}
-		if how.splice {
-			w, handled, err := sysSplice(dfd, sfd, srcOff+written, dstOff+written, n-written, ctl)
-			written += w
-			acct.by[MethodSplice] += w
-			if handled || err != nil {
-				return written, err
-			}
-		}
-		// The system's own way to read and write (Windows: overlapped I/O
-		// on a completion port), else the portable pipeline.
-		w, handled, err := sysReadWriteCopy(dfd, sfd, srcOff+written, dstOff+written, n-written, ctl)
-		written += w
-		acct.by[MethodReadWrite] += w
+		w, handled, err := sysCopy.offload(j, how, acct)
 		if handled || err != nil {
-			return written, err
+			return w, err
 		}
+		written = w
 	}
-	w, zeros, err := pipelineCopy(src.f, dst.f, srcOff+written, dstOff+written, n-written, how.zeroBlock, ctl)
+	w, zeros, err := pipelineCopy(j.src.f, j.dst.f, j.srcOff+written, j.dstOff+written, j.n-written, how.zeroBlock, j.ctl)
 	acct.by[MethodReadWrite] += w - zeros
 	acct.zeros += zeros
 	return written + w, err
-}
-
-// copyFileRange copies up to remain bytes with copy_file_range, looping on
-// short copies. handled is false when copy_file_range cannot copy these
-// files; written then says how much it had copied.
-func copyFileRange(dfd, sfd uintptr, srcOff, dstOff, remain int64, ctl *copyCtl) (written int64, handled bool, err error) {
-	if !sysCopyFileRangeSupported() {
-		return 0, false, nil
-	}
-	round := min(ctl.round(), maxCopyRound)
-	for remain > 0 {
-		so, do := srcOff, dstOff // the kernel advances these; we advance our own
-		n, err := sysCopyFileRange(sfd, dfd, &so, &do, min(remain, round))
-		if err != nil {
-			if sysCopyFileRangeFallback(err) {
-				return written, false, nil
-			}
-			return written, true, os.NewSyscallError("copy_file_range", err)
-		}
-		if n == 0 {
-			if written == 0 {
-				// Before Linux 5.19 copy_file_range reported success and
-				// copied nothing from files whose size is not their length
-				// (procfs, sysfs): let a fallback read them.
-				return 0, false, nil
-			}
-			return written, true, nil // end of the source
-		}
-		srcOff += n
-		dstOff += n
-		written += n
-		remain -= n
-		if err := ctl.add(n); err != nil {
-			return written, true, err
-		}
-	}
-	return written, true, nil
 }
 
 // withFDs runs fn with both files' descriptors, holding them open (see

@@ -2,7 +2,11 @@
 
 package extfs
 
-import "context"
+import (
+	"context"
+
+	"github.com/extfs/extfs/sys/linux"
+)
 
 // Hooks for the tests in package extfs_test, which replace system calls to
 // force the fallbacks of the copy functions, and look inside them.
@@ -11,10 +15,10 @@ import "context"
 // calls the copy functions make; a test may swap one and must restore it
 // before it returns (and must not run in parallel meanwhile).
 var (
-	CopyFileRangeP = &unixCopyFileRange
-	SpliceP        = &unixSplice
-	FicloneP       = &unixFiclone
-	FiclonerangeP  = &unixFiclonerange
+	CopyFileRangeP = &linux.CopyFileRangeCall
+	SpliceP        = &linux.SpliceCall
+	FicloneP       = &linux.FicloneCall
+	FiclonerangeP  = &linux.FiclonerangeCall
 )
 
 // CopyRangeMethods is CopyRange, also returning the bytes each method moved.
@@ -36,7 +40,7 @@ func PipelineCopy(ctx context.Context, src, dst *File, srcOff, dstOff, n, zeroBl
 
 // ProbeCached returns Probe's cached answer for path's filesystem, if any.
 func ProbeCached(path string) (Capabilities, bool) {
-	key, err := sysFsKey(path)
+	key, err := sysCopy.fsKey(path)
 	if err != nil {
 		return Capabilities{}, false
 	}

@@ -152,7 +152,7 @@ func allocError(fd uintptr, mode AllocMode, off, n int64, err error) error {
 	if mode&(AllocCollapseRange|AllocInsertRange) == 0 || !errors.Is(err, syscall.EINVAL) {
 		return err
 	}
-	if _, bs, ferr := sysFsInfo(fd); ferr == nil && bs > 0 && (off%bs != 0 || n%bs != 0) {
+	if _, bs, ferr := sysCopy.fsInfo(fd); ferr == nil && bs > 0 && (off%bs != 0 || n%bs != 0) {
 		return errInvalid("fallocate: %v: offset %d and length %d must be multiples of the filesystem block size %d",
 			mode, off, n, bs)
 	}

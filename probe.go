@@ -72,7 +72,7 @@ func Probe(path string) (Capabilities, error) {
 	if err != nil {
 		return Capabilities{}, err
 	}
-	key, err := sysFsKey(dir)
+	key, err := sysCopy.fsKey(dir)
 	if err != nil {
 		return Capabilities{}, pathErr("statx", dir, err)
 	}
@@ -114,11 +114,11 @@ func CloneSupported(src, dst string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	sk, err := sysFsKey(sdir)
+	sk, err := sysCopy.fsKey(sdir)
 	if err != nil {
 		return false, pathErr("statx", sdir, err)
 	}
-	dk, err := sysFsKey(ddir)
+	dk, err := sysCopy.fsKey(ddir)
 	if err != nil {
 		return false, pathErr("statx", ddir, err)
 	}
@@ -172,7 +172,7 @@ func probeFS(dir string) (Capabilities, error) {
 
 	var bs int64
 	err = a.f.control("fstatfs", func(fd uintptr) (err error) {
-		c.Filesystem, bs, err = sysFsInfo(fd)
+		c.Filesystem, bs, err = sysCopy.fsInfo(fd)
 		return err
 	})
 	if err != nil {
@@ -191,24 +191,19 @@ func probeFS(dir string) (Capabilities, error) {
 	}
 
 	err = withFDs(a.f, b.f, func(afd, bfd uintptr) error {
-		switch err := sysProbeClone(afd, bfd, b.name); {
+		switch err := sysCopy.probeClone(afd, bfd, b.name); {
 		case err == nil:
 			c.Clone, c.CloneBlockSize = true, bs
-		case sysCloneFallback(err):
+		case sysCopy.cloneFallback(err):
 		default:
 			return inconclusive("ficlone", b.name, err)
 		}
-		if !sysCopyFileRangeSupported() {
-			return nil
-		}
-		srcOff, dstOff := int64(0), 4*bs
-		switch n, err := sysCopyFileRange(afd, bfd, &srcOff, &dstOff, bs); {
-		case err == nil:
-			c.CopyFileRange = n > 0
-		case sysCopyFileRangeFallback(err):
-		default:
+		var acct copyAcct
+		j := &copyJob{src: a.f, dst: b.f, sfd: afd, dfd: bfd, dstOff: 4 * bs, n: bs}
+		if _, _, err := sysCopy.offload(j, copyHow{fileRange: true}, &acct); err != nil {
 			return inconclusive("copy_file_range", b.name, err)
 		}
+		c.CopyFileRange = acct.by[MethodCopyFileRange] > 0
 		return nil
 	})
 	if err != nil {
@@ -304,10 +299,10 @@ func trialClone(sdir, ddir string) (bool, error) {
 	defer b.remove()
 	var ok bool
 	err = withFDs(a.f, b.f, func(afd, bfd uintptr) error {
-		switch err := sysProbeClone(afd, bfd, b.name); {
+		switch err := sysCopy.probeClone(afd, bfd, b.name); {
 		case err == nil:
 			ok = true
-		case sysCloneFallback(err):
+		case sysCopy.cloneFallback(err):
 		default:
 			return inconclusive("ficlone", b.name, err)
 		}

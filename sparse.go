@@ -38,15 +38,16 @@ func (m SparseMode) String() string {
 	return "SparseMode(" + strconv.Itoa(int(m)) + ")"
 }
 
-// copyData copies size bytes from src into dst, a new empty file, at the
+// copyData copies j.n bytes from j.src into j.dst, a new empty file, at the
 // same offsets, with the mechanisms how allows, as sparse says. It moves
 // neither file's offset.
-func copyData(src, dst *File, sfd, dfd uintptr, size int64, how copyHow, sparse SparseMode, ctl *copyCtl, acct *copyAcct) error {
+func copyData(j *copyJob, how copyHow, sparse SparseMode, acct *copyAcct) error {
+	src, dst, sfd, dfd, size, ctl := j.src, j.dst, j.sfd, j.dfd, j.n, j.ctl
 	if size == 0 {
 		return nil
 	}
 	if sparse == SparseNever {
-		w, err := copyFDs(src, dst, sfd, dfd, 0, 0, size, how, ctl, acct)
+		w, err := copyFDs(&copyJob{src: src, dst: dst, sfd: sfd, dfd: dfd, n: size, ctl: ctl}, how, acct)
 		if err == nil && w < size {
 			// The source shrank while we copied. The copy fails after this
 			// (checkSourceCopied: ErrSourceChanged, the temp file removed);
@@ -57,7 +58,7 @@ func copyData(src, dst *File, sfd, dfd uintptr, size int64, how copyHow, sparse 
 	}
 
 	if sparse == SparseAlways {
-		_, bs, err := sysFsInfo(dfd)
+		_, bs, err := sysCopy.fsInfo(dfd)
 		if err != nil || bs <= 0 {
 			bs = 4096
 		}
@@ -65,7 +66,7 @@ func copyData(src, dst *File, sfd, dfd uintptr, size int64, how copyHow, sparse 
 	}
 	// Where only some files can have holes (Windows: sparse files), dst
 	// becomes one if the copy may leave any.
-	if err := sysSparseDest(dfd, sfd, sparse == SparseAlways); err != nil {
+	if err := sysCopy.sparseDest(dfd, sfd, sparse == SparseAlways); err != nil {
 		return err
 	}
 	// Size the copy first: the holes, including one at the end, are then
@@ -76,11 +77,9 @@ func copyData(src, dst *File, sfd, dfd uintptr, size int64, how copyHow, sparse 
 	}
 
 	// SEEK_DATA moves the offset: put it back for the caller.
-	if cur, err := sysSeekCurrent(sfd); err == nil {
-		defer sysSeekRestore(sfd, cur)
-	}
+	defer sysCopy.saveOffset(sfd)()
 	for off := int64(0); off < size; {
-		data, hole, ok, err := sysSeekData(sfd, off)
+		data, hole, ok, err := sysCopy.seekData(sfd, off)
 		if err != nil {
 			if off == 0 {
 				// No SEEK_DATA here (a kernel before 3.1, some FUSE
@@ -103,7 +102,7 @@ func copyData(src, dst *File, sfd, dfd uintptr, size int64, how copyHow, sparse 
 		if data == size {
 			break
 		}
-		w, err := copyFDs(src, dst, sfd, dfd, data, data, hole-data, how, ctl, acct)
+		w, err := copyFDs(&copyJob{src: src, dst: dst, sfd: sfd, dfd: dfd, srcOff: data, dstOff: data, n: hole - data, ctl: ctl}, how, acct)
 		if err != nil {
 			return err
 		}
@@ -116,7 +115,7 @@ func copyData(src, dst *File, sfd, dfd uintptr, size int64, how copyHow, sparse 
 }
 
 func truncate(fd uintptr, size int64) error {
-	if err := sysFtruncate(fd, size); err != nil {
+	if err := sysCopy.truncate(fd, size); err != nil {
 		return os.NewSyscallError("ftruncate", err)
 	}
 	return nil

@@ -116,6 +116,80 @@ var sysFile fileSys
 
 // ---- Copies ---------------------------------------------------------------
 
+// copyOS is what the copy functions (CopyFile, CopyRange, Clone, CloneRange,
+// Probe, and CopyTree through copyOpenFile) ask the system. The algorithms
+// are portable: one copy loop (copyFDs), one sparse walk (copyData), one
+// clone-fallback rule (copyContents), one temporary-file commit (CopyFile).
+type copyOS interface {
+	// fileInfo says what copying needs to know about the open file fd.
+	fileInfo(fd uintptr) (fileInfo, error)
+	// openMode says how fd was opened; known is false where the system
+	// cannot tell (the copy then finds out).
+	openMode(fd uintptr) (m openMode, known bool)
+	// fsInfo names the filesystem holding fd and gives its block (cluster)
+	// size: the unit of clone alignment and of holes.
+	fsInfo(fd uintptr) (name string, bsize int64, err error)
+	// fsKey identifies the filesystem holding path, for Probe's cache.
+	fsKey(path string) (fsKey, error)
+	// sourceBlocking makes a source opened with srcOpenFlags, and found to
+	// be a regular file, block on reads again.
+	sourceBlocking(fd uintptr) error
+
+	// offload copies j, as how allows, with mechanisms of the system's own
+	// (Linux: copy_file_range, then splice; Windows: overlapped I/O), and
+	// adds what each moved to acct. Not handled: the portable pipeline
+	// copies the rest, from j.srcOff+n on; n may be more than 0 then.
+	offload(j *copyJob, how copyHow, acct *copyAcct) (n int64, handled bool, err error)
+
+	// clone makes the new, empty dst share all of src's blocks.
+	clone(dst, src uintptr) error
+	// cloneRange makes [dstOff, dstOff+n) of dst share the blocks of
+	// [srcOff, srcOff+n) of src (checked by CloneRange).
+	cloneRange(dst, src uintptr, srcOff, dstOff, n int64) error
+	// cloneFallback reports whether err from a clone means "these files
+	// cannot share blocks" rather than a failure: CoWAuto then copies, and
+	// CoWAlways fails with an error matching ErrNotSupported.
+	cloneFallback(err error) bool
+	// cloneNeverHere reports whether a refused clone holds for every file
+	// from this filesystem into this directory, so that CopyTree stops
+	// trying there (copyHints). false: each file tries again.
+	cloneNeverHere(err error) bool
+	// probeClone clones Probe's trial file a, holding data, to the empty
+	// trial file b, named bname.
+	probeClone(a, b uintptr, bname string) error
+
+	// seekData returns the first data range of fd at or after off; ok is
+	// false when there is none. It may move fd's offset (see saveOffset).
+	seekData(fd uintptr, off int64) (data, hole int64, ok bool, err error)
+	// saveOffset returns what puts fd's offset back after seekData.
+	saveOffset(fd uintptr) (restore func())
+	// sparseDest readies the new file dst to keep holes, where only some
+	// files can (Windows: sparse files); always: SparseAlways, else only
+	// if the source src has holes.
+	sparseDest(dst, src uintptr, always bool) error
+	// truncate sets the size of fd.
+	truncate(fd uintptr, size int64) error
+
+	// copyByName asks whether the system makes CopyFile's temporary file
+	// whole, by name, next to r.dst: macOS clones it (clonefile), Windows
+	// copies it (CopyFileExW). t.done says it did; otherwise t.f, if not
+	// nil, is an empty temporary file to copy into.
+	copyByName(r *byNameReq) (t copyTemp, err error)
+	// unnamedTemp creates an empty temporary file without a name in dst's
+	// directory (Linux's O_TMPFILE), with the permission bits of st (less
+	// the umask), or returns nil: CopyFile then creates a named one.
+	// linkUnnamed gives it the name name (an errno: EEXIST if name exists).
+	unnamedTemp(dst string, st *Stat) *File
+	linkUnnamed(tmp *File, name string) error
+	// renameNoReplace renames oldpath to newpath unless newpath exists
+	// (fs.ErrExist); not handled: the caller links and unlinks.
+	renameNoReplace(oldpath, newpath string) (handled bool, err error)
+	// noXattr reports whether err says an extended attribute does not exist.
+	noXattr(err error) bool
+}
+
+var sysCopy copySys
+
 // ---- Directories beneath a root --------------------------------------------
 
 // dirOS resolves names beneath a directory for Dir (dir.go). dirfd is the

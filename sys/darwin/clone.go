@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strings"
 	"syscall"
 )
@@ -194,4 +195,58 @@ func FsName(typename [16]byte) string {
 // one.
 func FsidKey(fsid [2]int32) (dev, typ uint64) {
 	return uint64(uint32(fsid[0])), uint64(uint32(fsid[1]))
+}
+
+// NoClone is what a copy does when it makes no clone.
+type NoClone int
+
+const (
+	NoCloneCopy        NoClone = iota + 1 // copy instead (CoWAuto)
+	NoCloneUnsupported                    // fail with an error that says why no clone is possible (CoWAlways)
+	NoCloneFail                           // fail with the error as it is
+)
+
+// NoCloneVerdict says what a copy does when clonefile failed with err, or,
+// for a nil err, when the caller chose not to clone (CloneRefusal); always
+// is true when the copy must be a clone (CoWAlways). Only the errnos of
+// CloneFallback mean "no clone here"; of those, EPERM and EACCES under
+// always are reported as they are, as EPERM is on Linux: more likely a
+// real permission problem, or the sandbox, than a filesystem's inability.
+func NoCloneVerdict(always bool, err error) NoClone {
+	switch {
+	case err != nil && !CloneFallback(err):
+		return NoCloneFail
+	case !always:
+		return NoCloneCopy
+	case errors.Is(err, EPERM), errors.Is(err, EACCES):
+		return NoCloneFail
+	}
+	return NoCloneUnsupported
+}
+
+// CloneRefusal says why a file with st_flags flags and st_mode mode is not
+// to be cloned for a copy whose permission bits are want, or "" if it may
+// be.
+func CloneRefusal(flags, mode, want uint32) string {
+	switch {
+	case flags&CloneStuck != 0:
+		return "clone: the source is immutable, append-only or undeletable (schg, sappnd, sunlnk), flags its clone would inherit and only the superuser could clear"
+	case CloneWidens(mode, want):
+		return fmt.Sprintf("clone: a clone would have the source's permission bits %#o, which grant more than the copy's %#o (the umask applied), until changed; use PreserveMode to clone", mode&0o777, want)
+	}
+	return ""
+}
+
+// CloneWhat says why clonefile cannot clone (err, one of CloneFallback's)
+// between the volumes named sname and dname ("" where statfs failed).
+func CloneWhat(err error, sname, dname string) string {
+	switch {
+	case sname == "" || dname == "":
+		return "clone"
+	case errors.Is(err, EXDEV):
+		return "clone: the source (" + sname + ") and the destination (" + dname + ") are on different volumes"
+	case sname != dname:
+		return "clone: the source is on " + sname + " and the destination on " + dname
+	}
+	return "clone: the " + dname + " filesystem cannot clone files (clonefile needs APFS)"
 }

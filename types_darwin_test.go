@@ -1,6 +1,6 @@
 package extfs
 
-// Tests of darwin_logic.go. They run on every OS: the decisions are pure.
+// Tests of types_darwin.go (run on a Mac; GOOS=darwin builds them).
 
 import (
 	"errors"

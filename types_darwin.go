@@ -1,9 +1,8 @@
 package extfs
 
-// The macOS decisions made in extfs's own terms (AllocMode, Advice,
-// XattrFlag, Stat, fs.FileMode). Only sys_darwin.go and dir_darwin.go use
-// them, but this file has no build constraint, so that darwin_logic_test.go
-// runs on Linux too. The decisions in macOS's terms are in sys/darwin.
+// extfs's types (AllocMode, Advice, XattrFlag, Stat, fs.FileMode) in
+// sys/darwin's terms, for the macOS file and directory adapters. The
+// decisions themselves are in sys/darwin, whose tests run on every OS.
 
 import (
 	"io/fs"

@@ -1,0 +1,73 @@
+package extfs
+
+// Tests of the portable clone decisions; they run on every OS.
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestCloneWanted(t *testing.T) {
+	for _, tt := range []struct {
+		cow  CoWMode
+		size int64
+		want bool
+	}{
+		{CoWAuto, 1, true},
+		{CoWAuto, 0, false}, // nothing to share: the copy is as fast
+		{CoWAlways, 0, true},
+		{CoWAlways, 1 << 40, true},
+		{CoWNever, 1, false},
+		{CoWNever, 0, false},
+	} {
+		if got := cloneWanted(tt.cow, tt.size); got != tt.want {
+			t.Errorf("cloneWanted(%v, %d) = %v; want %v", tt.cow, tt.size, got, tt.want)
+		}
+	}
+}
+
+// A CoWAlways failure is an error that names the call, matches
+// ErrNotSupported and the errno, and says why.
+func TestCloneUnsupportedError(t *testing.T) {
+	err := copyErr("clone", "/a/src", "/b/dst",
+		os.NewSyscallError("fclonefileat", &unsupportedError{what: "clone: the source (apfs) and the destination (apfs) are on different volumes", err: syscall.EXDEV}))
+	var le *os.LinkError
+	if !errors.As(err, &le) || le.Op != "fclonefileat" || le.Old != "/a/src" || le.New != "/b/dst" {
+		t.Fatalf("error %#v: want an *os.LinkError for fclonefileat naming both paths", err)
+	}
+	if !errors.Is(err, ErrNotSupported) || !errors.Is(err, syscall.EXDEV) {
+		t.Errorf("error %v: matches ErrNotSupported %v, EXDEV %v; want both", err, errors.Is(err, ErrNotSupported), errors.Is(err, syscall.EXDEV))
+	}
+	if !strings.Contains(err.Error(), "different volumes") {
+		t.Errorf("error %q does not say why", err)
+	}
+}
+
+// An error that extfs decided on without a call (macOS clones into no open
+// file) is returned as it is: no filesystem is to blame.
+func TestCloneDecidedError(t *testing.T) {
+	decided := notSupportedErr("clone into an open file: macOS clones only to a new name (clonefile)")
+	if err := cloneError("ficlone", 0, 0, decided); err != decided {
+		t.Errorf("cloneError(%v) = %v; want it as it is", decided, err)
+	}
+}
+
+// The name sysTreeClone renames a clone over: the one CopyTree's new file
+// has until commit.
+func TestTreeFileCurrent(t *testing.T) {
+	for _, c := range []struct {
+		nf   treeFile
+		want string
+	}{
+		{treeFile{name: "a", direct: true}, "a"},                       // in a directory CopyTree made
+		{treeFile{name: "a", tmp: ".a.extfs-x.tmp"}, ".a.extfs-x.tmp"}, // elsewhere, a temporary name
+		{treeFile{name: "a"}, ""},                                      // unnamed (O_TMPFILE): nothing to rename over
+	} {
+		if got := c.nf.current(); got != c.want {
+			t.Errorf("%+v.current() = %q; want %q", c.nf, got, c.want)
+		}
+	}
+}
