@@ -568,12 +568,8 @@ const denseSmall = 64 << 10
 
 // physicalCopy is how CoWNever copies: copy_file_range is out, since on XFS
 // and btrfs it shares blocks. splice moves the data inside the kernel with
-// one memory copy instead of two. Measured on a 2-vCPU VM, 64 MiB cached,
-// splice and read/write interleaved (medians of 15 each, two runs), wall
-// time was a draw within the noise of a loaded machine (ext4 20-32 ms, XFS
-// 7-11, btrfs 100-135, tmpfs 40-67 for either), and splice used less CPU per
-// copy: ext4 20 vs 23 ms, XFS 7 vs 8, btrfs 87-95 vs 96-111, tmpfs 40-42 vs
-// 45-54. The read/write pipeline stays the fallback where splice is refused.
+// one memory copy instead of two, and used less CPU than reading and
+// writing for the same wall time (bench/README.md, "Copies").
 var physicalCopy = copyHow{splice: true}
 
 // copyHints is what CopyTree, copying many files between the same two

@@ -15,13 +15,8 @@ import (
 // calling goroutine writes the previous ones with positioned writes (pwrite),
 // so that reading and writing overlap and neither file offset moves.
 
-// Two 1 MiB buffers: double buffering. Measured on a 2-vCPU Linux VM,
-// copying 64 MiB (interleaved runs, medians of 25): 256 KiB×4, 1 MiB×4,
-// 1 MiB×8 and 4 MiB×4 were no faster than 1 MiB×2 (ext4 23 ms, XFS 8.7,
-// tmpfs 37), which holds the least memory per copy. On Linux the kernel's
-// readahead already overlaps a serial loop's reads with its writes, so the
-// pipeline only matched a serial 1 MiB loop there, cached or not; it is
-// the fallback, and the mechanism of systems without splice.
+// Two 1 MiB buffers: double buffering. More or larger buffers were no
+// faster, and hold more memory per copy (bench/README.md, "Copies").
 const (
 	pipeBufSize = 1 << 20
 	pipeBufs    = 2
