@@ -14,8 +14,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
-	"syscall"
 	"time"
 
 	winsys "github.com/extfs/extfs/sys/windows"
@@ -25,9 +23,8 @@ import (
 // The mechanisms the copy functions call; tests replace them
 // (export_windows_test.go) to see that a path was taken, or to force one.
 var (
-	winOverlappedCopy   = winsys.OverlappedCopy
-	winDuplicateExtents = winsys.DuplicateExtents
-	winCopyFile         = winsys.CopyFile
+	winOverlappedCopy = winsys.OverlappedCopy
+	winCopyFile       = winsys.CopyFile
 )
 
 type copySys struct{}
@@ -66,184 +63,27 @@ func (copySys) offload(j *copyJob, _ copyHow, acct *copyAcct) (int64, bool, erro
 }
 
 // Cloning: FSCTL_DUPLICATE_EXTENTS_TO_FILE, on volumes that say they can
-// (FILE_SUPPORTS_BLOCK_REFCOUNTING: ReFS v2, Dev Drives). The answer is
-// cached per volume, by serial number: it changes only with a reformat (and
-// two volumes with one serial, copies of one disk image, share it).
+// (winsys.CloneFile, winsys.CloneRange).
 
-var volumes sync.Map // volume serial (uint32) -> winsys.Volume
-
-// volumeOf describes the volume holding h, from the cache when it can.
-func volumeOf(h windows.Handle) (winsys.Volume, error) {
-	serial, err := winsys.VolumeSerial(h)
-	if err != nil {
-		return winsys.Volume{}, err
-	}
-	if v, ok := volumes.Load(serial); ok {
-		return v.(winsys.Volume), nil
-	}
-	v, err := winsys.VolumeInfo(h)
-	if err != nil {
-		return winsys.Volume{}, err // inconclusive: asked again next time
-	}
-	v.Serial = serial
-	volumes.Store(serial, v)
-	return v, nil
+func (copySys) clone(dst, src uintptr) error {
+	return cloneErr(winsys.CloneFile(windows.Handle(dst), windows.Handle(src)))
 }
 
-// canClone reports whether to try block cloning on volume v. Tests replace
-// it to send FSCTL_DUPLICATE_EXTENTS_TO_FILE where the volume says no, and
-// see the system's own answer.
-var canClone = func(v *winsys.Volume) bool { return v.BlockCloning() }
-
-// crossVolumeError: the files are on different volumes, which no clone
-// spans. It is ERROR_NOT_SAME_DEVICE (as MoveFileEx says) and also matches
-// syscall.EXDEV, which cloneError explains.
-type crossVolumeError struct{}
-
-func (crossVolumeError) Error() string        { return windows.ERROR_NOT_SAME_DEVICE.Error() }
-func (crossVolumeError) Unwrap() error        { return windows.ERROR_NOT_SAME_DEVICE }
-func (crossVolumeError) Is(target error) bool { return target == syscall.EXDEV }
-
-// cloneVolume returns the volume of dst and src if they are one that can
-// clone, and otherwise an error sysCloneFallback accepts.
-func cloneVolume(dst, src windows.Handle) (winsys.Volume, error) {
-	sv, err := volumeOf(src)
-	if err != nil {
-		return sv, err
-	}
-	dv, err := volumeOf(dst)
-	if err != nil {
-		return dv, err
-	}
-	if sv.Serial != dv.Serial {
-		return dv, crossVolumeError{}
-	}
-	if !canClone(&dv) {
-		return dv, &winsys.UnsupportedError{
-			What: "block cloning (the " + dv.Filesystem + " volume lacks FILE_SUPPORTS_BLOCK_REFCOUNTING; ReFS and Dev Drives have it)",
-			Err:  windows.ERROR_NOT_SUPPORTED,
-		}
-	}
-	if c := dv.Cluster; c <= 0 || c&(c-1) != 0 {
-		return dv, &winsys.UnsupportedError{What: "block cloning (the volume gives no usable cluster size)", Err: windows.ERROR_NOT_SUPPORTED}
-	}
-	return dv, nil
+// cloneRange: checked by CloneRange against the cluster size that fsInfo
+// reports.
+func (copySys) cloneRange(dst, src uintptr, srcOff, dstOff, n int64) error {
+	return cloneErr(winsys.CloneRange(windows.Handle(dst), windows.Handle(src), srcOff, dstOff, n))
 }
 
-// clone clones all of src into dst, a new, empty file: it takes src's
-// integrity-stream setting while still empty (ReFS clones only between
-// files whose settings match, and changes it only on an empty file) and
-// its sparseness (likewise), then its clusters, in chunks. On failure dst
-// is empty again, for the copy CoWAuto then makes.
-func (copySys) clone(dstfd, srcfd uintptr) error {
-	dst, src := windows.Handle(dstfd), windows.Handle(srcfd)
-	vol, err := cloneVolume(dst, src)
-	if err != nil {
-		return err
-	}
-	size, _, attrs, err := winsys.SizeInfo(src)
-	if err != nil {
-		return err
-	}
-	switch in, err := winsys.GetIntegrity(src); {
-	case err == nil:
-		if out, err := winsys.GetIntegrity(dst); err != nil || out != in {
-			if err := winsys.SetIntegrity(dst, in); err != nil {
-				return err
-			}
-		}
-	case !errors.Is(err, errors.ErrUnsupported): // a volume without integrity streams has nothing to copy
-		return err
-	}
-	if attrs&windows.FILE_ATTRIBUTE_SPARSE_FILE != 0 {
-		if err := winsys.SetSparse(dst); err != nil {
-			return err
-		}
-	}
-	if err := cloneRange(dst, src, 0, 0, size, size, 0, vol.Cluster); err != nil {
-		winsys.SetEndOfFile(dst, 0)
-		return err
-	}
-	return nil
-}
-
-// cloneRange clones [srcOff, srcOff+n) of src to dstOff of dst (checked
-// by CloneRange against the cluster size that sysFsInfo reports). dst
-// becomes sparse if src is, as the system requires; its integrity-stream
-// setting is left as it is (ReFS changes it only on an empty file).
-func (copySys) cloneRange(dstfd, srcfd uintptr, srcOff, dstOff, n int64) error {
-	dst, src := windows.Handle(dstfd), windows.Handle(srcfd)
-	vol, err := cloneVolume(dst, src)
-	if err != nil {
-		return err
-	}
-	srcSize, _, sattrs, err := winsys.SizeInfo(src)
-	if err != nil {
-		return err
-	}
-	dstSize, _, dattrs, err := winsys.SizeInfo(dst)
-	if err != nil {
-		return err
-	}
-	if sattrs&windows.FILE_ATTRIBUTE_SPARSE_FILE != 0 && dattrs&windows.FILE_ATTRIBUTE_SPARSE_FILE == 0 {
-		if err := winsys.SetSparse(dst); err != nil {
-			return err
-		}
-	}
-	return cloneRange(dst, src, srcOff, dstOff, n, srcSize, dstSize, vol.Cluster)
-}
-
-// cloneRange carries out winsys.PlanClone's plan: the destination grown to
-// the rounded end of the range, the chunks cloned, the true size set. On a
-// failure the destination's size is put back as far as nothing was cloned
-// past it.
-func cloneRange(dst, src windows.Handle, srcOff, dstOff, n, srcSize, dstSize, cluster int64) error {
-	plan, err := winsys.PlanClone(srcOff, dstOff, n, srcSize, dstSize, cluster, winsys.MaxCloneChunk)
-	if err != nil {
+// cloneErr makes a range winsys.PlanClone refused match fs.ErrInvalid.
+func cloneErr(err error) error {
+	if errors.Is(err, winsys.ErrCloneRange) {
 		return errInvalid("%v", err)
 	}
-	if plan.GrowTo > 0 {
-		if err := winsys.SetEndOfFile(dst, plan.GrowTo); err != nil {
-			return err
-		}
-	}
-	for _, ch := range plan.Chunks {
-		if err := winDuplicateExtents(dst, src, ch); err != nil {
-			if plan.GrowTo > 0 {
-				winsys.SetEndOfFile(dst, min(plan.Size, max(dstSize, ch.DstOff)))
-			}
-			var ue *winsys.UnsupportedError
-			if !errors.As(err, &ue) {
-				err = os.NewSyscallError("FSCTL_DUPLICATE_EXTENTS_TO_FILE", err)
-			}
-			return err
-		}
-	}
-	if plan.GrowTo > 0 && plan.GrowTo != plan.Size {
-		return winsys.SetEndOfFile(dst, plan.Size)
-	}
-	return nil
+	return err
 }
 
-// cloneFallback reports whether err from cloning means "these files
-// cannot share clusters" rather than a failure: CoWAuto then copies,
-// CoWAlways reports ErrNotSupported (keeping the Windows error).
-// ERROR_FILE_NOT_FOUND, ERROR_ACCESS_DENIED and the like are real errors.
-func (copySys) cloneFallback(err error) bool {
-	for _, e := range [...]error{
-		windows.ERROR_NOT_SUPPORTED,             // NTFS, FAT, Wine: no block cloning (and our own answer for such volumes)
-		windows.ERROR_INVALID_FUNCTION,          // file systems and redirectors that do not know the control code
-		windows.ERROR_INVALID_PARAMETER,         // ReFS refuses this pair: misaligned, or an encrypted, compressed or mismatched file
-		windows.ERROR_BLOCK_TOO_MANY_REFERENCES, // a cluster already shared 8175 times (the ReFS limit)
-		windows.ERROR_VIRUS_INFECTED,            // an antivirus filter vetoes the control; a real detection recurs in the copy
-		windows.ERROR_NOT_SAME_DEVICE,           // different volumes (crossVolumeError)
-	} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
-}
+func (copySys) cloneFallback(err error) bool { return winsys.CloneFallback(err) }
 
 // file and volume facts
 
@@ -280,7 +120,7 @@ func (copySys) openMode(fd uintptr) (openMode, bool) {
 // fsInfo names the file system holding fd ("NTFS", "ReFS", ...) and
 // gives its cluster size: the unit of block cloning and of allocation.
 func (copySys) fsInfo(fd uintptr) (string, int64, error) {
-	v, err := volumeOf(windows.Handle(fd))
+	v, err := winsys.VolumeOf(windows.Handle(fd))
 	if err != nil {
 		return "", 0, err
 	}
@@ -485,11 +325,11 @@ func copyFileExFits(src windows.Handle, dst string) bool {
 	if err != nil || attrs&windows.FILE_ATTRIBUTE_SPARSE_FILE != 0 {
 		return false
 	}
-	sv, err := volumeOf(src)
+	sv, err := winsys.VolumeOf(src)
 	if err != nil {
 		return false
 	}
-	if !canClone(&sv) {
+	if !winsys.CanClone(&sv) {
 		return true
 	}
 	dh, err := winsys.OpenPath(filepath.Dir(dst), windows.FILE_READ_ATTRIBUTES, false)

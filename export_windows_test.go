@@ -17,7 +17,7 @@ import (
 // replace.
 var (
 	OverlappedCopyP   = &winOverlappedCopy
-	DuplicateExtentsP = &winDuplicateExtents
+	DuplicateExtentsP = &winsys.DuplicateExtentsCall
 	CopyFileExP       = &winCopyFile
 )
 
@@ -45,9 +45,9 @@ func SetCopyFileEx(on bool) (restore func()) {
 // ForceCloneAttempt makes cloning send FSCTL_DUPLICATE_EXTENTS_TO_FILE
 // whatever the volume says, to hear the system's own answer.
 func ForceCloneAttempt() (restore func()) {
-	old := canClone
-	canClone = func(*winsys.Volume) bool { return true }
-	return func() { canClone = old }
+	old := winsys.CanClone
+	winsys.CanClone = func(*winsys.Volume) bool { return true }
+	return func() { winsys.CanClone = old }
 }
 
 // CopyRangeMethods is CopyRange, also returning the bytes each method moved.

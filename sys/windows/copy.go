@@ -7,8 +7,11 @@ package windows
 // and a rename that never replaces.
 
 import (
+	"errors"
+	"os"
 	"runtime"
 	"sync"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -295,4 +298,188 @@ func progress(id uintptr, p *CopyProgress) (ret uintptr) {
 		return progressCancel
 	}
 	return progressContinue
+}
+
+// Block cloning: FSCTL_DUPLICATE_EXTENTS_TO_FILE, on volumes that say they
+// can (FILE_SUPPORTS_BLOCK_REFCOUNTING: ReFS v2, Dev Drives). The answer is
+// cached per volume, by serial number: it changes only with a reformat (and
+// two volumes with one serial, copies of one disk image, share it).
+
+// DuplicateExtentsCall is DuplicateExtents as the clone functions call it;
+// tests replace it (package extfs's export_windows_test.go).
+var DuplicateExtentsCall = DuplicateExtents
+
+// CanClone reports whether to try block cloning on volume v. Tests replace
+// it to send FSCTL_DUPLICATE_EXTENTS_TO_FILE where the volume says no, and
+// see the system's own answer.
+var CanClone = func(v *Volume) bool { return v.BlockCloning() }
+
+var volumes sync.Map // volume serial (uint32) -> Volume
+
+// VolumeOf describes the volume holding h, from the cache when it can.
+func VolumeOf(h windows.Handle) (Volume, error) {
+	serial, err := VolumeSerial(h)
+	if err != nil {
+		return Volume{}, err
+	}
+	if v, ok := volumes.Load(serial); ok {
+		return v.(Volume), nil
+	}
+	v, err := VolumeInfo(h)
+	if err != nil {
+		return Volume{}, err // inconclusive: asked again next time
+	}
+	v.Serial = serial
+	volumes.Store(serial, v)
+	return v, nil
+}
+
+// crossVolumeError: the files are on different volumes, which no clone
+// spans. It is ERROR_NOT_SAME_DEVICE (as MoveFileEx says) and also matches
+// syscall.EXDEV.
+type crossVolumeError struct{}
+
+func (crossVolumeError) Error() string        { return windows.ERROR_NOT_SAME_DEVICE.Error() }
+func (crossVolumeError) Unwrap() error        { return windows.ERROR_NOT_SAME_DEVICE }
+func (crossVolumeError) Is(target error) bool { return target == syscall.EXDEV }
+
+// cloneVolume returns the volume of dst and src if they are one that can
+// clone, and otherwise an error CloneFallback accepts.
+func cloneVolume(dst, src windows.Handle) (Volume, error) {
+	sv, err := VolumeOf(src)
+	if err != nil {
+		return sv, err
+	}
+	dv, err := VolumeOf(dst)
+	if err != nil {
+		return dv, err
+	}
+	if sv.Serial != dv.Serial {
+		return dv, crossVolumeError{}
+	}
+	if !CanClone(&dv) {
+		return dv, &UnsupportedError{
+			What: "block cloning (the " + dv.Filesystem + " volume lacks FILE_SUPPORTS_BLOCK_REFCOUNTING; ReFS and Dev Drives have it)",
+			Err:  windows.ERROR_NOT_SUPPORTED,
+		}
+	}
+	if c := dv.Cluster; c <= 0 || c&(c-1) != 0 {
+		return dv, &UnsupportedError{What: "block cloning (the volume gives no usable cluster size)", Err: windows.ERROR_NOT_SUPPORTED}
+	}
+	return dv, nil
+}
+
+// CloneFile clones all of src into dst, a new, empty file: it takes src's
+// integrity-stream setting while still empty (ReFS clones only between
+// files whose settings match, and changes it only on an empty file) and
+// its sparseness (likewise), then its clusters, in chunks. On failure dst
+// is empty again, for a copy to fill.
+func CloneFile(dst, src windows.Handle) error {
+	vol, err := cloneVolume(dst, src)
+	if err != nil {
+		return err
+	}
+	size, _, attrs, err := SizeInfo(src)
+	if err != nil {
+		return err
+	}
+	switch in, err := GetIntegrity(src); {
+	case err == nil:
+		if out, err := GetIntegrity(dst); err != nil || out != in {
+			if err := SetIntegrity(dst, in); err != nil {
+				return err
+			}
+		}
+	case !errors.Is(err, errors.ErrUnsupported): // a volume without integrity streams has nothing to copy
+		return err
+	}
+	if attrs&windows.FILE_ATTRIBUTE_SPARSE_FILE != 0 {
+		if err := SetSparse(dst); err != nil {
+			return err
+		}
+	}
+	plan, err := PlanClone(0, 0, size, size, 0, vol.Cluster, MaxCloneChunk)
+	if err == nil {
+		err = runClonePlan(dst, src, plan, 0)
+	}
+	if err != nil {
+		SetEndOfFile(dst, 0)
+	}
+	return err
+}
+
+// CloneRange clones [srcOff, srcOff+n) of src to dstOff of dst. dst becomes
+// sparse if src is, as the system requires; its integrity-stream setting is
+// left as it is (ReFS changes it only on an empty file). A range PlanClone
+// refuses is an error matching ErrCloneRange.
+func CloneRange(dst, src windows.Handle, srcOff, dstOff, n int64) error {
+	vol, err := cloneVolume(dst, src)
+	if err != nil {
+		return err
+	}
+	srcSize, _, sattrs, err := SizeInfo(src)
+	if err != nil {
+		return err
+	}
+	dstSize, _, dattrs, err := SizeInfo(dst)
+	if err != nil {
+		return err
+	}
+	if sattrs&windows.FILE_ATTRIBUTE_SPARSE_FILE != 0 && dattrs&windows.FILE_ATTRIBUTE_SPARSE_FILE == 0 {
+		if err := SetSparse(dst); err != nil {
+			return err
+		}
+	}
+	plan, err := PlanClone(srcOff, dstOff, n, srcSize, dstSize, vol.Cluster, MaxCloneChunk)
+	if err != nil {
+		return err
+	}
+	return runClonePlan(dst, src, plan, dstSize)
+}
+
+// runClonePlan carries out plan: the destination grown to the rounded end
+// of the range, the chunks cloned, the true size set. On a failure the
+// destination's size (dstSize before) is put back as far as nothing was
+// cloned past it.
+func runClonePlan(dst, src windows.Handle, plan ClonePlan, dstSize int64) error {
+	if plan.GrowTo > 0 {
+		if err := SetEndOfFile(dst, plan.GrowTo); err != nil {
+			return err
+		}
+	}
+	for _, ch := range plan.Chunks {
+		if err := DuplicateExtentsCall(dst, src, ch); err != nil {
+			if plan.GrowTo > 0 {
+				SetEndOfFile(dst, min(plan.Size, max(dstSize, ch.DstOff)))
+			}
+			var ue *UnsupportedError
+			if !errors.As(err, &ue) {
+				err = os.NewSyscallError("FSCTL_DUPLICATE_EXTENTS_TO_FILE", err)
+			}
+			return err
+		}
+	}
+	if plan.GrowTo > 0 && plan.GrowTo != plan.Size {
+		return SetEndOfFile(dst, plan.Size)
+	}
+	return nil
+}
+
+// CloneFallback reports whether err from cloning means "these files cannot
+// share clusters" rather than a failure: a copy can be made instead.
+// ERROR_FILE_NOT_FOUND, ERROR_ACCESS_DENIED and the like are real errors.
+func CloneFallback(err error) bool {
+	for _, e := range [...]error{
+		windows.ERROR_NOT_SUPPORTED,             // NTFS, FAT, Wine: no block cloning (and our own answer for such volumes)
+		windows.ERROR_INVALID_FUNCTION,          // file systems and redirectors that do not know the control code
+		windows.ERROR_INVALID_PARAMETER,         // ReFS refuses this pair: misaligned, or an encrypted, compressed or mismatched file
+		windows.ERROR_BLOCK_TOO_MANY_REFERENCES, // a cluster already shared 8175 times (the ReFS limit)
+		windows.ERROR_VIRUS_INFECTED,            // an antivirus filter vetoes the control; a real detection recurs in the copy
+		windows.ERROR_NOT_SAME_DEVICE,           // different volumes (crossVolumeError)
+	} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
