@@ -27,7 +27,7 @@ var cpData = sync.OnceValue(func() []byte { return randBytes(64*MiB, 0xc0ffee) }
 
 // cpTempDir returns a new directory, removed after the test: t.TempDir, but
 // where its cleanup cannot work (Wine: copy_windows_test.go).
-var cpTempDir = func(t *testing.T) string { return t.TempDir() }
+var cpTempDir = func(t testing.TB) string { return t.TempDir() }
 
 // cpEach runs fn in a new directory on each filesystem the OS's tests
 // cover: on Linux each of kinds (default: all) that testfs can make

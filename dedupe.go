@@ -55,7 +55,7 @@ func (f *File) DedupeRange(src *File, srcOff, dstOff, n int64) (int64, error) {
 		if dstOff+n > di.size {
 			return ErrContentDiffers
 		}
-		_, bs, err := sysFsInfo(dfd)
+		_, bs, err := sysCopy.fsInfo(dfd)
 		if err != nil {
 			return os.NewSyscallError("fstatfs", err)
 		}
@@ -72,10 +72,10 @@ func (f *File) DedupeRange(src *File, srcOff, dstOff, n int64) (int64, error) {
 // open modes are the kernel's to judge: dst may be open read-only if the
 // caller owns it.
 func dedupePair(sfd, dfd uintptr) (si, di fileInfo, err error) {
-	if si, err = sysFileInfo(sfd); err != nil {
+	if si, err = sysCopy.fileInfo(sfd); err != nil {
 		return si, di, os.NewSyscallError("fstat", err)
 	}
-	if di, err = sysFileInfo(dfd); err != nil {
+	if di, err = sysCopy.fileInfo(dfd); err != nil {
 		return si, di, os.NewSyscallError("fstat", err)
 	}
 	if si.dir || di.dir {
