@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/extfs/extfs/internal/fdmode"
 	"github.com/extfs/extfs/sys/darwin"
 	"golang.org/x/sys/unix"
 )
@@ -52,18 +53,11 @@ var (
 // darwinCloneWanted is cloneWanted, for CopyTree's clone (copytree_darwin.go).
 func darwinCloneWanted(cow CoWMode, size int64) bool { return cloneWanted(cow, size) }
 
-func (copySys) sourceBlocking(fd uintptr) error {
-	_, err := unix.FcntlInt(fd, unix.F_SETFL, 0)
-	return err
-}
+func (copySys) sourceBlocking(fd uintptr) error { return fdmode.Blocking(fd) }
 
 func (copySys) openMode(fd uintptr) (openMode, bool) {
-	fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
-	if err != nil {
-		return openMode{}, false
-	}
-	acc := fl & unix.O_ACCMODE
-	return openMode{read: acc != unix.O_WRONLY, write: acc != unix.O_RDONLY, append: fl&unix.O_APPEND != 0}, true
+	r, w, a, ok := fdmode.Of(fd)
+	return openMode{read: r, write: w, append: a}, ok
 }
 
 func (copySys) fileInfo(fd uintptr) (fileInfo, error) {

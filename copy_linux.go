@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/extfs/extfs/internal/eintr"
+	"github.com/extfs/extfs/internal/fdmode"
 	"github.com/extfs/extfs/sys/linux"
 	"golang.org/x/sys/unix"
 )
@@ -28,18 +29,11 @@ const srcOpenFlags = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY
 // sourceBlocking clears O_NONBLOCK (F_SETFL to 0: srcOpenFlags set no other
 // flag it changes): io_uring fails a read of an O_NONBLOCK regular file with
 // EAGAIN instead of waiting for the disk.
-func (copySys) sourceBlocking(fd uintptr) error {
-	_, err := unix.FcntlInt(fd, unix.F_SETFL, 0)
-	return err
-}
+func (copySys) sourceBlocking(fd uintptr) error { return fdmode.Blocking(fd) }
 
 func (copySys) openMode(fd uintptr) (openMode, bool) {
-	fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
-	if err != nil {
-		return openMode{}, false
-	}
-	acc := fl & unix.O_ACCMODE
-	return openMode{read: acc != unix.O_WRONLY, write: acc != unix.O_RDONLY, append: fl&unix.O_APPEND != 0}, true
+	r, w, a, ok := fdmode.Of(fd)
+	return openMode{read: r, write: w, append: a}, ok
 }
 
 func (copySys) fileInfo(fd uintptr) (fileInfo, error) {

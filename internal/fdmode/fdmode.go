@@ -1,0 +1,27 @@
+//go:build unix
+
+// Package fdmode answers, for a Unix file descriptor, how it was opened,
+// and makes a descriptor opened non-blocking block again: what the copy
+// functions ask of Linux and macOS alike (fcntl F_GETFL and F_SETFL).
+package fdmode
+
+import "golang.org/x/sys/unix"
+
+// Of reports whether fd was opened for reading, for writing, and with
+// O_APPEND; ok is false when fcntl fails.
+func Of(fd uintptr) (read, write, append, ok bool) {
+	fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+	if err != nil {
+		return false, false, false, false
+	}
+	acc := fl & unix.O_ACCMODE
+	return acc != unix.O_WRONLY, acc != unix.O_RDONLY, fl&unix.O_APPEND != 0, true
+}
+
+// Blocking clears the file status flags of fd (F_SETFL to 0), O_NONBLOCK
+// among them. Only for a descriptor opened with no other flag F_SETFL
+// changes (O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME).
+func Blocking(fd uintptr) error {
+	_, err := unix.FcntlInt(fd, unix.F_SETFL, 0)
+	return err
+}
