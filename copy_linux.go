@@ -108,13 +108,7 @@ func (copySys) seekData(fd uintptr, off int64) (int64, int64, bool, error) {
 	return linux.SeekData(int(fd), off)
 }
 
-func (copySys) saveOffset(fd uintptr) func() {
-	cur, err := unix.Seek(int(fd), 0, unix.SEEK_CUR)
-	if err != nil {
-		return func() {}
-	}
-	return func() { unix.Seek(int(fd), cur, unix.SEEK_SET) }
-}
+func (copySys) saveOffset(fd uintptr) func() { return fdmode.KeepOffset(fd) }
 
 func (copySys) sparseDest(dst, src uintptr, always bool) error { return nil } // every file can have holes
 

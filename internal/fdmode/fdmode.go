@@ -1,11 +1,15 @@
 //go:build unix
 
 // Package fdmode answers, for a Unix file descriptor, how it was opened,
-// and makes a descriptor opened non-blocking block again: what the copy
-// functions ask of Linux and macOS alike (fcntl F_GETFL and F_SETFL).
+// makes one opened non-blocking block again, and keeps its offset: what the
+// copy functions ask of Linux and macOS alike (fcntl, lseek).
 package fdmode
 
-import "golang.org/x/sys/unix"
+import (
+	"io"
+
+	"golang.org/x/sys/unix"
+)
 
 // Of reports whether fd was opened for reading, for writing, and with
 // O_APPEND; ok is false when fcntl fails.
@@ -24,4 +28,14 @@ func Of(fd uintptr) (read, write, append, ok bool) {
 func Blocking(fd uintptr) error {
 	_, err := unix.FcntlInt(fd, unix.F_SETFL, 0)
 	return err
+}
+
+// KeepOffset returns what puts fd's file offset back where it is now:
+// SEEK_DATA and SEEK_HOLE move it, and the copy functions promise not to.
+func KeepOffset(fd uintptr) (restore func()) {
+	cur, err := unix.Seek(int(fd), 0, io.SeekCurrent)
+	if err != nil {
+		return func() {}
+	}
+	return func() { unix.Seek(int(fd), cur, io.SeekStart) }
 }
