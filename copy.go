@@ -11,179 +11,6 @@ import (
 	"syscall"
 )
 
-// CoWMode says whether a copy may share blocks with its source (copy on
-// write: a clone, or reflink).
-type CoWMode int
-
-const (
-	// CoWAuto clones when the filesystem can, and otherwise copies with the
-	// fastest mechanism that works.
-	CoWAuto CoWMode = iota
-	// CoWAlways clones, or fails with an error matching ErrNotSupported that
-	// names the filesystem.
-	CoWAlways
-	// CoWNever makes a physical copy with blocks of its own, even where the
-	// filesystem could share them (so that the copy does not depend on the
-	// source's blocks, or to measure or preallocate real space).
-	CoWNever
-)
-
-var cowNames = [...]string{"auto", "always", "never"}
-
-func (m CoWMode) String() string {
-	if m >= 0 && int(m) < len(cowNames) {
-		return cowNames[m]
-	}
-	return "CoWMode(" + strconv.Itoa(int(m)) + ")"
-}
-
-// Preserve selects the metadata a copy takes from its source.
-type Preserve uint
-
-const (
-	PreserveMode   Preserve = 1 << iota // permission bits, setuid, setgid, sticky
-	PreserveTimes                       // access and modification times, to the nanosecond
-	PreserveOwner                       // owner and group; needs root, or the same owner
-	PreserveXattrs                      // extended attributes of every namespace the caller can read
-	PreserveAll    = PreserveMode | PreserveTimes | PreserveOwner | PreserveXattrs
-)
-
-// Method is a way of putting a file's data at its destination.
-type Method int
-
-const (
-	MethodClone         Method = iota // the destination shares the source's blocks (reflink; FICLONE)
-	MethodCopyFileRange               // copy_file_range(2), Windows' CopyFileExW: copied by the system, or on the server
-	MethodSplice                      // splice(2) through a pipe, in the kernel
-	MethodReadWrite                   // read into memory and written back
-	MethodHardlink                    // a hard link to a file already copied (CopyTree)
-	methodCount
-)
-
-var methodNames = [...]string{"clone", "copy_file_range", "splice", "read/write", "hardlink"}
-
-func (m Method) String() string {
-	if m >= 0 && m < methodCount {
-		return methodNames[m]
-	}
-	return "Method(" + strconv.Itoa(int(m)) + ")"
-}
-
-// MarshalText returns the name String gives, so that a ByMethod map
-// marshals to JSON as {"clone": 3}. An unknown Method is an error.
-func (m Method) MarshalText() ([]byte, error) {
-	if m < 0 || m >= methodCount {
-		return nil, errInvalid("unknown Method %d", int(m))
-	}
-	return []byte(methodNames[m]), nil
-}
-
-// UnmarshalText parses a name MarshalText returns.
-func (m *Method) UnmarshalText(b []byte) error {
-	if m == nil {
-		return errInvalid("UnmarshalText into a nil *Method")
-	}
-	for i, name := range methodNames {
-		if string(b) == name {
-			*m = Method(i)
-			return nil
-		}
-	}
-	return errInvalid("unknown Method %q", b)
-}
-
-// CopyOptions adjust CopyFile (and CopyTree). The zero value (or a nil
-// *CopyOptions) clones when possible, keeps holes, preserves nothing and
-// refuses to overwrite.
-type CopyOptions struct {
-	CoW      CoWMode
-	Sparse   SparseMode
-	Preserve Preserve
-
-	// Replace allows replacing an existing destination, atomically: the
-	// copy is written to a temporary file in the destination's directory,
-	// synced, and renamed over it, so that readers see the old file or the
-	// new one, never a part. Without Replace the destination must not exist
-	// (fs.ErrExist). A symbolic link at dst is replaced, not followed.
-	Replace bool
-
-	// Progress, if not nil, is called from the goroutine that copies, at
-	// least every 64 MiB and once at the end with done == total (the
-	// source's size; holes count as done). done never decreases. Cancel the
-	// copy's context from Progress to stop it.
-	Progress func(done, total int64)
-
-	Hardlinks bool // CopyTree only: recreate hard links among the copied files
-	Workers   int  // CopyTree only: files copied at once; 0 chooses; at most 256
-}
-
-func (o *CopyOptions) check() error {
-	switch {
-	case o.CoW < CoWAuto || o.CoW > CoWNever:
-		return errInvalid("unknown CoWMode %d", int(o.CoW))
-	case o.Sparse < SparseAuto || o.Sparse > SparseNever:
-		return errInvalid("unknown SparseMode %d", int(o.Sparse))
-	case o.Preserve&^PreserveAll != 0:
-		return errInvalid("unknown Preserve bits %#x", uint(o.Preserve&^PreserveAll))
-	case o.Workers < 0:
-		return errInvalid("negative Workers %d", o.Workers)
-	}
-	return nil
-}
-
-// CopyStats says what a copy did.
-type CopyStats struct {
-	Files, Dirs, Symlinks int64
-
-	// Bytes is the total size of the regular files copied. It is
-	// ClonedBytes + CopiedBytes + HoleBytes.
-	Bytes int64
-	// ClonedBytes is the size of the files cloned whole: their data shares
-	// the source's blocks (a clone carries the source's holes along).
-	ClonedBytes int64
-	// CopiedBytes were written to the destination, by any mechanism but
-	// cloning (copy_file_range counts here, although on XFS and btrfs it
-	// may share blocks instead of writing them).
-	CopiedBytes int64
-	// HoleBytes were not written: holes of the source (SparseAuto,
-	// SparseAlways) and all-zero blocks (SparseAlways).
-	HoleBytes int64
-
-	// ByMethod counts the files by the method that put their data in
-	// place (the one that moved most of it). Empty files, and files that
-	// are all hole, are counted under no method.
-	ByMethod map[Method]int64
-}
-
-// Add adds s to c, counts and ByMethod alike: what a tool running several
-// copies (CopyFile per file, say) needs for one total. A nil s adds
-// nothing; a nil c is left alone (there is nowhere to add to).
-func (c *CopyStats) Add(s *CopyStats) {
-	if c == nil || s == nil {
-		return
-	}
-	c.Files += s.Files
-	c.Dirs += s.Dirs
-	c.Symlinks += s.Symlinks
-	c.Bytes += s.Bytes
-	c.ClonedBytes += s.ClonedBytes
-	c.CopiedBytes += s.CopiedBytes
-	c.HoleBytes += s.HoleBytes
-	for m, n := range s.ByMethod {
-		if c.ByMethod == nil {
-			c.ByMethod = make(map[Method]int64)
-		}
-		c.ByMethod[m] += n
-	}
-}
-
-func (s *CopyStats) countMethod(m Method) {
-	if s.ByMethod == nil {
-		s.ByMethod = make(map[Method]int64)
-	}
-	s.ByMethod[m]++
-}
-
 // CopyFile copies the regular file src (a symbolic link is followed) to a
 // new file dst, as opt says (nil means the defaults: see CopyOptions), and
 // returns what it did.
@@ -305,11 +132,15 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 	defer sf.Close()
 	// Fail now rather than after copying: the final rename checks again.
 	if fi, err := os.Lstat(dst); err == nil {
-		if !o.Replace {
+		switch {
+		case o.Existing == ExistingError:
 			return fail("copy", fs.ErrExist)
-		}
-		if fi.IsDir() {
+		case fi.IsDir():
 			return CopyStats{}, replaceDirErr(dst)
+		case o.Existing == ExistingSkip:
+			return keptStats(MethodSkipped), nil
+		case o.Existing == ExistingUpdate && !fi.ModTime().Before(st.Mtime):
+			return keptStats(MethodUnchanged), nil
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fail("lstat", err)
@@ -336,7 +167,12 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 		// it was copied at.
 		err = checkSourceSize(sf, st)
 	}
-	if err == nil && o.Replace {
+	// ExistingSkip: dst was not there; if it appears meanwhile, it stays.
+	replace := o.Existing == ExistingReplace || o.Existing == ExistingUpdate
+	switch {
+	case err == nil && o.Sync:
+		err = tmp.Sync()
+	case err == nil && replace:
 		// What replaces a good file must be on disk before the rename is.
 		err = tmp.Datasync()
 	}
@@ -346,13 +182,13 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 	if err == nil && tmpName == "" {
 		// An unnamed temporary file (Linux's O_TMPFILE) is given its name
 		// through its descriptor, so while it is open.
-		err = commitUnnamed(tmp, dst, o.Replace)
+		err = commitUnnamed(tmp, dst, replace)
 	}
 	if cerr := tmp.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
 	if err == nil && tmpName != "" {
-		err = commitTemp(tmpName, dst, o.Replace)
+		err = commitTemp(tmpName, dst, replace)
 	}
 	if err != nil {
 		err = copyErr("copy", src, dst, err)

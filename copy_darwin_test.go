@@ -403,7 +403,7 @@ func TestCopyFileDarwinReplace(t *testing.T) {
 	if got, _ := os.ReadFile(dst); string(got) != "old" {
 		t.Error("without Replace, dst changed")
 	}
-	if _, err := extfs.CopyFile(ctx, src, dst, &extfs.CopyOptions{Replace: true}); err != nil {
+	if _, err := extfs.CopyFile(ctx, src, dst, &extfs.CopyOptions{Existing: extfs.ExistingReplace}); err != nil {
 		t.Fatalf("Replace: %v", err)
 	}
 	dwSame(t, src, dst)
@@ -412,7 +412,7 @@ func TestCopyFileDarwinReplace(t *testing.T) {
 	if err := os.Symlink("dst", link); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := extfs.CopyFile(ctx, src, link, &extfs.CopyOptions{Replace: true, CoW: extfs.CoWNever}); err != nil {
+	if _, err := extfs.CopyFile(ctx, src, link, &extfs.CopyOptions{Existing: extfs.ExistingReplace, CoW: extfs.CoWNever}); err != nil {
 		t.Fatalf("Replace a link: %v", err)
 	}
 	if fi, err := os.Lstat(link); err != nil || !fi.Mode().IsRegular() {

@@ -326,7 +326,7 @@ func TestCopyFileENOSPC(t *testing.T) {
 				dst := join(dir, "dst")
 				old := randBytes(MiB, 11)
 				writeSynced(t, dst, old)
-				_, err := extfs.CopyFile(context.Background(), src, dst, &extfs.CopyOptions{CoW: mode, Replace: true})
+				_, err := extfs.CopyFile(context.Background(), src, dst, &extfs.CopyOptions{CoW: mode, Existing: extfs.ExistingReplace})
 				wantErr(t, "CopyFile onto a full filesystem", err, syscall.ENOSPC)
 				if diff := diffBytes(readAll(t, dst), old); diff != "" {
 					t.Errorf("old destination damaged: %s", diff)
@@ -527,7 +527,7 @@ func ExampleCopyFile() {
 	defer cancel()
 	stats, err := extfs.CopyFile(ctx, "disk.img", "backup/disk.img", &extfs.CopyOptions{
 		Preserve: extfs.PreserveMode | extfs.PreserveTimes,
-		Replace:  true,
+		Existing: extfs.ExistingReplace,
 		Progress: func(done, total int64) {
 			fmt.Printf("\r%3d%%", done*100/max(total, 1))
 		},
@@ -600,7 +600,7 @@ func TestCopyFileFIFOSource(t *testing.T) {
 		}{
 			{"CopyFile", func() error { _, err := extfs.CopyFile(ctx, src, dst, nil); return err }},
 			{"CopyFile Replace", func() error {
-				_, err := extfs.CopyFile(ctx, src, dst, &extfs.CopyOptions{Replace: true})
+				_, err := extfs.CopyFile(ctx, src, dst, &extfs.CopyOptions{Existing: extfs.ExistingReplace})
 				return err
 			}},
 			{"CopyFile CoWNever", func() error {

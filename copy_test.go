@@ -103,7 +103,7 @@ func TestCopyFileReplace(t *testing.T) {
 			t.Fatal("dst changed")
 		}
 
-		_, err = extfs.CopyFile(context.Background(), src, dst, &extfs.CopyOptions{Replace: true})
+		_, err = extfs.CopyFile(context.Background(), src, dst, &extfs.CopyOptions{Existing: extfs.ExistingReplace})
 		noErr(t, "CopyFile Replace", err)
 		if diff := diffBytes(readAll(t, dst), data); diff != "" {
 			t.Fatal(diff)
@@ -115,7 +115,7 @@ func TestCopyFileReplace(t *testing.T) {
 
 		// A directory is not replaced, nor copied into.
 		noErr(t, "mkdir", os.Mkdir(join(dir, "d"), 0o755))
-		_, err = extfs.CopyFile(context.Background(), src, join(dir, "d"), &extfs.CopyOptions{Replace: true})
+		_, err = extfs.CopyFile(context.Background(), src, join(dir, "d"), &extfs.CopyOptions{Existing: extfs.ExistingReplace})
 		if err == nil {
 			t.Error("CopyFile replaced a directory")
 		}
@@ -167,7 +167,7 @@ func TestCopyFileCancel(t *testing.T) {
 			var calls []int64
 			_, err := extfs.CopyFile(ctx, src, dst, &extfs.CopyOptions{
 				CoW:     mode,
-				Replace: true,
+				Existing: extfs.ExistingReplace,
 				Progress: func(done, total int64) {
 					calls = append(calls, done)
 					cancel()
@@ -246,7 +246,7 @@ func TestCopyFileSourceChanges(t *testing.T) {
 				name := fmt.Sprintf("%v/%v/to%d", o.CoW, o.Sparse, newSize)
 				writeSynced(t, src, cpData()[:size])
 				calls := 0
-				o.Replace = true
+				o.Existing = extfs.ExistingReplace
 				o.Progress = func(done, total int64) {
 					if calls++; calls == 1 {
 						noErr(t, "truncate", os.Truncate(src, newSize))
@@ -275,7 +275,7 @@ func TestCopyFileReplaceDirectory(t *testing.T) {
 			var calls int
 			_, err := extfs.CopyFile(context.Background(), src, dst, &extfs.CopyOptions{
 				CoW:      mode,
-				Replace:  true,
+				Existing: extfs.ExistingReplace,
 				Progress: func(int64, int64) { calls++ },
 			})
 			wantPathErr(t, err, "rename", dst, syscall.EISDIR)

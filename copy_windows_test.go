@@ -599,7 +599,7 @@ func TestWindowsCopyFileCancel(t *testing.T) {
 			var calls []int64
 			_, err := extfs.CopyFile(ctx, src, dst, &extfs.CopyOptions{
 				CoW:     mode,
-				Replace: true,
+				Existing: extfs.ExistingReplace,
 				Progress: func(done, total int64) {
 					calls = append(calls, done)
 					cancel()
@@ -722,7 +722,7 @@ func TestWindowsCopyFileReplace(t *testing.T) {
 		if _, err := extfs.CopyFile(context.Background(), src, dst, nil); !errors.Is(err, fs.ErrExist) {
 			t.Errorf("%s: CopyFile over a file without Replace: %v, want fs.ErrExist", eng.name, err)
 		}
-		if _, err := extfs.CopyFile(context.Background(), src, dst, &extfs.CopyOptions{Replace: true}); err != nil {
+		if _, err := extfs.CopyFile(context.Background(), src, dst, &extfs.CopyOptions{Existing: extfs.ExistingReplace}); err != nil {
 			t.Fatalf("%s: %v", eng.name, err)
 		}
 		if wcSum(t, dst) != sha256.Sum256(data) {
@@ -742,7 +742,7 @@ func TestWindowsCopyFileReplace(t *testing.T) {
 		defer eng.set()()
 		for _, p := range []extfs.Preserve{0, extfs.PreserveMode} {
 			rdst := filepath.Join(dir, "rdst")
-			if _, err := extfs.CopyFile(context.Background(), ro, rdst, &extfs.CopyOptions{Replace: true, Preserve: p}); err != nil {
+			if _, err := extfs.CopyFile(context.Background(), ro, rdst, &extfs.CopyOptions{Existing: extfs.ExistingReplace, Preserve: p}); err != nil {
 				t.Fatalf("%s, preserve %v: read-only source: %v", eng.name, p, err)
 			}
 			fi, err := os.Stat(rdst)

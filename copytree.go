@@ -141,6 +141,9 @@ func CopyTree(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 	defer t.pool.stop()
 
 	err := t.run()
+	if err == nil {
+		err = t.recordedErr()
+	}
 	t.statsMu.Lock()
 	stats := t.stats
 	t.statsMu.Unlock()
@@ -190,6 +193,11 @@ type treeCopy struct {
 
 	errMu sync.Mutex
 	errs  []error // the first error, then others not caused by stopping
+
+	// hookMu serializes the calls to Skip, OnError and OnEntry; recorded
+	// holds the errors OnError let the copy go on after.
+	hookMu   sync.Mutex
+	recorded []error
 
 	statsMu sync.Mutex
 	stats   CopyStats
@@ -329,11 +337,11 @@ func (t *treeCopy) run() (err error) {
 		for _, fn := range []func(*treeDir) error{t.finishDir, t.publish} {
 			for _, d := range dirs[depth] {
 				t.pool.push(func() {
-					if t.stopped() {
-						return
+					if t.stopped() || d.dstRel == "" {
+						return // stopping, or d was not made (OnError went on)
 					}
 					if err := fn(d); err != nil {
-						t.fail(err)
+						t.failEntry(d.rel, err)
 					}
 				})
 			}
@@ -345,6 +353,17 @@ func (t *treeCopy) run() (err error) {
 	}
 	if err := t.ctx.Err(); err != nil {
 		return copyErr("copy", t.srcPath, t.dstPath, err)
+	}
+	for _, level := range dirs {
+		for _, d := range level {
+			switch {
+			case d == t.root || d.dstRel == "":
+			case d.existed:
+				t.onEntry(d.rel, MethodUnchanged, 0)
+			default:
+				t.onEntry(d.rel, MethodCreated, 0)
+			}
+		}
 	}
 	t.finishProgress()
 	return nil

@@ -126,15 +126,29 @@ func renameNoReplace(d *Dir, old, name string) error {
 }
 
 // finishDir gives the destination directory of d its metadata, as
-// preserve gives a file's, and its final mode.
+// preserve gives a file's, and its final mode; with Sync, a directory
+// CopyTree made is then synced, before it is published.
 func (t *treeCopy) finishDir(d *treeDir) error {
-	p := t.opt.Preserve
 	dd, err := openTreeDir(t.dst, d.dstRel)
 	if err != nil {
 		return t.errAt("open", d.rel, err)
 	}
 	defer dd.Close()
 	df := &File{f: dd.f}
+	if err := t.dirMeta(d, df); err != nil {
+		return err
+	}
+	if t.opt.Sync && d.made && sysTree.syncDirs() {
+		if err := df.Sync(); err != nil {
+			return t.errAt("fsync", d.rel, err)
+		}
+	}
+	return nil
+}
+
+// dirMeta gives df, the destination of d, its metadata.
+func (t *treeCopy) dirMeta(d *treeDir, df *File) error {
+	p := t.opt.Preserve
 
 	// The mode: the source's with PreserveMode; without, the one an
 	// existing directory had, or for a new one the owner bits the source
@@ -165,7 +179,7 @@ func (t *treeCopy) finishDir(d *treeDir) error {
 
 	var sf *File
 	if p&PreserveXattrs != 0 {
-		sd, err := openTreeDir(t.src, d.rel)
+		sd, err := t.openSrc(d)
 		if err != nil {
 			return t.errAt("open", d.rel, err)
 		}
@@ -200,6 +214,16 @@ func (t *treeCopy) publish(d *treeDir) error {
 		}
 	}
 	if err := renameNoReplace(pd, d.tmpName, name); err != nil {
+		if d == t.root {
+			return t.errAt("rename", d.rel, err) // cleanUp removes it
+		}
+		// What cannot get its name goes now, while its temporary name is
+		// still the one dstRel says (its parent is published after it).
+		if rerr := removeTree(t.dst, d.dstRel); rerr != nil {
+			err = errors.Join(err, rerr)
+		} else {
+			d.tmpName, d.dstRel = "", ""
+		}
 		return t.errAt("rename", d.rel, err)
 	}
 	d.tmpName = ""

@@ -5,6 +5,7 @@ package extfs
 import (
 	"errors"
 	"io/fs"
+	"syscall"
 )
 
 // makeRoot makes dst (under a temporary name), or with Replace merges into
@@ -57,15 +58,15 @@ func (t *treeCopy) copyChunk(d *treeDir, lo int) {
 	}
 	var stats CopyStats
 	defer t.addStats(&stats)
-	sd, err := openTreeDir(t.src, d.rel)
+	sd, err := t.openSrc(d)
 	if err != nil {
-		t.fail(t.errAt("open", d.rel, err))
+		t.failEntry(d.rel, t.errAt("open", d.rel, err))
 		return
 	}
 	defer sd.Close()
 	dd, err := openTreeDir(t.dst, d.dstRel)
 	if err != nil {
-		t.fail(t.errAt("open", d.rel, err))
+		t.failEntry(d.rel, t.errAt("open", d.rel, err))
 		return
 	}
 	defer dd.Close()
@@ -75,12 +76,13 @@ func (t *treeCopy) copyChunk(d *treeDir, lo int) {
 		}
 		e := &d.entries[i]
 		if err := t.copyEntry(sd, dd, d, e, &stats); err != nil {
-			t.fail(t.errAt("copy", d.join(e.name), err))
-			return
+			t.failEntry(d.join(e.name), t.errAt("copy", d.join(e.name), err))
 		}
 	}
 }
 
+// copyEntry copies the entry e of d. A directory is reported once
+// published (phase 4), a hard link once made (phase 3).
 func (t *treeCopy) copyEntry(sd, dd *Dir, d *treeDir, e *treeEntry, stats *CopyStats) error {
 	if e.sub != nil {
 		if err := t.makeDir(dd, d, e.sub); err != nil {
@@ -91,21 +93,27 @@ func (t *treeCopy) copyEntry(sd, dd *Dir, d *treeDir, e *treeEntry, stats *CopyS
 		return nil
 	}
 	if e.mode.IsRegular() {
-		s, err := t.copyRegular(sd, dd, d, e.name)
+		s, m, err := t.copyRegular(sd, dd, d, e)
 		if err == nil {
 			stats.Add(&s)
+			t.onEntry(d.join(e.name), m, s.Bytes)
 		}
 		return err
 	}
-	made, err := t.copySpecial(sd, dd, d, e)
+	m, err := t.copySpecial(sd, dd, d, e)
 	switch {
-	case err != nil || !made:
+	case err != nil:
+		return err
+	case m == MethodSkipped || m == MethodUnchanged:
+		stats.countMethod(m)
+	case m != MethodCreated:
 	case e.mode&fs.ModeSymlink != 0:
 		stats.Symlinks++
 	default:
 		stats.Files++
 	}
-	return err
+	t.onEntry(d.join(e.name), m, 0)
+	return nil
 }
 
 // makeDir makes in dd (the destination of parent, or dst's parent for the
@@ -131,7 +139,7 @@ func (t *treeCopy) makeDir(dd *Dir, parent *treeDir, d *treeDir) error {
 		d.made, d.dstRel = true, join(name)
 		return nil
 	}
-	if t.opt.Replace {
+	if t.opt.replacing() {
 		st, err := dd.Lstatx(name)
 		switch {
 		case err == nil && st.Mode.IsDir():
@@ -142,8 +150,13 @@ func (t *treeCopy) makeDir(dd *Dir, parent *treeDir, d *treeDir) error {
 				return dd.Chmod(name, d.oldMode|0o700)
 			}
 			return nil
-		case err == nil:
+		case err == nil && t.opt.Existing == ExistingReplace:
 			d.clobber = true
+		case err == nil:
+			// ExistingSkip and ExistingUpdate keep the file there, and
+			// the directory cannot be made (cp: "cannot overwrite
+			// non-directory with directory").
+			return &fs.PathError{Op: "mkdir", Path: name, Err: syscall.ENOTDIR}
 		case !errors.Is(err, fs.ErrNotExist):
 			return err
 		}
@@ -165,27 +178,25 @@ func (t *treeCopy) makeDir(dd *Dir, parent *treeDir, d *treeDir) error {
 
 const chmodBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
 
-// copyRegular copies the regular file name of sd to dd, the destination of d.
-func (t *treeCopy) copyRegular(sd, dd *Dir, d *treeDir, name string) (CopyStats, error) {
-	sf, err := sd.OpenFile(name, sysTree.openFlags().src, 0)
+// copyRegular copies the regular file e of sd to dd, the destination of
+// d, and says what put its data there.
+func (t *treeCopy) copyRegular(sd, dd *Dir, d *treeDir, e *treeEntry) (CopyStats, Method, error) {
+	name := e.name
+	if kept, m, err := t.keep(sd, dd, d, e); err != nil || kept {
+		return keptStats(m), m, err
+	}
+	sf, st, err := t.openRegular(sd, d, e)
 	if err != nil {
-		return CopyStats{}, err
+		return CopyStats{}, 0, err
 	}
 	defer sf.Close()
-	st, err := sf.Statx()
-	if err != nil {
-		return CopyStats{}, err
-	}
-	if !st.Mode.IsRegular() {
-		return CopyStats{}, errChanged(st.Mode)
-	}
 	if t.opt.Hardlinks && st.Nlink > 1 && !t.claim(st, d, name) {
-		return CopyStats{}, nil // a link, made in phase 3
+		return CopyStats{}, methodDeferred, nil // a link, made in phase 3
 	}
 	perm := st.Mode.Perm()
 	nf, err := newTreeFile(dd, name, perm, d.made)
 	if err != nil {
-		return CopyStats{}, err
+		return CopyStats{}, 0, err
 	}
 	o := t.opt
 	o.Progress = t.fileProgress()
@@ -202,16 +213,40 @@ func (t *treeCopy) copyRegular(sd, dd *Dir, d *treeDir, name string) (CopyStats,
 	if err == nil {
 		err = t.ctx.Err() // cancelled during the last chunk
 	}
+	if err == nil && t.opt.Sync {
+		err = nf.f.Sync()
+	}
 	if err == nil {
-		err = nf.commit(t.opt.Replace)
+		err = nf.commit(t.opt.replaces())
 	}
 	if err != nil {
 		if aerr := nf.abort(); aerr != nil {
 			err = errors.Join(err, aerr)
 		}
-		return CopyStats{}, err
+		return CopyStats{}, 0, err
 	}
-	return stats, nil
+	return stats, fileMethod(&stats), nil
+}
+
+// openRegular opens the source file e of d: beneath sd, or by its path for
+// a followed link (as CopyFile opens its source).
+func (t *treeCopy) openRegular(sd *Dir, d *treeDir, e *treeEntry) (*File, *Stat, error) {
+	if e.follow {
+		return openSource(t.srcName(d.join(e.name)))
+	}
+	sf, err := sd.OpenFile(e.name, sysTree.openFlags().src, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := sf.Statx()
+	if err == nil && !st.Mode.IsRegular() {
+		err = errChanged(st.Mode)
+	}
+	if err != nil {
+		sf.Close()
+		return nil, nil, err
+	}
+	return sf, st, nil
 }
 
 func errChanged(m fs.FileMode) error {

@@ -60,14 +60,14 @@ func TestCopyTreeDarwinClones(t *testing.T) {
 	calls := dwCountClones(t)
 
 	dst := filepath.Join(dir, "dst")
-	for _, replace := range []bool{false, true} {
+	for _, existing := range []extfs.ExistingMode{extfs.ExistingError, extfs.ExistingReplace} {
 		*calls = 0
-		stats, err := extfs.CopyTree(context.Background(), src, dst, &extfs.CopyOptions{CoW: extfs.CoWAlways, Replace: replace})
+		stats, err := extfs.CopyTree(context.Background(), src, dst, &extfs.CopyOptions{CoW: extfs.CoWAlways, Existing: existing})
 		if err != nil {
-			t.Fatalf("CopyTree (Replace %v): %v", replace, err)
+			t.Fatalf("CopyTree (Existing %v): %v", existing, err)
 		}
 		if *calls != n || stats.Files != n || stats.ByMethod[extfs.MethodClone] != n || stats.ClonedBytes != stats.Bytes || stats.CopiedBytes != 0 {
-			t.Errorf("Replace %v: %d clonefile calls, stats %+v; want %d files cloned", replace, *calls, stats, n)
+			t.Errorf("Existing %v: %d clonefile calls, stats %+v; want %d files cloned", existing, *calls, stats, n)
 		}
 		for _, rel := range rels {
 			dwSame(t, filepath.Join(src, rel), filepath.Join(dst, rel))

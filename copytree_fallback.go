@@ -25,6 +25,8 @@ func (treeFallback) linkFile(f *File, _ *Dir, name string) error {
 
 func (treeFallback) renameNoReplace(*Dir, string, string) (bool, error) { return false, nil }
 
+func (treeFallback) syncDirs() bool { return true }
+
 func (treeFallback) mksock(_ *Dir, name string, _ fs.FileMode) error {
 	return pathErr("mknod", name, notSupportedErr("copying a socket"))
 }

@@ -7,6 +7,7 @@ package extfs
 import (
 	"errors"
 	"io/fs"
+	"time"
 )
 
 // treeFirst is the entry that copies an inode (Hardlinks).
@@ -20,6 +21,7 @@ type treeLink struct {
 	to, from         *treeDir // the directories of the copied entry and of the link
 	toName, fromName string
 	mode             fs.FileMode
+	mtime            time.Time // the inode's, for ExistingUpdate
 }
 
 // claim decides, with Hardlinks, who makes an inode with more than one
@@ -37,7 +39,7 @@ func (t *treeCopy) claim(st *Stat, d *treeDir, name string) bool {
 		t.firsts[k] = treeFirst{d, name}
 		return true
 	}
-	t.links = append(t.links, treeLink{to: f.d, toName: f.name, from: d, fromName: name, mode: st.Mode})
+	t.links = append(t.links, treeLink{to: f.d, toName: f.name, from: d, fromName: name, mode: st.Mode, mtime: st.Mtime})
 	return false
 }
 
@@ -48,11 +50,17 @@ func (t *treeCopy) linkAll(links []treeLink) {
 		if t.stopped() {
 			return
 		}
-		if err := t.link(l); err != nil {
-			t.fail(t.errAt("link", l.from.join(l.fromName), err))
-			return
+		rel := l.from.join(l.fromName)
+		m, err := t.link(l)
+		if err != nil {
+			t.failEntry(rel, t.errAt("link", rel, err))
+			continue
 		}
-		stats.countMethod(MethodHardlink)
+		t.onEntry(rel, m, 0)
+		stats.countMethod(m)
+		if m != MethodHardlink {
+			continue
+		}
 		if l.mode&fs.ModeSymlink != 0 {
 			stats.Symlinks++
 		} else {
@@ -61,21 +69,33 @@ func (t *treeCopy) linkAll(links []treeLink) {
 	}
 }
 
-func (t *treeCopy) link(l treeLink) error {
+// link makes l; an entry there is replaced, or kept (see keep).
+func (t *treeCopy) link(l treeLink) (Method, error) {
 	old, name := l.to.dstJoin(l.toName), l.from.dstJoin(l.fromName)
 	err := t.dst.Link(old, nil, name)
-	if err == nil || l.from.made || !t.opt.Replace || !errors.Is(err, fs.ErrExist) {
-		return err
+	if err == nil {
+		return MethodHardlink, nil
+	}
+	if l.from.made || t.opt.Existing == ExistingError || !errors.Is(err, fs.ErrExist) {
+		return 0, err
+	}
+	switch t.opt.Existing {
+	case ExistingSkip:
+		return MethodSkipped, nil
+	case ExistingUpdate:
+		if st, err := t.dst.Lstatx(name); err == nil && !st.Mtime.Before(l.mtime) {
+			return MethodUnchanged, nil
+		}
 	}
 	tmp := l.from.dstJoin(tempName(l.fromName))
 	if err := t.dst.Link(old, nil, tmp); err != nil {
-		return err
+		return 0, err
 	}
 	if err := t.dst.Rename(tmp, nil, name); err != nil {
 		if rerr := t.dst.Remove(tmp); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
 			err = errors.Join(err, rerr)
 		}
-		return err
+		return 0, err
 	}
-	return nil
+	return MethodHardlink, nil
 }

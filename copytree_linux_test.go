@@ -519,7 +519,7 @@ func TestCopyTreeDestinationSymlink(t *testing.T) {
 		wantErr(t, "CopyTree onto a symbolic link", err, fs.ErrExist)
 		ctCompare(t, "outside after CopyTree without Replace", sentinel, ctSnapshot(t, outside))
 
-		_, err = extfs.CopyTree(context.Background(), src, dst, &extfs.CopyOptions{Replace: true})
+		_, err = extfs.CopyTree(context.Background(), src, dst, &extfs.CopyOptions{Existing: extfs.ExistingReplace})
 		noErr(t, "CopyTree Replace onto a symbolic link", err)
 		if fi, err := os.Lstat(dst); err != nil || !fi.IsDir() {
 			t.Errorf("dst is %v, %v; want a directory", fi.Mode(), err)
@@ -531,7 +531,7 @@ func TestCopyTreeDestinationSymlink(t *testing.T) {
 		noErr(t, "mkdir", os.Mkdir(dst, 0o755))
 		noErr(t, "symlink", os.Symlink(join(outside, "a"), join(dst, "a")))
 		noErr(t, "symlink", os.Symlink("../outside/top", join(dst, "top")))
-		_, err = extfs.CopyTree(context.Background(), src, dst, &extfs.CopyOptions{Replace: true})
+		_, err = extfs.CopyTree(context.Background(), src, dst, &extfs.CopyOptions{Existing: extfs.ExistingReplace})
 		noErr(t, "CopyTree Replace over links", err)
 		ctCompare(t, "outside after merging over links", sentinel, ctSnapshot(t, outside))
 		ctCompare(t, "merged", ctSnapshotNoMeta(t, src, src), ctSnapshotNoMeta(t, dst, src))
@@ -562,7 +562,7 @@ func TestCopyTreeReplace(t *testing.T) {
 		wantErr(t, "CopyTree onto an existing directory", err, fs.ErrExist)
 		ctCompare(t, "dst after CopyTree without Replace", before, ctSnapshot(t, dst))
 
-		st, err := extfs.CopyTree(context.Background(), src, dst, &extfs.CopyOptions{Replace: true})
+		st, err := extfs.CopyTree(context.Background(), src, dst, &extfs.CopyOptions{Existing: extfs.ExistingReplace})
 		noErr(t, "CopyTree Replace", err)
 		for path, want := range map[string]string{"f": "new f", "d/g": "new g", "keep": "only in dst"} {
 			if got := string(readAll(t, join(dst, path))); got != want {
@@ -590,7 +590,7 @@ func TestCopyTreeReplace(t *testing.T) {
 		noErr(t, "mkdir", os.Mkdir(join(src, "f"), 0o755))
 		noErr(t, "remove", os.RemoveAll(join(src, "d")))
 		writeSynced(t, join(src, "d"), []byte("a file where dst has a directory"))
-		_, err = extfs.CopyTree(context.Background(), src, dst, &extfs.CopyOptions{Replace: true})
+		_, err = extfs.CopyTree(context.Background(), src, dst, &extfs.CopyOptions{Existing: extfs.ExistingReplace})
 		wantErr(t, "CopyTree Replace of a directory by a file", err, syscall.EISDIR)
 		var le *os.LinkError
 		if !errors.As(err, &le) || le.Old != join(src, "d") || le.New != join(dst, "d") {

@@ -8,24 +8,28 @@ import (
 )
 
 // copySpecial copies a symbolic link, FIFO, socket or device file into dd,
-// the destination of d: made at its name, or with Replace over an existing
-// entry by way of a temporary name, then given its metadata. made is false
-// for a hard link left to phase 3.
-func (t *treeCopy) copySpecial(sd, dd *Dir, d *treeDir, e *treeEntry) (made bool, err error) {
-	st, err := sd.Lstatx(e.name)
+// the destination of d: made at its name, or replacing an existing entry by
+// way of a temporary name, then given its metadata. It says how the entry
+// was done: MethodCreated, MethodSkipped or MethodUnchanged (see keep), or
+// methodDeferred for a hard link left to phase 3.
+func (t *treeCopy) copySpecial(sd, dd *Dir, d *treeDir, e *treeEntry) (Method, error) {
+	if kept, m, err := t.keep(sd, dd, d, e); err != nil || kept {
+		return m, err
+	}
+	st, err := t.srcStat(sd, d, e)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	if st.Mode.Type() != e.mode.Type() {
-		return false, errChanged(st.Mode)
+		return 0, errChanged(st.Mode)
 	}
 	if t.opt.Hardlinks && st.Nlink > 1 && !t.claim(st, d, e.name) {
-		return false, nil
+		return methodDeferred, nil
 	}
 	var target string
 	if st.Mode&fs.ModeSymlink != 0 {
 		if target, err = sd.Readlink(e.name); err != nil {
-			return false, err
+			return 0, err
 		}
 	}
 	perm := st.Mode.Perm()
@@ -46,14 +50,14 @@ func (t *treeCopy) copySpecial(sd, dd *Dir, d *treeDir, e *treeEntry) (made bool
 	}
 	err = create(e.name)
 	if err == nil {
-		return true, t.specialMeta(sd, dd, e.name, e.name, st)
+		return MethodCreated, t.specialMeta(sd, dd, e.name, e.name, st)
 	}
-	if d.made || !t.opt.Replace || !errors.Is(err, fs.ErrExist) {
-		return false, err
+	if d.made || !t.opt.replaces() || !errors.Is(err, fs.ErrExist) {
+		return 0, err
 	}
 	tmp := tempName(e.name)
 	if err := create(tmp); err != nil {
-		return false, err
+		return 0, err
 	}
 	err = t.specialMeta(sd, dd, e.name, tmp, st)
 	if err == nil {
@@ -63,9 +67,9 @@ func (t *treeCopy) copySpecial(sd, dd *Dir, d *treeDir, e *treeEntry) (made bool
 		if rerr := dd.Remove(tmp); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
 			err = errors.Join(err, rerr)
 		}
-		return false, err
+		return 0, err
 	}
-	return true, nil
+	return MethodCreated, nil
 }
 
 // specialMeta gives dd's entry dname the metadata of sd's entry sname

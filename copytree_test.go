@@ -173,7 +173,7 @@ func TestCopyTreeMerge(t *testing.T) {
 	wantErr(t, "CopyTree onto an existing directory", err, fs.ErrExist)
 	ctWantFiles(t, "dst after CopyTree without Replace", before, ctFiles(t, dst))
 
-	st, err := extfs.CopyTree(context.Background(), src, dst, &extfs.CopyOptions{Replace: true})
+	st, err := extfs.CopyTree(context.Background(), src, dst, &extfs.CopyOptions{Existing: extfs.ExistingReplace})
 	noErr(t, "CopyTree Replace", err)
 	for path, want := range map[string]string{"f": "new f", "d/g": "new g", "keep": "only in dst"} {
 		if got := string(readAll(t, join(dst, filepath.FromSlash(path)))); got != want {
@@ -190,7 +190,7 @@ func TestCopyTreeMerge(t *testing.T) {
 	noErr(t, "remove", os.Remove(join(src, "d", "g")))
 	noErr(t, "remove", os.Remove(join(src, "d")))
 	writeSynced(t, join(src, "d"), []byte("a file where dst has a directory"))
-	_, err = extfs.CopyTree(context.Background(), src, dst, &extfs.CopyOptions{Replace: true})
+	_, err = extfs.CopyTree(context.Background(), src, dst, &extfs.CopyOptions{Existing: extfs.ExistingReplace})
 	wantErr(t, "CopyTree Replace of a directory by a file", err, ctOS.dirByFile)
 	var le *os.LinkError
 	if !errors.As(err, &le) || filepath.Clean(le.Old) != join(src, "d") || filepath.Clean(le.New) != join(dst, "d") {
@@ -320,11 +320,11 @@ func TestCopyTreeErrors(t *testing.T) {
 	wantErr(t, "CopyTree into a missing directory", err, fs.ErrNotExist)
 	_, err = extfs.CopyTree(ctx, src, join(src, "sub", "dst"), nil)
 	wantErr(t, "CopyTree into itself", err, fs.ErrInvalid)
-	_, err = extfs.CopyTree(ctx, src, src, &extfs.CopyOptions{Replace: true})
+	_, err = extfs.CopyTree(ctx, src, src, &extfs.CopyOptions{Existing: extfs.ExistingReplace})
 	wantErr(t, "CopyTree onto itself", err, fs.ErrInvalid)
-	_, err = extfs.CopyTree(ctx, join(src, "sub"), src, &extfs.CopyOptions{Replace: true})
+	_, err = extfs.CopyTree(ctx, join(src, "sub"), src, &extfs.CopyOptions{Existing: extfs.ExistingReplace})
 	wantErr(t, "CopyTree into its own parent", err, fs.ErrInvalid)
-	_, err = extfs.CopyTree(ctx, src, "/", &extfs.CopyOptions{Replace: true})
+	_, err = extfs.CopyTree(ctx, src, "/", &extfs.CopyOptions{Existing: extfs.ExistingReplace})
 	wantErr(t, "CopyTree to /", err, fs.ErrInvalid)
 	ctWantNames(t, dir, "src")
 	ctWantNames(t, join(src, "sub"))
@@ -336,7 +336,7 @@ func ExampleCopyTree() {
 	stats, err := extfs.CopyTree(context.Background(), "/srv/data", "/backup/data", &extfs.CopyOptions{
 		Preserve:  extfs.PreserveAll,
 		Hardlinks: true,
-		Replace:   true,
+		Existing: extfs.ExistingReplace,
 	})
 	if err != nil {
 		fmt.Println("copy failed:", err)

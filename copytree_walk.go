@@ -18,6 +18,7 @@ type treeDir struct {
 	depth   int
 	st      *Stat       // the source directory's metadata, taken before it was read
 	entries []treeEntry // directories first, then by name
+	follow  bool        // reached through a followed symbolic link: opened by path
 
 	// Set when it is made in dst (phase 2).
 	dstRel string // its path from dst's root as it is now, "." for the root
@@ -55,12 +56,13 @@ type treeEntry struct {
 	dev, ino uint64
 	nlink    uint64
 	sub      *treeDir // the directory's own node, for a directory
+	follow   bool     // a symbolic link followed (SymlinkFollow): mode and sizes are its target's
 }
 
 // walk checks that dst may be made, walks src (phase 1) and plans the
 // copy. It returns the source's directories by depth.
 func (t *treeCopy) walk() ([][]*treeDir, error) {
-	if !t.opt.Replace {
+	if !t.opt.replacing() {
 		// Fail before the walk; publishing dst checks again.
 		if _, err := t.parent.Lstatx(t.base); err == nil {
 			return nil, copyErr("mkdir", t.srcPath, t.dstPath, fs.ErrExist)
@@ -146,8 +148,8 @@ func (t *treeCopy) scanDir(d *treeDir) {
 		return
 	}
 	if err := t.scan(d); err != nil {
-		t.fail(err)
-		return
+		t.failEntry(d.rel, err)
+		// With OnError going on, the directory is made with what was read.
 	}
 	for i := range d.entries {
 		if sub := d.entries[i].sub; sub != nil {
@@ -157,7 +159,7 @@ func (t *treeCopy) scanDir(d *treeDir) {
 }
 
 func (t *treeCopy) scan(d *treeDir) error {
-	sd, err := openTreeDir(t.src, d.rel)
+	sd, err := t.openSrc(d)
 	if err != nil {
 		return t.errAt("open", d.rel, err)
 	}
@@ -181,12 +183,19 @@ func (t *treeCopy) scan(d *treeDir) error {
 				continue // removed since it was listed: not part of the tree
 			}
 			if err != nil {
-				return t.errAt("statx", d.join(e.name), err)
+				t.failEntry(d.join(e.name), t.errAt("statx", d.join(e.name), err))
+				continue
 			}
 			e.mode, e.size, e.dev, e.ino, e.nlink = st.Mode, st.Size, st.Dev, st.Ino, st.Nlink
 			if st.Mode.IsDir() {
-				e.sub = &treeDir{rel: d.join(e.name), parent: d, depth: d.depth + 1, st: st}
+				e.sub = &treeDir{rel: d.join(e.name), parent: d, depth: d.depth + 1, st: st, follow: d.follow}
 			}
+		}
+		if out, err := t.leaveOut(d, &e); err != nil {
+			t.failEntry(d.join(e.name), t.errAt("copy", d.join(e.name), err))
+			continue
+		} else if out {
+			continue
 		}
 		d.entries = append(d.entries, e)
 	}

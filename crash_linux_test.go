@@ -31,9 +31,13 @@ func init() {
 		return
 	}
 	fmt.Println("start")
+	existing := extfs.ExistingError
+	if os.Getenv("EXTFS_CRASH_REPLACE") == "1" {
+		existing = extfs.ExistingReplace
+	}
 	_, err := extfs.CopyFile(context.Background(), os.Getenv("EXTFS_CRASH_SRC"), os.Getenv("EXTFS_CRASH_DST"), &extfs.CopyOptions{
-		Replace: os.Getenv("EXTFS_CRASH_REPLACE") == "1",
-		CoW:     extfs.CoWNever, // a clone on XFS would leave no moment to kill
+		Existing: existing,
+		CoW:      extfs.CoWNever, // a clone on XFS would leave no moment to kill
 		Progress: func(done, total int64) {
 			fmt.Println(done)
 		},

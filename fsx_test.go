@@ -246,7 +246,7 @@ func (x *fsx) step(i int) {
 	case 10:
 		// CopyFile over a, then go on with the new file.
 		what = "CopyFile(b -> a, Replace)"
-		if _, err := extfs.CopyFile(context.Background(), join(x.dir, "b"), join(x.dir, "a"), &extfs.CopyOptions{Replace: true}); err != nil {
+		if _, err := extfs.CopyFile(context.Background(), join(x.dir, "b"), join(x.dir, "a"), &extfs.CopyOptions{Existing: extfs.ExistingReplace}); err != nil {
 			x.fail(i, "%s: %v", what, err)
 		}
 		x.a.Close()

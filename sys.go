@@ -255,6 +255,9 @@ type treeOS interface {
 	// to fill nf itself, as copyOpenFile does (cloning where the system
 	// clones into an open file).
 	clone(ctx context.Context, src *File, st *Stat, nf *treeFile, o *CopyOptions) (stats CopyStats, cloned bool, err error)
+	// syncDirs reports whether a directory is made durable by syncing it
+	// (CopyOptions.Sync): fsync(2) on Unix.
+	syncDirs() bool
 }
 
 // treeFlags are the open flags of treeOS.openFlags.

@@ -13,6 +13,10 @@ type treeSys struct{ treeFallback }
 
 var _ treeOS = treeSys{}
 
+// syncDirs: FlushFileBuffers needs a handle opened for writing, which
+// CopyTree's directory handles are not; the files in them are synced.
+func (treeSys) syncDirs() bool { return false }
+
 // renameNoReplace: without it, a directory made under a temporary name
 // could not be published (directories cannot be hard-linked).
 func (treeSys) renameNoReplace(d *Dir, old, name string) (bool, error) {

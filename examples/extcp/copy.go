@@ -320,14 +320,16 @@ func (c *copier) keep(src, dst *extfs.Stat) bool {
 
 func (c *copier) copyFile(ctx context.Context, j *job) {
 	opt := c.cfg.opt
-	opt.Replace = j.targetExists
+	if j.targetExists {
+		opt.Existing = extfs.ExistingReplace
+	}
 	opt.Progress = c.meter.op()
 	var st extfs.CopyStats
 	var err error
 	if j.targetExists && j.targetMode.IsRegular() && opt.Preserve&extfs.PreserveMode == 0 {
 		// cp writes into the file there, which keeps its mode: the copy
 		// gets that mode before it takes the file's place.
-		opt.Replace = false
+		opt.Existing = extfs.ExistingError
 		err = replaceWith(j.target, true, func(tmp string) error {
 			var cerr error
 			if st, cerr = extfs.CopyFile(ctx, j.src, tmp, &opt); cerr != nil {
@@ -346,7 +348,7 @@ func (c *copier) copyFile(ctx context.Context, j *job) {
 	}
 }
 
-// syncFile puts name's data on disk, as CopyFile with Replace does before
+// syncFile puts name's data on disk, as CopyFile with ExistingReplace does before
 // it renames.
 func syncFile(name string) error {
 	f, err := os.Open(name)
@@ -373,7 +375,9 @@ func (c *copier) copyTree(ctx context.Context, j *job) {
 		existed = existingDirs(j)
 	}
 	opt := c.cfg.opt
-	opt.Replace = j.targetExists // merge into the existing directory
+	if j.targetExists {
+		opt.Existing = extfs.ExistingReplace // merge into the existing directory
+	}
 	opt.Progress = c.meter.op()
 	st, err := extfs.CopyTree(ctx, j.src, j.target, &opt)
 	if c.done(j, &st, err) && c.cfg.verbose {
