@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 	"syscall"
 )
@@ -16,25 +15,25 @@ import (
 // returns what it did.
 //
 // Nothing is lost on failure. The data goes to a temporary file in dst's
-// directory (hidden, named .<dst name>.extfs-<random>.tmp; unnamed on Linux
-// where the filesystem allows, see below), which is moved into place only
-// when complete: with Replace, by rename(2) over dst; otherwise by a rename
-// that fails if dst appeared meanwhile. A copy that fails or whose ctx is
-// cancelled (checked between chunks of a few MiB) removes its temporary
-// file, and leaves an existing dst as it was. The new
-// file has the permission bits of the source (less the umask, unless
-// PreserveMode), and is owned by the caller (unless PreserveOwner).
+// directory (hidden, .<dst name>.extfs-<random>.tmp, or unnamed where the
+// system allows), which is moved into place only when complete: over dst
+// where opt.Existing replaces it, otherwise by a rename that fails if dst
+// appeared meanwhile. A copy that fails or whose ctx is cancelled removes
+// its temporary file and leaves an existing dst as it was. The new file has
+// src's permission bits (less the umask, unless PreserveMode) and is owned
+// by the caller (unless PreserveOwner).
+//
+// Where dst exists, opt.Existing decides: fs.ErrExist (the default),
+// replace it, keep it (reported as MethodSkipped in ByMethod), or replace
+// it only if src was modified later (else MethodUnchanged). A directory at
+// dst is always refused, before anything is copied, with an *fs.PathError
+// matching syscall.EISDIR.
 //
 // src must be a regular file. Anything else is refused with an error
 // matching fs.ErrInvalid (syscall.EISDIR for a directory), also when it is
-// put at src while CopyFile opens it: the type is that of the open file,
-// and the open never waits (as a FIFO's would, for a writer). A src whose
-// size changes while it is copied fails the copy with an error matching
-// ErrSourceChanged, rather than give a copy cut short or padded with zeros.
-//
-// dst must not name a directory: CopyFile does not copy into one. With
-// Replace, a directory at dst is refused before anything is copied, with
-// an *fs.PathError for dst matching syscall.EISDIR.
+// put at src while CopyFile opens it (the open never waits, as a FIFO's
+// would). A src whose size changes while it is copied fails the copy with
+// an error matching ErrSourceChanged.
 //
 // # Linux notes
 //
@@ -48,8 +47,8 @@ import (
 // Where the filesystem offers O_TMPFILE (ext4, XFS, btrfs, tmpfs), the
 // temporary file is created without a name, so a process killed while
 // copying leaves nothing behind. It is named only when complete, by
-// linkat(2) of /proc/self/fd/N: straight to dst without Replace (failing,
-// like the rename, if dst exists), and with Replace to a hidden temporary
+// linkat(2) of /proc/self/fd/N: straight to dst when it is not to replace
+// it (failing, like the rename, if dst exists), else to a hidden temporary
 // name that rename(2) then moves over dst (a kill between those two calls
 // still leaves that name). Elsewhere, or without /proc, the temporary file
 // has a name from the start.
@@ -57,53 +56,24 @@ import (
 // # macOS notes
 //
 // On APFS, CoWAuto and CoWAlways make the temporary file a clone of src
-// with fclonefileat(2). clonefile gives a clone src's flags, permission
-// bits, times and extended attributes; CopyFile then makes it what a copy
-// would be: the owner's chflags(2) flags are cleared (not transparent
-// compression), the extended attributes removed unless PreserveXattrs
-// (Apple's protected com.apple.* ones stay), the permission bits are src's
-// less the umask unless PreserveMode, the birth time now, and the access
-// and modification times now (src's, to the nanosecond, with
-// PreserveTimes). A clone that cannot be made so is removed, and CoWAuto
-// copies instead. Two
-// kinds of src are not cloned — CoWAuto copies them, CoWAlways fails with
-// an error matching ErrNotSupported that says why: one with flags only the
-// superuser could clear from the clone (schg, sappnd, sunlnk), and, without
-// PreserveMode, one whose permission bits grant more than the umask lets
-// the copy have, which the clone would grant until changed (GNU cp makes
-// the same choice). To learn the umask without changing it, CopyFile then
-// creates the temporary file before it tries the clone, and copies into it
-// if no clone is made.
-//
-// Otherwise — another volume (EXDEV), or HFS+, FAT, exFAT and network
-// volumes (ENOTSUP) — the data ranges of src are read and written by two
-// goroutines with pread and pwrite: macOS has no copy_file_range or splice.
-// SparseAuto asks SEEK_DATA/SEEK_HOLE for the data ranges only of a src
-// that occupies fewer blocks than its size; other files are copied whole.
-//
-// Without Replace, the rename that must not replace dst is
-// renameatx_np(2) with RENAME_EXCL (APFS, HFS+); where the volume has no
-// such rename, link(2) and unlink(2); where it has no hard links either
-// (FAT, exFAT), a look for dst followed by rename(2), which another process
-// creating dst in between could defeat.
+// with fclonefileat(2), then make it what a copy would be: flags cleared,
+// extended attributes removed unless PreserveXattrs, permission bits and
+// times as a copy's. A src the clone could not be made so for (flags only
+// the superuser clears; without PreserveMode, bits wider than the umask)
+// is copied instead, or with CoWAlways refused (ErrNotSupported, saying
+// why). Otherwise (another volume, HFS+, FAT, network volumes) two
+// goroutines copy the data ranges with pread and pwrite. The rename that
+// must not replace dst is renameatx_np(2) RENAME_EXCL, else link and
+// unlink, else, on volumes without hard links, a look and rename(2).
 //
 // # Windows notes
 //
-// Where src and dst's directory are on one volume that can clone blocks
-// (ReFS, Dev Drives: FILE_SUPPORTS_BLOCK_REFCOUNTING), CoWAuto and
-// CoWAlways clone with FSCTL_DUPLICATE_EXTENTS_TO_FILE; the copy takes src's
-// sparseness and integrity-stream setting. Elsewhere CoWAlways fails with
-// an error matching ErrNotSupported that keeps the Windows error, and
-// CoWAuto copies a src that is not sparse with CopyFileExW (counted under
-// MethodCopyFileRange): the system copies, on the server for SMB shares,
-// and on Windows 11 24H2 may clone by itself. CopyFileExW also carries
-// src's alternate data streams and attributes (hidden, system, ...).
-// CoWNever, a sparse src and SparseAlways copy the data ranges
-// (FSCTL_QUERY_ALLOCATED_RANGES) by reading and writing, into a sparse file
-// where holes are to be kept. The rename that must not replace dst is
-// MoveFileExW without MOVEFILE_REPLACE_EXISTING. Wine 8, which lacks block
-// cloning, sparse files and CopyFileExW's progress calls, always copies by
-// reading and writing.
+// On one volume with block cloning (ReFS, Dev Drives), CoWAuto and
+// CoWAlways clone with FSCTL_DUPLICATE_EXTENTS_TO_FILE. Elsewhere
+// CoWAlways fails with ErrNotSupported, and CoWAuto copies a src that is
+// not sparse with CopyFileExW (MethodCopyFileRange), which also carries
+// alternate data streams and attributes. CoWNever, a sparse src and
+// SparseAlways copy the data ranges by reading and writing.
 func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats, error) {
 	var o CopyOptions
 	if opt != nil {

@@ -598,7 +598,7 @@ func TestWindowsCopyFileCancel(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			var calls []int64
 			_, err := extfs.CopyFile(ctx, src, dst, &extfs.CopyOptions{
-				CoW:     mode,
+				CoW:      mode,
 				Existing: extfs.ExistingReplace,
 				Progress: func(done, total int64) {
 					calls = append(calls, done)

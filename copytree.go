@@ -11,108 +11,81 @@ import (
 )
 
 // CopyTree copies the directory tree src to dst, as opt says (nil means the
-// defaults: see CopyOptions), with several files in flight at once, and
-// returns what it did.
+// defaults: see CopyOptions), several files at once, and returns what it
+// did.
 //
-// src is the directory at that path (a symbolic link there is followed, as
-// package os resolves paths; use CopyFile for a single file). Inside the
-// tree nothing is followed: regular files are copied as CopyFile copies
-// them (clones where the filesystem can, holes kept, see CoW and Sparse);
-// directories are recreated; a symbolic link is recreated with the same
-// target, byte for byte, whether it is relative, absolute, dangling or
-// leads out of the tree; FIFOs, sockets and device files are made anew
-// (mknod: device files need privilege, CAP_MKNOD, and are otherwise an
-// error). With opt.Hardlinks, entries that are hard links of one another in
-// src are hard links of one another in dst: one of them is copied, the
-// others are linked to it and counted under MethodHardlink. Without it each
-// is copied on its own. Entries linked from outside the tree are copied.
-//
-// opt.Preserve says which metadata every entry takes from its source: the
-// permission bits, times (to the nanosecond), owner, and extended
-// attributes, for directories, symbolic links and special files as for
-// regular files (symbolic links have no permission bits of their own).
-// Without PreserveMode new entries get the source's permission bits less
-// the umask. A directory's metadata is set after its contents are
-// complete, so that a read-only directory (0555) can be filled, and the
-// times of a directory are those of its source.
+// src is the directory at that path (a symbolic link there is followed).
+// Inside the tree, regular files are copied as CopyFile copies them
+// (clones where the filesystem can, holes kept); directories are made
+// anew; symbolic links are recreated with the same target, byte for byte,
+// or followed or left out (opt.Symlinks); FIFOs, sockets and device files
+// are made anew (device files need privilege). With opt.Hardlinks, entries
+// that are hard links of one another in src are so in dst (MethodHardlink).
+// opt.Skip leaves entries out. opt.Preserve applies to every entry, a
+// directory's metadata being set once its contents are complete (so a
+// 0555 directory can be filled).
 //
 // # Destination
 //
-// Nothing is written outside dst. dst itself is never followed: without
-// opt.Replace it must not exist (an error matching fs.ErrExist, before
-// anything is copied); with Replace, an existing directory there is merged
-// into, and anything else there (a symbolic link included) is replaced by
-// the copy. Every operation in dst goes through a Dir (see ErrEscapes), and
-// no entry found in dst is ever followed: where the copy puts a directory
-// and dst has a symbolic link, the link is replaced, not its target.
+// Nothing is written outside dst, and nothing found in dst is followed:
+// every name there is resolved through a Dir (see ErrEscapes), and a
+// symbolic link where the copy puts an entry is replaced, not its target.
+// With opt.Existing == ExistingError, dst must not exist (fs.ErrExist,
+// before anything is copied). Otherwise an existing directory tree there
+// is merged into: entries src lacks are left alone, and each existing
+// entry is replaced, kept, or replaced if older, as Existing says, each
+// replacement atomic. A directory is never replaced by a non-directory
+// (EISDIR), nor, with ExistingSkip and ExistingUpdate, a non-directory by
+// a directory (ENOTDIR). dst must not be inside src, nor src inside dst
+// (fs.ErrInvalid).
 //
-// Every directory CopyTree makes is made under a hidden temporary name
-// (.<name>.extfs-<random>.tmp) and gets its name once everything in it is
-// complete, metadata included: a new dst appears whole, or not at all, and
-// a crash never leaves a partial file, or a partial directory, under a name
-// of src's. When the copy fails, or ctx is cancelled, what it made under
-// temporary names is removed.
+// What CopyTree makes appears whole or not at all: new files and
+// directories are made under hidden temporary names
+// (.<name>.extfs-<random>.tmp) or unnamed, and named once complete, so a
+// crash never leaves a partial entry under a name of src's. With opt.Sync
+// each is also synced before it is named.
 //
-// When merging (Replace), entries of dst that src lacks are left alone.
-// Other entries are replaced one by one, each atomically, as CopyFile's
-// Replace does: a reader of an existing name sees the old entry or the new
-// one, never a part, and a replaced regular file's data is on disk
-// (fdatasync) before it is. A directory of dst is never replaced by a
-// non-directory: that entry fails with EISDIR. dst must not be inside src,
-// nor src inside dst (fs.ErrInvalid).
+// # Errors, progress and limits
 //
-// # Progress, errors and limits
+// Without opt.OnError, the first error stops the copy: the copies in
+// flight are cancelled, what was made under temporary names is removed,
+// and CopyTree returns that error, joined with others that happened
+// meanwhile. Cancelling ctx stops it the same way. With OnError, a failed
+// entry is left out and the copy goes on if OnError returns nil; the
+// errors are returned, joined, at the end. Each error is an *os.LinkError
+// naming the entry in src and in dst. The CopyStats returned, even with an
+// error, count the work done; opt.OnEntry reports each entry as it is done.
 //
-// CopyTree first walks src (reading every directory and the metadata of
-// every entry: it holds the tree in memory, about 100 bytes plus the name
-// per entry), then copies. opt.Progress, if not nil, is called with done
-// and total counting the bytes of the regular files to copy (hard links
-// count once), at least every 64 MiB of them and at the end with done ==
-// total; done never decreases (to know the sizes, the walk then also reads
-// the metadata of every file, which it otherwise leaves to the copy). Calls
-// come from the copying goroutines, one at a time, and stop when the copy
-// stops.
-//
-// opt.Workers bounds the entries copied at once (0 chooses; see
-// treeWorkers). Each worker holds at most six file descriptors at a time
-// (the source and destination directories and files, and a splice's pipe),
-// so a copy never has more than 6 × Workers + 3 open.
-//
-// The first error stops the copy: no new entry is started, the copies in
-// flight are cancelled and what was made under temporary names removed,
-// and CopyTree returns that error, joined with any other error that
-// happened meanwhile (and with any the clean-up met). Cancelling ctx stops
-// it the same way, promptly, with an error matching ctx.Err(). Each error
-// is an *os.LinkError naming the entry's path in src and in dst. Entries
-// that replaced others in directories that were there before stay. The
-// CopyStats returned, even with an error, count the work done: Files the
-// regular files, FIFOs, sockets and devices; Dirs the directories made or
-// merged, dst included; Symlinks the symbolic links.
+// CopyTree walks src first (about 100 bytes plus the name per entry in
+// memory), then copies. opt.Progress counts the bytes of the regular files
+// (hard links once), from the copying goroutines, one call at a time.
+// opt.Workers bounds the entries copied at once; each worker holds at most
+// six descriptors.
 //
 // # Linux notes
 //
-// Names are resolved by the kernel with openat2 RESOLVE_BENEATH (see Dir).
-// In a directory that was there before, a file is made with O_TMPFILE and
-// linked into place with linkat(2), which never replaces, where the
-// filesystem allows it (ext4, XFS, btrfs, tmpfs do), else under a temporary
-// name renamed with RENAME_NOREPLACE. The extended attributes of symbolic
-// links and special files (never user.*, which Linux forbids there) are
-// copied through /proc/self/fd.
+// Names are resolved with openat2 RESOLVE_BENEATH (see Dir). In a
+// directory that existed, a file is made with O_TMPFILE and named with
+// linkat(2), which never replaces, else under a temporary name renamed
+// with RENAME_NOREPLACE.
 //
 // # macOS notes
 //
 // clonefile(2) clones to a new name only: a file is cloned under a
-// temporary name in its destination directory, made to pass for a new
-// file as CopyFile's clone is, then renamed over the file CopyTree made for
-// it, and published as a copy would be.
+// temporary name, made to pass for a new file as CopyFile's clone is, and
+// published as a copy would be.
+//
+// # Windows notes
+//
+// Directories are published with a rename that never replaces. Replacing
+// a directory with a file fails with an error matching fs.ErrPermission.
+// Symbolic links need the privilege to create them.
 //
 // # Other systems
 //
 // CopyTree works where Dir does; elsewhere it returns an error matching
-// ErrNotSupported. Sockets are not copied (ErrNotSupported), and with
-// PreserveXattrs neither are symbolic links and special files, whose
-// extended attributes cannot be read there without following them
-// (ErrNotSupported).
+// ErrNotSupported. Sockets, and with PreserveXattrs symbolic links and
+// special files, are not copied there (ErrNotSupported).
 func CopyTree(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats, error) {
 	var o CopyOptions
 	if opt != nil {

@@ -115,10 +115,18 @@ func (t *treeCopy) follow(d *treeDir, e *treeEntry) error {
 // openSrc opens the source directory d: beneath the source's root, or by
 // its path when a followed link leads to it.
 func (t *treeCopy) openSrc(d *treeDir) (*Dir, error) {
-	if d.follow {
-		return OpenDir(t.srcName(d.rel))
+	if !d.follow {
+		return openTreeDir(t.src, d.rel)
 	}
-	return openTreeDir(t.src, d.rel)
+	// OpenDir resolves the path, links and all; its descriptor is for
+	// lookups only (O_PATH on Linux), so the directory is opened again,
+	// for reading, beneath it.
+	root, err := OpenDir(t.srcName(d.rel))
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return openTreeDir(root, ".")
 }
 
 // srcStat is the metadata of the source entry e of d: the link's target's

@@ -336,7 +336,7 @@ func ExampleCopyTree() {
 	stats, err := extfs.CopyTree(context.Background(), "/srv/data", "/backup/data", &extfs.CopyOptions{
 		Preserve:  extfs.PreserveAll,
 		Hardlinks: true,
-		Existing: extfs.ExistingReplace,
+		Existing:  extfs.ExistingReplace,
 	})
 	if err != nil {
 		fmt.Println("copy failed:", err)
