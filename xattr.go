@@ -1,6 +1,10 @@
 package extfs
 
-import "runtime"
+import (
+	"errors"
+	"runtime"
+	"strconv"
+)
 
 // XattrFlag controls how SetXattr treats an existing attribute.
 type XattrFlag int
@@ -41,9 +45,32 @@ func checkXattr(name string, value []byte, flags XattrFlag) error {
 	return nil
 }
 
-// xattrErr adds to err, from an xattr call on name, the OS's explanation
-// when the errno alone misleads.
+// ErrNoAttr is matched (errors.Is) by the error of a call on an extended
+// attribute that does not exist: ENODATA on Linux, ENOATTR on macOS and
+// the BSDs, which the error also still matches. The error names the
+// attribute.
+var ErrNoAttr = errors.New("no such extended attribute")
+
+// noAttrError is a missing attribute: its name, and the errno.
+type noAttrError struct {
+	name string
+	err  error
+}
+
+func (e *noAttrError) Error() string        { return strconv.Quote(e.name) + ": " + ErrNoAttr.Error() }
+func (e *noAttrError) Unwrap() error        { return e.err }
+func (e *noAttrError) Is(target error) bool { return target == ErrNoAttr }
+
+// xattrErr adds to err, from an xattr call on name, the attribute's name
+// when it does not exist, or the OS's explanation when the errno alone
+// misleads.
 func xattrErr(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if sysCopy.noXattr(err) {
+		return &noAttrError{name: name, err: err}
+	}
 	if hint := sysFile.xattrHint(name, err); hint != "" {
 		return &hintError{err: err, hint: hint}
 	}
@@ -92,14 +119,15 @@ func (noXattr) removexattr(string, string, bool) error                 { return 
 // # Linux notes
 //
 // Names carry a namespace prefix: user., trusted., security. or system.
-// A missing attribute is syscall.ENODATA.
+// A missing attribute is ErrNoAttr (and syscall.ENODATA).
 //
 // # macOS notes
 //
 // macOS has no namespaces: any name of valid UTF-8 up to 127 bytes is
 // allowed (com.apple.* names are ordinary names, some of which the system
 // protects); a longer or invalid one is refused with an error matching
-// fs.ErrInvalid. A missing attribute is ENOATTR (syscall.Errno(93)).
+// fs.ErrInvalid. A missing attribute is ErrNoAttr (and ENOATTR,
+// syscall.Errno(93)).
 // Values are limited to MaxXattrValueLen, 64 KiB, as on Linux, although
 // APFS keeps larger ones: the limit is extfs's, the same on every system.
 func (f *File) GetXattr(name string) ([]byte, error) {

@@ -4,10 +4,12 @@ package extfs_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io/fs"
 	"os"
 	"sort"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -313,3 +315,38 @@ func TestXattrPathNUL(t *testing.T) {
 		t.Errorf("a refused call set %v on the path before the NUL", names)
 	}
 }
+
+// TestXattrErrNoAttr: a missing attribute matches ErrNoAttr and the errno,
+// and the error names it, through every call that reads or removes one.
+func TestXattrErrNoAttr(t *testing.T) {
+	testfs.Each(t, func(t *testing.T, fsys *testfs.FS) {
+		path := join(fsys.TempDir(t), "f")
+		writeSynced(t, path, []byte("x"))
+		f := openFile(t, path, os.O_RDWR)
+		const name = "user.extfs-missing"
+		b := extfs.NewBatch()
+		p := b.GetXattr(f, name)
+		submitErr := b.Submit(context.Background()) // the op's error, joined
+		_, batchErr := p.Result()
+		for what, err := range map[string]error{
+			"File.GetXattr":    ignoreV(f.GetXattr(name)),
+			"File.RemoveXattr": f.RemoveXattr(name),
+			"GetXattr":         ignoreV(extfs.GetXattr(path, name)),
+			"LGetXattr":        ignoreV(extfs.LGetXattr(path, name)),
+			"RemoveXattr":      extfs.RemoveXattr(path, name),
+			"SetXattr replace": f.SetXattr(name, []byte("v"), extfs.XattrReplace),
+			"Batch.GetXattr":   batchErr,
+			"Batch.Submit":     submitErr,
+		} {
+			if fsys.Kind == testfs.Tmpfs && errors.Is(err, extfs.ErrNotSupported) {
+				continue // user.* xattrs need a kernel with tmpfs user xattrs
+			}
+			wantErr(t, what, err, extfs.ErrNoAttr, syscall.ENODATA)
+			if err != nil && !strings.Contains(err.Error(), name) {
+				t.Errorf("%s: %q does not name the attribute", what, err)
+			}
+		}
+	})
+}
+
+func ignoreV[T any](_ T, err error) error { return err }
