@@ -75,13 +75,7 @@ func Clone(src, dst string) error {
 // match f's (ReFS sets it only on an empty file).
 func (f *File) CloneRange(dst *File, srcOff, dstOff, n int64) error {
 	const op = "ficlonerange"
-	if f == nil || f.f == nil || dst == nil || dst.f == nil {
-		return copyErr(op, f.Name(), dst.Name(), errInvalid("CloneRange: nil File"))
-	}
-	if err := checkRange(srcOff, n, true); err != nil {
-		return copyErr(op, f.Name(), dst.Name(), err)
-	}
-	if err := checkRange(dstOff, n, true); err != nil {
+	if err := checkRanges("CloneRange", f, dst, srcOff, dstOff, n); err != nil {
 		return copyErr(op, f.Name(), dst.Name(), err)
 	}
 	err := withFDs(f, dst, func(sfd, dfd uintptr) error {
@@ -96,11 +90,7 @@ func (f *File) CloneRange(dst *File, srcOff, dstOff, n int64) error {
 		if n == 0 {
 			return nil
 		}
-		_, bs, err := sysCopy.fsInfo(dfd)
-		if err != nil {
-			return os.NewSyscallError("fstatfs", err)
-		}
-		if err := checkCloneAlignment(srcOff, dstOff, n, si.size, di.size, bs); err != nil {
+		if err := checkBlocks(dfd, srcOff, dstOff, n, si.size, di.size); err != nil {
 			return err
 		}
 		if sameFile(si, di) && srcOff < dstOff+n && dstOff < srcOff+n {
@@ -112,6 +102,16 @@ func (f *File) CloneRange(dst *File, srcOff, dstOff, n int64) error {
 		return nil
 	})
 	return copyErr(op, f.Name(), dst.Name(), err)
+}
+
+// checkBlocks applies checkCloneAlignment with the block size of the
+// filesystem holding dfd.
+func checkBlocks(dfd uintptr, srcOff, dstOff, n, srcSize, dstSize int64) error {
+	_, bs, err := sysCopy.fsInfo(dfd)
+	if err != nil {
+		return os.NewSyscallError("fstatfs", err)
+	}
+	return checkCloneAlignment(srcOff, dstOff, n, srcSize, dstSize, bs)
 }
 
 // checkCloneAlignment applies the kernel's rules (generic_remap_checks) up

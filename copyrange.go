@@ -49,13 +49,7 @@ func (f *File) CopyRange(dst *File, srcOff, dstOff, n int64) (int64, error) {
 // copyRange is CopyRange with the mechanisms to try and the bytes each moved.
 func (f *File) copyRange(dst *File, srcOff, dstOff, n int64, how copyHow, acct *copyAcct) (int64, error) {
 	const op = "copy_file_range"
-	if f == nil || f.f == nil || dst == nil || dst.f == nil {
-		return 0, copyErr(op, f.Name(), dst.Name(), errInvalid("CopyRange: nil File"))
-	}
-	if err := checkRange(srcOff, n, true); err != nil {
-		return 0, copyErr(op, f.Name(), dst.Name(), err)
-	}
-	if err := checkRange(dstOff, n, true); err != nil {
+	if err := checkRanges("CopyRange", f, dst, srcOff, dstOff, n); err != nil {
 		return 0, copyErr(op, f.Name(), dst.Name(), err)
 	}
 	var written int64
@@ -77,6 +71,18 @@ func (f *File) copyRange(dst *File, srcOff, dstOff, n int64, how copyHow, acct *
 		return err
 	})
 	return written, copyErr(op, f.Name(), dst.Name(), err)
+}
+
+// checkRanges validates the files and ranges of a call between two files,
+// named what in the error.
+func checkRanges(what string, src, dst *File, srcOff, dstOff, n int64) error {
+	if src == nil || src.f == nil || dst == nil || dst.f == nil {
+		return errInvalid("%s: nil File", what)
+	}
+	if err := checkRange(srcOff, n, true); err != nil {
+		return err
+	}
+	return checkRange(dstOff, n, true)
 }
 
 // fileInfo is what copying needs to know about an open file.

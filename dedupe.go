@@ -33,13 +33,7 @@ var ErrContentDiffers = errors.New("extfs: contents differ")
 // FIDEDUPERANGE (ioctl_fideduperange(2)), on XFS with reflink and btrfs.
 func (f *File) DedupeRange(src *File, srcOff, dstOff, n int64) (int64, error) {
 	const op = "fideduperange"
-	if f == nil || f.f == nil || src == nil || src.f == nil {
-		return 0, copyErr(op, src.Name(), f.Name(), errInvalid("DedupeRange: nil File"))
-	}
-	if err := checkRange(srcOff, n, true); err != nil {
-		return 0, copyErr(op, src.Name(), f.Name(), err)
-	}
-	if err := checkRange(dstOff, n, true); err != nil {
+	if err := checkRanges("DedupeRange", src, f, srcOff, dstOff, n); err != nil {
 		return 0, copyErr(op, src.Name(), f.Name(), err)
 	}
 	var done int64
@@ -55,11 +49,7 @@ func (f *File) DedupeRange(src *File, srcOff, dstOff, n int64) (int64, error) {
 		if dstOff+n > di.size {
 			return ErrContentDiffers
 		}
-		_, bs, err := sysCopy.fsInfo(dfd)
-		if err != nil {
-			return os.NewSyscallError("fstatfs", err)
-		}
-		if err := checkCloneAlignment(srcOff, dstOff, n, si.size, di.size, bs); err != nil {
+		if err := checkBlocks(dfd, srcOff, dstOff, n, si.size, di.size); err != nil {
 			return err
 		}
 		done, err = dedupeLoop(nil, sfd, dfd, srcOff, dstOff, n)
