@@ -115,8 +115,8 @@ type wcCount struct {
 func wcCounting(t *testing.T) *wcCount {
 	c := &wcCount{}
 	ov, dup, cf := *extfs.OverlappedCopyP, *extfs.DuplicateExtentsP, *extfs.CopyFileExP
-	*extfs.OverlappedCopyP = func(src, dst windows.Handle, srcOff, dstOff, n int64, bufSize, depth int, step func(int64) error) (int64, bool, error) {
-		w, handled, err := ov(src, dst, srcOff, dstOff, n, bufSize, depth, step)
+	*extfs.OverlappedCopyP = func(rc winsys.RangeCopy) (int64, bool, error) {
+		w, handled, err := ov(rc)
 		c.mu.Lock()
 		c.overlapped++
 		if handled {

@@ -62,11 +62,7 @@ func (dirSys) chmod(d int, name string, mode fs.FileMode) error {
 }
 
 func (dirSys) setTimes(d int, name string, atime, mtime time.Time, follow bool) error {
-	a, m, err := filetimes(atime, mtime)
-	if err != nil {
-		return err
-	}
-	return winsys.DirSetTimes(uintptr(d), name, a, m, follow)
+	return winsys.DirSetTimes(uintptr(d), name, atime, mtime, follow)
 }
 
 // mknod makes an empty regular file; Windows has no device files or FIFOs

@@ -16,30 +16,30 @@ import (
 // the copy functions call, for a test to wrap (to see them called) or
 // replace.
 var (
-	OverlappedCopyP   = &winOverlappedCopy
+	OverlappedCopyP   = &winsys.OverlappedCopyCall
 	DuplicateExtentsP = &winsys.DuplicateExtentsCall
-	CopyFileExP       = &winCopyFile
+	CopyFileExP       = &winsys.CopyFileCall
 )
 
 // SetReadWrite chooses overlapped I/O (true) or the portable pipeline for
 // reading and writing, with depth buffers of bufSize (0: unchanged).
 func SetReadWrite(overlapped bool, bufSize, depth int) (restore func()) {
-	u, b, d := useOverlapped, ovBufSize, ovDepth
-	useOverlapped = overlapped
+	u, b, d := winsys.UseOverlapped, winsys.OvBufSize, winsys.OvDepth
+	winsys.UseOverlapped = overlapped
 	if bufSize > 0 {
-		ovBufSize = bufSize
+		winsys.OvBufSize = bufSize
 	}
 	if depth > 0 {
-		ovDepth = depth
+		winsys.OvDepth = depth
 	}
-	return func() { useOverlapped, ovBufSize, ovDepth = u, b, d }
+	return func() { winsys.UseOverlapped, winsys.OvBufSize, winsys.OvDepth = u, b, d }
 }
 
 // SetCopyFileEx lets CopyFile use CopyFileExW (under Wine too), or not.
 func SetCopyFileEx(on bool) (restore func()) {
-	old := useCopyFileEx
-	useCopyFileEx = func() bool { return on }
-	return func() { useCopyFileEx = old }
+	old := winsys.UseCopyFileEx
+	winsys.UseCopyFileEx = func() bool { return on }
+	return func() { winsys.UseCopyFileEx = old }
 }
 
 // ForceCloneAttempt makes cloning send FSCTL_DUPLICATE_EXTENTS_TO_FILE
@@ -69,7 +69,10 @@ func OverlappedCopy(ctx context.Context, src, dst *File, srcOff, dstOff, n int64
 	ctl := newCopyCtl(ctx, nil, n)
 	err = withFDs(src, dst, func(sfd, dfd uintptr) error {
 		var e error
-		w, handled, e = winsys.OverlappedCopy(windows.Handle(sfd), windows.Handle(dfd), srcOff, dstOff, n, bufSize, depth, ctl.add)
+		w, handled, e = winsys.OverlappedCopy(winsys.RangeCopy{
+			Src: windows.Handle(sfd), Dst: windows.Handle(dfd), SrcOff: srcOff, DstOff: dstOff, N: n,
+			BufSize: bufSize, Depth: depth, Step: ctl.add,
+		})
 		return e
 	})
 	return w, handled, err
@@ -79,7 +82,7 @@ func OverlappedCopy(ctx context.Context, src, dst *File, srcOff, dstOff, n int64
 // a completion port (winsys.NewIOBatch), for a test to see it called or to
 // make every request fall back to the workers.
 func SetNewIOBatch(fn func(reqs []*winsys.IO) (*winsys.IOBatch, []int)) (restore func()) {
-	old := newIOBatch
-	newIOBatch = fn
-	return func() { newIOBatch = old }
+	old := winsys.NewIOBatchCall
+	winsys.NewIOBatchCall = fn
+	return func() { winsys.NewIOBatchCall = old }
 }

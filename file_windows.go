@@ -12,7 +12,6 @@ import (
 	"context"
 	"io/fs"
 	"os"
-	"sync"
 	"syscall"
 	"time"
 
@@ -129,30 +128,8 @@ func statFromWin(st *winsys.FileStat) *Stat {
 	return s
 }
 
-// filetimes converts SetTimes's times; a zero Time is 0, "unchanged".
-func filetimes(atime, mtime time.Time) (a, m int64, err error) {
-	conv := func(t time.Time) (int64, error) {
-		if t.IsZero() {
-			return 0, nil
-		}
-		ft, ok := winsys.FiletimeFromTime(t)
-		if !ok {
-			return 0, errInvalid("time %v is outside what Windows can store (after 1601-01-01, before 30828)", t)
-		}
-		return ft, nil
-	}
-	if a, err = conv(atime); err == nil {
-		m, err = conv(mtime)
-	}
-	return a, m, err
-}
-
 func (fileSys) futimes(fd uintptr, atime, mtime time.Time) error {
-	a, m, err := filetimes(atime, mtime)
-	if err != nil {
-		return err
-	}
-	return winsys.SetTimes(windows.Handle(fd), a, m)
+	return winsys.SetTimes(windows.Handle(fd), atime, mtime)
 }
 
 func (fileSys) fchmod(fd uintptr, mode fs.FileMode) error {
@@ -200,40 +177,34 @@ func (fileSys) writeAtOp(f *os.File, fd uintptr, p []byte, off int64) sysOp {
 	return o
 }
 
-// newIOBatch is winsys.NewIOBatch; tests make every request fall back.
-var newIOBatch = winsys.NewIOBatch
-
 // run runs the reads and writes of ops on a completion port and, at the
 // same time, the other operations, with the reads and writes the port
-// refuses (a file it cannot open again for overlapped I/O), on the pool.
+// refuses, on the pool (winsys.RunIO).
 func (fileSys) run(ctx context.Context, ops []sysOp) {
 	var reqs []*winsys.IO
-	var reqOps, pool []sysOp
 	for _, o := range ops {
 		if r, ok := o.data.(*winsys.IO); ok {
-			reqs, reqOps = append(reqs, r), append(reqOps, o)
-		} else {
-			pool = append(pool, o)
+			reqs = append(reqs, r)
 		}
 	}
-	if len(reqs) == 0 {
-		funcOps{}.run(ctx, ops)
-		return
+	onPort := func(o sysOp) *winsys.IO {
+		if r, _ := o.data.(*winsys.IO); r != nil && r.OnPort {
+			return r
+		}
+		return nil
 	}
-	iob, rest := newIOBatch(reqs)
-	for _, i := range rest {
-		pool = append(pool, reqOps[i])
-		reqOps[i] = nil // not on the port
-	}
-	var wg sync.WaitGroup
-	if iob != nil {
-		wg.Go(func() { iob.Run(ctx) })
-	}
-	funcOps{}.run(ctx, pool)
-	wg.Wait()
-	for i, o := range reqOps {
-		if o != nil && iob != nil {
-			o.res = opResult{n: reqs[i].N, err: reqs[i].Err}
+	winsys.RunIO(ctx, reqs, func() {
+		var rest []sysOp
+		for _, o := range ops {
+			if onPort(o) == nil {
+				rest = append(rest, o)
+			}
+		}
+		funcOps{}.run(ctx, rest)
+	})
+	for _, o := range ops {
+		if r := onPort(o); r != nil {
+			o.res = opResult{n: r.N, err: r.Err}
 		}
 	}
 }

@@ -32,6 +32,9 @@ type IO struct {
 	// for an IO the context stopped before it was done, whatever part of it
 	// was transferred.
 	Err error
+	// OnPort is set by RunIO for an IO the completion port ran; the others
+	// are the caller's to run.
+	OnPort bool
 }
 
 const (
@@ -82,6 +85,36 @@ type IOBatch struct {
 
 	mu     sync.Mutex // the port against the context's wake-up
 	closed bool
+}
+
+// NewIOBatchCall is NewIOBatch as RunIO calls it; tests replace it, to
+// see it called or to make every request fall back.
+var NewIOBatchCall = NewIOBatch
+
+// RunIO runs reqs on a completion port and, at the same time, on the
+// calling goroutine, rest: which is to run the caller's other operations
+// and every IO the port refused (OnPort false; see NewIOBatch). With no
+// reqs it only runs rest.
+func RunIO(ctx context.Context, reqs []*IO, rest func()) {
+	if len(reqs) == 0 {
+		rest()
+		return
+	}
+	b, refused := NewIOBatchCall(reqs)
+	for _, r := range reqs {
+		r.OnPort = b != nil
+	}
+	for _, i := range refused {
+		reqs[i].OnPort = false
+	}
+	if b == nil {
+		rest()
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { b.Run(ctx) })
+	rest()
+	wg.Wait()
 }
 
 // NewIOBatch prepares reqs to run as overlapped I/O: it opens each distinct

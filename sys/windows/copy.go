@@ -64,6 +64,16 @@ func VolumeInfo(h windows.Handle) (Volume, error) {
 	return v, nil
 }
 
+// PathVolumeSerial returns the serial number of the volume holding path.
+func PathVolumeSerial(path string) (uint32, error) {
+	h, err := OpenPath(path, windows.FILE_READ_ATTRIBUTES, false)
+	if err != nil {
+		return 0, err
+	}
+	defer windows.CloseHandle(h)
+	return VolumeSerial(h)
+}
+
 // AccessMask returns the access rights h was opened with (FILE_READ_DATA,
 // FILE_WRITE_DATA, FILE_APPEND_DATA, ...).
 func AccessMask(h windows.Handle) (uint32, error) {
@@ -72,6 +82,24 @@ func AccessMask(h windows.Handle) (uint32, error) {
 		return 0, statusErr(err)
 	}
 	return mask, nil
+}
+
+// Access is what a handle may do with a file's data.
+type Access struct{ Read, Write, Append bool }
+
+// HandleAccess says how h was opened, from the rights it was granted. A
+// handle of package os opened with O_APPEND has FILE_APPEND_DATA without
+// FILE_WRITE_DATA, and writes only at the end.
+func HandleAccess(h windows.Handle) (Access, error) {
+	mask, err := AccessMask(h)
+	if err != nil {
+		return Access{}, err
+	}
+	return Access{
+		Read:   mask&windows.FILE_READ_DATA != 0,
+		Write:  mask&(windows.FILE_WRITE_DATA|windows.FILE_APPEND_DATA) != 0,
+		Append: mask&windows.FILE_APPEND_DATA != 0 && mask&windows.FILE_WRITE_DATA == 0,
+	}, nil
 }
 
 // duplicateExtentsData is DUPLICATE_EXTENTS_DATA. The handle is a 64-bit
@@ -166,6 +194,49 @@ func AllocatedRange(h windows.Handle, off, end int64) (data, hole int64, ok bool
 		}
 	}
 	return 0, 0, false, nil
+}
+
+// DataRange returns the first data range of h at or after off: [data,
+// hole); ok is false at or past the end of file. Only a file with
+// FILE_ATTRIBUTE_SPARSE_FILE has holes, found with AllocatedRange; where
+// that is missing (Wine 8, which also never sets the attribute) the whole
+// file counts as data. The file pointer does not move.
+func DataRange(h windows.Handle, off int64) (data, hole int64, ok bool, err error) {
+	size, _, attrs, err := SizeInfo(h)
+	if err != nil {
+		return 0, 0, false, os.NewSyscallError("NtQueryInformationFile", err)
+	}
+	if off >= size {
+		return 0, 0, false, nil
+	}
+	if attrs&windows.FILE_ATTRIBUTE_SPARSE_FILE == 0 {
+		return off, size, true, nil // no holes
+	}
+	data, hole, ok, err = AllocatedRange(h, off, size)
+	if errors.Is(err, errors.ErrUnsupported) {
+		return off, size, true, nil
+	}
+	if err != nil {
+		return 0, 0, false, os.NewSyscallError("FSCTL_QUERY_ALLOCATED_RANGES", err)
+	}
+	return data, hole, ok, nil
+}
+
+// SparseDest makes the new file dst sparse before a sparse copy writes its
+// data ranges (always, or only if the source src is sparse): on Windows a
+// range never written is a hole only in a sparse file. A file system
+// without sparse files (FAT, exFAT) then gets the zeros written.
+func SparseDest(dst, src windows.Handle, always bool) error {
+	if !always {
+		attrs, err := Attributes(src)
+		if err != nil || attrs&windows.FILE_ATTRIBUTE_SPARSE_FILE == 0 {
+			return nil // not sparse, or it cannot say: nothing to keep
+		}
+	}
+	if err := SetSparse(dst); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return err
+	}
+	return nil
 }
 
 // MoveNoReplace renames oldpath to newpath unless newpath exists

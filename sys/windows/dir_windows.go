@@ -25,6 +25,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/extfs/extfs/internal/beneath"
 	"golang.org/x/sys/windows"
@@ -397,9 +398,14 @@ func DirSetReadOnly(dirfd Handle, name string, readOnly bool) error {
 		func(h windows.Handle) error { return SetReadOnly(h, readOnly) })
 }
 
-// DirSetTimes sets the times (FILETIMEs, 0 unchanged) of name beneath
-// dirfd, following a final link if follow.
-func DirSetTimes(dirfd Handle, name string, atime, mtime int64, follow bool) error {
+// DirSetTimes sets the times (a zero Time: unchanged) of name beneath
+// dirfd, following a final link if follow. A time out of range is refused
+// before name is looked up.
+func DirSetTimes(dirfd Handle, name string, atime, mtime time.Time, follow bool) error {
+	a, m, err := Filetimes(atime, mtime)
+	if err != nil {
+		return err
+	}
 	return at(dirfd, name, follow, windows.FILE_READ_ATTRIBUTES|windows.FILE_WRITE_ATTRIBUTES,
-		func(h windows.Handle) error { return SetTimes(h, atime, mtime) })
+		func(h windows.Handle) error { return setFiletimes(h, a, m) })
 }

@@ -3,6 +3,7 @@
 package windows
 
 import (
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -172,10 +173,18 @@ func SizeInfo(h windows.Handle) (size, alloc int64, attrs uint32, err error) {
 	return all.EndOfFile, all.AllocationSize, all.FileAttributes, nil
 }
 
-// SetTimes sets the access and write times of h (FILETIMEs; 0 leaves one
-// unchanged). NTFS then stops updating a time set this way for the rest of
-// the handle's life, as for SetFileTime.
-func SetTimes(h windows.Handle, atime, mtime int64) error {
+// SetTimes sets the access and write times of h (a zero Time leaves one
+// unchanged; see Filetimes). NTFS then stops updating a time set this way
+// for the rest of the handle's life, as for SetFileTime.
+func SetTimes(h windows.Handle, atime, mtime time.Time) error {
+	a, m, err := Filetimes(atime, mtime)
+	if err != nil {
+		return err
+	}
+	return setFiletimes(h, a, m)
+}
+
+func setFiletimes(h windows.Handle, atime, mtime int64) error {
 	bi := fileBasicInformation{LastAccessTime: atime, LastWriteTime: mtime}
 	return setInfoOp("FileBasicInformation", h, classBasic, unsafe.Pointer(&bi), unsafe.Sizeof(bi))
 }

@@ -1,7 +1,10 @@
 package windows
 
 import (
+	"fmt"
+	"io/fs"
 	"math"
+	"syscall"
 	"time"
 )
 
@@ -35,4 +38,35 @@ func FiletimeFromTime(t time.Time) (ft int64, ok bool) {
 	}
 	ft = sec*ticksPerSec + int64(t.Nanosecond())/100
 	return ft, ft > 0
+}
+
+// TimeRangeError is a time a FILETIME cannot hold. Like any bad argument it
+// matches fs.ErrInvalid and syscall.EINVAL.
+type TimeRangeError struct{ Time time.Time }
+
+func (e *TimeRangeError) Error() string {
+	return fmt.Sprintf("time %v is outside what Windows can store (after 1601-01-01, before 30828)", e.Time)
+}
+
+func (e *TimeRangeError) Is(target error) bool {
+	return target == fs.ErrInvalid || target == syscall.EINVAL
+}
+
+// Filetimes converts the access and write times of a SetTimes call; a zero
+// Time is 0, "leave unchanged". A time out of range is a TimeRangeError.
+func Filetimes(atime, mtime time.Time) (a, m int64, err error) {
+	conv := func(t time.Time) (int64, error) {
+		if t.IsZero() {
+			return 0, nil
+		}
+		ft, ok := FiletimeFromTime(t)
+		if !ok {
+			return 0, &TimeRangeError{t}
+		}
+		return ft, nil
+	}
+	if a, err = conv(atime); err == nil {
+		m, err = conv(mtime)
+	}
+	return a, m, err
 }

@@ -16,34 +16,69 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// OverlappedCopy copies up to n bytes from src at srcOff to dst at dstOff,
-// with depth buffers of bufSize bytes in flight, and returns how many it
-// copied: n, or fewer when the source ends first. step, if not nil, is
-// called with the size of each buffer once written (in no particular
-// order); an error from it stops the copy and is returned.
+// RangeCopy is a copy of N bytes from Src at SrcOff to Dst at DstOff, with
+// Depth buffers of BufSize bytes in flight. Step, if not nil, is called with
+// the size of each buffer once written (in no particular order); an error
+// from it stops the copy and is returned.
+type RangeCopy struct {
+	Src, Dst          windows.Handle
+	SrcOff, DstOff, N int64
+	BufSize, Depth    int
+	Step              func(int64) error
+}
+
+// Overlapped I/O is what OffloadCopy uses, off by default: it was no faster
+// than extfs's portable pipeline under Wine (bench/README.md, "Copies").
+// Windows may decide otherwise, for uncached files on fast disks above all;
+// setting UseOverlapped is all it takes, and tests run both.
+var (
+	UseOverlapped = false
+	OvBufSize     = 1 << 20
+	OvDepth       = 4
+
+	// OverlappedCopyCall is OverlappedCopy as OffloadCopy calls it; tests
+	// wrap it to see it called.
+	OverlappedCopyCall = OverlappedCopy
+)
+
+// OffloadCopy copies c (BufSize and Depth are OvBufSize and OvDepth) with
+// overlapped I/O where UseOverlapped says so. A copy of one buffer or less
+// has nothing to overlap and is not handled (a pipeline makes it one
+// ReadFile and one WriteFile); see OverlappedCopy for the rest.
+func OffloadCopy(c RangeCopy) (written int64, handled bool, err error) {
+	if !UseOverlapped || c.N <= int64(OvBufSize) {
+		return 0, false, nil
+	}
+	c.BufSize, c.Depth = OvBufSize, OvDepth
+	return OverlappedCopyCall(c)
+}
+
+// OverlappedCopy copies c and returns how many bytes it copied: c.N, or
+// fewer when the source ends first.
 //
-// The copy runs on handles of its own, opened again from src and dst for
+// The copy runs on handles of its own, opened again from Src and Dst for
 // overlapped I/O (the handles of package os are synchronous), and on an
 // I/O completion port of its own, so that concurrent copies share nothing
-// and the file pointers of src and dst do not move. handled is false, and
+// and the file pointers of Src and Dst do not move. handled is false, and
 // nothing was copied, when those handles or the port cannot be had (a
 // sharing violation, a read-only destination, a handle that is no file):
-// the caller then copies through src and dst itself.
+// the caller then copies through Src and Dst itself.
 //
-// On an error, written counts the bytes from srcOff on that were copied
+// On an error, written counts the bytes from SrcOff on that were copied
 // before the first chunk that was not; others may have been written after
 // it.
-func OverlappedCopy(src, dst windows.Handle, srcOff, dstOff, n int64, bufSize, depth int, step func(int64) error) (written int64, handled bool, err error) {
-	if n <= 0 {
+func OverlappedCopy(rc RangeCopy) (written int64, handled bool, err error) {
+	if rc.N <= 0 {
 		return 0, true, nil
 	}
-	c, err := newOvCopier(src, dst, bufSize, depth)
+	c, err := newOvCopier(rc.Src, rc.Dst, rc.BufSize, rc.Depth)
 	if err != nil {
 		return 0, false, nil
 	}
 	defer c.close()
-	c.srcOff, c.dstOff, c.end, c.eof, c.next = srcOff, dstOff, srcOff+n, srcOff+n, srcOff
-	c.step = step
+	end := rc.SrcOff + rc.N
+	c.srcOff, c.dstOff, c.end, c.eof, c.next = rc.SrcOff, rc.DstOff, end, end, rc.SrcOff
+	c.step = rc.Step
 	written, err = c.run()
 	return written, true, err
 }
