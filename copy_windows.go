@@ -44,21 +44,13 @@ func (copySys) offload(j *copyJob, _ copyHow, acct *copyAcct) (int64, bool, erro
 // (winsys.CloneFile, winsys.CloneRange).
 
 func (copySys) clone(dst, src uintptr) error {
-	return cloneErr(winsys.CloneFile(windows.Handle(dst), windows.Handle(src)))
+	return winsys.CloneFile(windows.Handle(dst), windows.Handle(src))
 }
 
 // cloneRange: checked by CloneRange against the cluster size that fsInfo
-// reports.
+// reports; a range it refuses matches fs.ErrInvalid (winsys.ErrCloneRange).
 func (copySys) cloneRange(dst, src uintptr, srcOff, dstOff, n int64) error {
-	return cloneErr(winsys.CloneRange(windows.Handle(dst), windows.Handle(src), srcOff, dstOff, n))
-}
-
-// cloneErr makes a range winsys.PlanClone refused match fs.ErrInvalid.
-func cloneErr(err error) error {
-	if errors.Is(err, winsys.ErrCloneRange) {
-		return errInvalid("%v", err)
-	}
-	return err
+	return winsys.CloneRange(windows.Handle(dst), windows.Handle(src), srcOff, dstOff, n)
 }
 
 func (copySys) cloneFallback(err error) bool { return winsys.CloneFallback(err) }
@@ -88,11 +80,8 @@ func (copySys) openMode(fd uintptr) (openMode, bool) {
 // fsInfo names the file system holding fd ("NTFS", "ReFS", ...) and
 // gives its cluster size: the unit of block cloning and of allocation.
 func (copySys) fsInfo(fd uintptr) (string, int64, error) {
-	v, err := winsys.VolumeOf(windows.Handle(fd))
-	if err != nil {
-		return "", 0, err
-	}
-	return v.Filesystem, v.Cluster, nil
+	v, err := winsys.VolumeOf(windows.Handle(fd)) // the zero Volume on an error
+	return v.Filesystem, v.Cluster, err
 }
 
 // fsKey identifies the volume holding path, by serial number.

@@ -8,7 +8,6 @@ package extfs
 
 import (
 	"io/fs"
-	"os"
 	"time"
 
 	winsys "github.com/extfs/extfs/sys/windows"
@@ -21,11 +20,7 @@ var _ dirOS = dirSys{}
 func (dirSys) openDir(path string) (uintptr, error) { return fdResult(winsys.OpenDir(path)) }
 
 func (dirSys) openFile(d int, name string, flag int, perm fs.FileMode) (uintptr, error) {
-	a, unknown := winsys.OpenFlags(flag, perm&0o200 == 0)
-	if unknown != 0 {
-		return 0, errInvalid("open flags %#x not supported by Dir on Windows", unknown)
-	}
-	return fdResult(winsys.DirOpenFile(uintptr(d), name, a, flag&os.O_TRUNC != 0))
+	return fdResult(winsys.DirOpen(uintptr(d), name, flag, perm&0o200 == 0))
 }
 
 func (dirSys) mkdir(d int, n string, _ fs.FileMode) error { return winsys.DirMkdir(uintptr(d), n) }
@@ -50,11 +45,7 @@ func (dirSys) link(od int, on string, nd int, nn string) error {
 }
 
 func (dirSys) stat(d int, name string, follow bool) (*Stat, error) {
-	st, err := winsys.DirStat(uintptr(d), name, follow)
-	if err != nil {
-		return nil, err
-	}
-	return statFromWin(st), nil
+	return statFromWin(winsys.DirStat(uintptr(d), name, follow))
 }
 
 func (dirSys) chmod(d int, name string, mode fs.FileMode) error {

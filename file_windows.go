@@ -12,7 +12,6 @@ import (
 	"context"
 	"io/fs"
 	"os"
-	"syscall"
 	"time"
 
 	winsys "github.com/extfs/extfs/sys/windows"
@@ -34,12 +33,6 @@ type sysOp = *funcOp
 // they take paths, and Dir has hooks of its own.
 const atCWD = -100
 
-// underWine reports whether the program runs under Wine, which lacks some of
-// what Windows has (tested with Wine 8.0): FSCTL_SET_ZERO_DATA, symbolic
-// links (CreateSymbolicLinkW is a stub, FSCTL_SET_REPARSE_POINT fails),
-// FileAllocationInformation, setting FileModeInformation.
-func underWine() bool { return winsys.WineVersion() != "" }
-
 func (fileSys) supports(f Feature) bool {
 	switch f {
 	case FeatureStatx, // birth time is the creation time every Windows file system keeps
@@ -48,7 +41,9 @@ func (fileSys) supports(f Feature) bool {
 		FeatureLink:
 		return true
 	case FeatureFallocatePunchHole, FeatureFallocateZeroRange, FeatureSymlink:
-		return !underWine()
+		// Wine 8 lacks FSCTL_SET_ZERO_DATA and symbolic links
+		// (CreateSymbolicLinkW is a stub, FSCTL_SET_REPARSE_POINT fails).
+		return winsys.WineVersion() == ""
 	}
 	// FeatureRing, FeatureOpenat2 (Dir resolves names itself, one
 	// component at a time), collapse, insert and unshare ranges, xattrs,
@@ -62,13 +57,11 @@ func (fileSys) fsync(fd uintptr, datasync bool) error {
 
 func (fileSys) fadvise(fd uintptr, _, _ int64, a Advice) error {
 	switch a {
-	case AdviceSequential:
-		return winsys.SetSequential(windows.Handle(fd), true)
-	case AdviceNormal, AdviceRandom:
+	case AdviceSequential, AdviceNormal, AdviceRandom:
 		// FILE_RANDOM_ACCESS can only be given at open: clearing the
 		// sequential hint leaves the cache manager's own read-ahead, which
 		// notices random access by itself.
-		return winsys.SetSequential(windows.Handle(fd), false)
+		return winsys.SetSequential(windows.Handle(fd), a == AdviceSequential)
 	case AdviceNoReuse:
 		return nil // a pure hint, which Windows has no use for (see Fadvise)
 	}
@@ -94,24 +87,17 @@ func (fileSys) fallocate(fd uintptr, mode AllocMode, off, n int64) error {
 	return notSupportedErr(mode.String() + " on Windows") // collapse, insert, unshare
 }
 
-func (fileSys) fstat(fd uintptr) (*Stat, error) {
-	st, err := winsys.Fstat(windows.Handle(fd))
-	if err != nil {
-		return nil, err
-	}
-	return statFromWin(st), nil
-}
+func (fileSys) fstat(fd uintptr) (*Stat, error) { return statFromWin(winsys.Fstat(windows.Handle(fd))) }
 
 func (fileSys) statat(_ int, path string, follow bool) (*Stat, error) {
-	h, err := winsys.OpenPath(path, windows.FILE_READ_ATTRIBUTES, !follow)
+	return statFromWin(winsys.StatPath(path, follow))
+}
+
+// statFromWin makes a Stat of what winsys.Fstat says, or passes its error on.
+func statFromWin(st *winsys.FileStat, err error) (*Stat, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer windows.CloseHandle(h)
-	return sysFile.fstat(uintptr(h))
-}
-
-func statFromWin(st *winsys.FileStat) *Stat {
 	ts := winsys.TimeFromFiletime
 	s := &Stat{
 		Dev: uint64(st.VolumeSerial), Ino: st.FileIndex, Mode: winsys.FileMode(st), Nlink: uint64(st.Links),
@@ -125,7 +111,7 @@ func statFromWin(st *winsys.FileStat) *Stat {
 	if st.Attributes&windows.FILE_ATTRIBUTE_ENCRYPTED != 0 {
 		s.Attributes |= AttrEncrypted
 	}
-	return s
+	return s, nil
 }
 
 func (fileSys) futimes(fd uintptr, atime, mtime time.Time) error {
@@ -153,8 +139,7 @@ func (fileSys) renameatOp(_ int, oldname string, _ int, newname string) sysOp {
 }
 func (fileSys) openatOp(_ int, name string, flag int, perm fs.FileMode) sysOp {
 	return &funcOp{run: func() opResult {
-		// What os.OpenFile calls; the File is made from the handle after the run.
-		h, err := syscall.Open(winsys.LongPath(name), flag|syscall.O_CLOEXEC, uint32(perm.Perm()))
+		h, err := winsys.OpenName(name, flag, uint32(perm.Perm())) // made a File of after the run
 		if err != nil {
 			return opResult{err: err}
 		}
@@ -181,30 +166,20 @@ func (fileSys) writeAtOp(f *os.File, fd uintptr, p []byte, off int64) sysOp {
 // same time, the other operations, with the reads and writes the port
 // refuses, on the pool (winsys.RunIO).
 func (fileSys) run(ctx context.Context, ops []sysOp) {
-	var reqs []*winsys.IO
-	for _, o := range ops {
-		if r, ok := o.data.(*winsys.IO); ok {
-			reqs = append(reqs, r)
-		}
+	reqs := make([]*winsys.IO, len(ops)) // nil: not a read or write
+	for i, o := range ops {
+		reqs[i], _ = o.data.(*winsys.IO)
 	}
-	onPort := func(o sysOp) *winsys.IO {
-		if r, _ := o.data.(*winsys.IO); r != nil && r.OnPort {
-			return r
+	winsys.RunIO(ctx, reqs, func(rest []int) {
+		pool := make([]sysOp, len(rest))
+		for i, j := range rest {
+			pool[i] = ops[j]
 		}
-		return nil
-	}
-	winsys.RunIO(ctx, reqs, func() {
-		var rest []sysOp
-		for _, o := range ops {
-			if onPort(o) == nil {
-				rest = append(rest, o)
-			}
-		}
-		funcOps{}.run(ctx, rest)
+		funcOps{}.run(ctx, pool)
 	})
-	for _, o := range ops {
-		if r := onPort(o); r != nil {
-			o.res = opResult{n: r.N, err: r.Err}
+	for i, r := range reqs {
+		if r != nil && r.OnPort {
+			ops[i].res = opResult{n: r.N, err: r.Err}
 		}
 	}
 }

@@ -46,12 +46,15 @@ func TestWindowsFileMode(t *testing.T) {
 }
 
 func TestWindowsStatFromWin(t *testing.T) {
-	st := statFromWin(&winsys.FileStat{
+	st, err := statFromWin(&winsys.FileStat{
 		FileType: windows.FILE_TYPE_DISK, Attributes: windows.FILE_ATTRIBUTE_COMPRESSED,
 		Links: 3, VolumeSerial: 0xABCD, FileIndex: 1 << 40,
 		CreationTime: 116444736000000000, LastWriteTime: 116444736000000001,
 		Size: 10, AllocationSize: 4097, ClusterSize: 4096,
-	})
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if st.Dev != 0xABCD || st.Ino != 1<<40 || st.Nlink != 3 || st.Size != 10 || st.Blocks != 9 || st.Blksize != 4096 {
 		t.Errorf("statFromWin = %+v", st)
 	}

@@ -91,29 +91,46 @@ type IOBatch struct {
 // see it called or to make every request fall back.
 var NewIOBatchCall = NewIOBatch
 
-// RunIO runs reqs on a completion port and, at the same time, on the
-// calling goroutine, rest: which is to run the caller's other operations
-// and every IO the port refused (OnPort false; see NewIOBatch). With no
-// reqs it only runs rest.
-func RunIO(ctx context.Context, reqs []*IO, rest func()) {
+// RunIO runs the IOs of ops on a completion port and, at the same time, on
+// the calling goroutine, rest with the indexes of the others: the nil
+// entries (the caller's other operations) and the IOs the port refused
+// (OnPort false; see NewIOBatch), which rest is to run.
+func RunIO(ctx context.Context, ops []*IO, rest func(others []int)) {
+	var reqs []*IO
+	var others []int
+	for i, r := range ops {
+		if r == nil {
+			others = append(others, i)
+		} else {
+			r.OnPort = false
+			reqs = append(reqs, r)
+		}
+	}
 	if len(reqs) == 0 {
-		rest()
+		rest(others)
 		return
 	}
 	b, refused := NewIOBatchCall(reqs)
-	for _, r := range reqs {
-		r.OnPort = b != nil
+	if b != nil {
+		for _, r := range reqs {
+			r.OnPort = true
+		}
+		for _, i := range refused {
+			reqs[i].OnPort = false
+		}
 	}
-	for _, i := range refused {
-		reqs[i].OnPort = false
+	for i, r := range ops {
+		if r != nil && !r.OnPort {
+			others = append(others, i)
+		}
 	}
 	if b == nil {
-		rest()
+		rest(others)
 		return
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { b.Run(ctx) })
-	rest()
+	rest(others)
 	wg.Wait()
 }
 

@@ -1,7 +1,6 @@
 package windows
 
 import (
-	"errors"
 	"fmt"
 )
 
@@ -28,8 +27,9 @@ const MaxCloneChunk = 1 << 31
 const maxCloneCall = 1<<32 - 1
 
 // ErrCloneRange is the error PlanClone wraps when a range cannot be cloned
-// as given (misaligned, past the end of the source).
-var ErrCloneRange = errors.New("invalid clone range")
+// as given (misaligned, past the end of the source); it matches
+// fs.ErrInvalid.
+var ErrCloneRange error = &InvalidError{Msg: "invalid clone range"}
 
 // CloneChunk is one FSCTL_DUPLICATE_EXTENTS_TO_FILE call: Len bytes, a
 // multiple of the cluster size, from SrcOff of the source to DstOff of the

@@ -214,6 +214,17 @@ func OpenFlags(flag int, readOnly bool) (a OpenArgs, unknown int) {
 	return a, 0
 }
 
+// DirOpen opens name beneath dirfd with os.OpenFile's flag (DirOpenFile);
+// readOnly is a new file's attribute. A flag OpenFlags cannot map is an
+// InvalidError.
+func DirOpen(dirfd Handle, name string, flag int, readOnly bool) (windows.Handle, error) {
+	a, unknown := OpenFlags(flag, readOnly)
+	if unknown != 0 {
+		return windows.InvalidHandle, &InvalidError{fmt.Sprintf("open flags %#x not supported by Dir on Windows", unknown)}
+	}
+	return DirOpenFile(dirfd, name, a, flag&os.O_TRUNC != 0)
+}
+
 // DirOpenFile opens name beneath dirfd as OpenFlags mapped it; with trunc
 // (O_TRUNC) it truncates the file.
 func DirOpenFile(dirfd Handle, name string, a OpenArgs, trunc bool) (windows.Handle, error) {

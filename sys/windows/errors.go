@@ -1,6 +1,10 @@
 package windows
 
-import "errors"
+import (
+	"errors"
+	"io/fs"
+	"syscall"
+)
 
 // UnsupportedError is an operation this system, its file system, or Wine
 // cannot do. It matches errors.ErrUnsupported and wraps the error the system
@@ -20,3 +24,15 @@ func (e *UnsupportedError) Error() string {
 func (e *UnsupportedError) Unwrap() error { return e.Err }
 
 func (e *UnsupportedError) Is(target error) bool { return target == errors.ErrUnsupported }
+
+// InvalidError is an argument Windows cannot take: a time a FILETIME cannot
+// hold, an open flag it has no meaning for, a range it cannot clone. It
+// matches fs.ErrInvalid and syscall.EINVAL, as a bad argument does in
+// package extfs.
+type InvalidError struct{ Msg string }
+
+func (e *InvalidError) Error() string { return e.Msg }
+
+func (e *InvalidError) Is(target error) bool {
+	return target == fs.ErrInvalid || target == syscall.EINVAL
+}

@@ -2,9 +2,7 @@ package windows
 
 import (
 	"fmt"
-	"io/fs"
 	"math"
-	"syscall"
 	"time"
 )
 
@@ -40,20 +38,8 @@ func FiletimeFromTime(t time.Time) (ft int64, ok bool) {
 	return ft, ft > 0
 }
 
-// TimeRangeError is a time a FILETIME cannot hold. Like any bad argument it
-// matches fs.ErrInvalid and syscall.EINVAL.
-type TimeRangeError struct{ Time time.Time }
-
-func (e *TimeRangeError) Error() string {
-	return fmt.Sprintf("time %v is outside what Windows can store (after 1601-01-01, before 30828)", e.Time)
-}
-
-func (e *TimeRangeError) Is(target error) bool {
-	return target == fs.ErrInvalid || target == syscall.EINVAL
-}
-
 // Filetimes converts the access and write times of a SetTimes call; a zero
-// Time is 0, "leave unchanged". A time out of range is a TimeRangeError.
+// Time is 0, "leave unchanged". A time out of range is an InvalidError.
 func Filetimes(atime, mtime time.Time) (a, m int64, err error) {
 	conv := func(t time.Time) (int64, error) {
 		if t.IsZero() {
@@ -61,7 +47,7 @@ func Filetimes(atime, mtime time.Time) (a, m int64, err error) {
 		}
 		ft, ok := FiletimeFromTime(t)
 		if !ok {
-			return 0, &TimeRangeError{t}
+			return 0, &InvalidError{fmt.Sprintf("time %v is outside what Windows can store (after 1601-01-01, before 30828)", t)}
 		}
 		return ft, nil
 	}

@@ -114,3 +114,21 @@ func CreateHardLink(oldname, newname string) error {
 	}
 	return err
 }
+
+// OpenName opens name with os.OpenFile's flag and permission bits: what
+// os.OpenFile calls, for a handle to make an *os.File of later.
+func OpenName(name string, flag int, perm uint32) (windows.Handle, error) {
+	h, err := syscall.Open(LongPath(name), flag|syscall.O_CLOEXEC, perm)
+	return windows.Handle(h), err
+}
+
+// StatPath describes the file at path, or with follow false a final
+// symbolic link itself.
+func StatPath(path string, follow bool) (*FileStat, error) {
+	h, err := OpenPath(path, windows.FILE_READ_ATTRIBUTES, !follow)
+	if err != nil {
+		return nil, err
+	}
+	defer windows.CloseHandle(h)
+	return Fstat(h)
+}
