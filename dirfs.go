@@ -223,6 +223,32 @@ func (d *Dir) RemoveAll(name string) error {
 	return first
 }
 
+// OpenDirRoot opens the directory of the os.Root r as a Dir: the same
+// directory, whatever has become of r's path since r was opened, so the
+// Dir resolves names beneath what r does. r stays open, and the two are
+// closed independently. The Dir's Name is r's.
+func OpenDirRoot(r *os.Root) (*Dir, error) {
+	if r == nil {
+		return nil, &fs.PathError{Op: "open", Err: errInvalid("OpenDirRoot: nil Root")}
+	}
+	f, err := r.Open(".")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// The Root's descriptor is opened for reading; a Dir's is opened as
+	// Dir needs it (for lookups only, on Linux), relative to the first.
+	var fd uintptr
+	err = (&Dir{f: f, name: r.Name()}).control(func(dirfd int) (err error) {
+		fd, err = sysDir.openSub(dirfd, ".")
+		return err
+	})
+	if err != nil {
+		return nil, pathErr("open", r.Name(), err)
+	}
+	return newDir(fd, r.Name()), nil
+}
+
 // FS returns the directory as an fs.FS. It implements fs.ReadDirFS,
 // fs.ReadFileFS and fs.StatFS, and resolves every name beneath d. Names are
 // those of package io/fs: slash-separated, unrooted, without "." or ".."

@@ -206,3 +206,36 @@ func TestDirRemoveAll(t *testing.T) {
 		t.Errorf("left in root: %v", ents)
 	}
 }
+
+// TestOpenDirRoot: the Dir of an os.Root is the Root's directory, even
+// after its path names another, and resolves beneath it.
+func TestOpenDirRoot(t *testing.T) {
+	_, root := dirfsTree(t)
+	r, err := os.OpenRoot(root)
+	noErr(t, "OpenRoot", err)
+	defer r.Close()
+	d, err := extfs.OpenDirRoot(r)
+	noErr(t, "OpenDirRoot", err)
+	defer d.Close()
+	if d.Name() != r.Name() {
+		t.Errorf("Name() = %q, want the Root's %q", d.Name(), r.Name())
+	}
+	// The path now names another directory: the Dir keeps the first.
+	moved := root + ".moved"
+	noErr(t, "rename", os.Rename(root, moved))
+	noErr(t, "mkdir", os.Mkdir(root, 0o755))
+	t.Cleanup(func() { os.RemoveAll(moved) })
+	b, err := d.ReadFile("a/g")
+	noErr(t, "ReadFile through the Dir", err)
+	if string(b) != "in a" {
+		t.Errorf("ReadFile(a/g) = %q", b)
+	}
+	_, err = d.ReadFile("../x")
+	wantErr(t, "ReadFile(../x)", err, extfs.ErrEscapes)
+	noErr(t, "Close of the Root", r.Close())
+	if _, err := d.Stat("f"); err != nil {
+		t.Errorf("the Dir needs the Root open: %v", err)
+	}
+	_, err = extfs.OpenDirRoot(nil)
+	wantErr(t, "OpenDirRoot(nil)", err, fs.ErrInvalid)
+}

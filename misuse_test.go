@@ -238,6 +238,7 @@ func misuseCases(t *testing.T) ([]misuseCase, func()) {
 		{"OpenFile", "OpenFile empty", missing, func() error { return ignore(extfs.OpenFile("", os.O_CREATE|os.O_RDWR, 0o644)) }},
 		{"OpenDir", "OpenDir NUL", inv, func() error { return ignore(extfs.OpenDir(nul)) }},
 		{"OpenDir", "OpenDir empty", inv, func() error { return ignore(extfs.OpenDir("")) }},
+		{"OpenDirRoot", "OpenDirRoot nil", inv, func() error { return ignore(extfs.OpenDirRoot(nil)) }},
 		{"GetXattr", "GetXattr NUL path", inv, func() error { return ignore(extfs.GetXattr(nul, "user.a")) }},
 		{"GetXattr", "GetXattr empty name", inv, func() error { return ignore(extfs.GetXattr(path, "")) }},
 		{"LListXattr", "LListXattr NUL path", inv, func() error { return ignore(extfs.LListXattr(nul)) }},
