@@ -221,10 +221,13 @@ func TestOpenDirRoot(t *testing.T) {
 		t.Errorf("Name() = %q, want the Root's %q", d.Name(), r.Name())
 	}
 	// The path now names another directory: the Dir keeps the first.
-	moved := root + ".moved"
-	noErr(t, "rename", os.Rename(root, moved))
-	noErr(t, "mkdir", os.Mkdir(root, 0o755))
-	t.Cleanup(func() { os.RemoveAll(moved) })
+	// (Windows does not rename a directory that has open handles.)
+	if runtime.GOOS != "windows" {
+		moved := root + ".moved"
+		noErr(t, "rename", os.Rename(root, moved))
+		noErr(t, "mkdir", os.Mkdir(root, 0o755))
+		t.Cleanup(func() { os.RemoveAll(moved) })
+	}
 	b, err := d.ReadFile("a/g")
 	noErr(t, "ReadFile through the Dir", err)
 	if string(b) != "in a" {
