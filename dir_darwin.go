@@ -46,11 +46,7 @@ func (dirSys) chmod(d int, name string, mode fs.FileMode) error {
 }
 
 func (dirSys) stat(d int, name string, follow bool) (*Stat, error) {
-	st, err := darwin.DirStat(d, name, follow)
-	if err != nil {
-		return nil, err
-	}
-	return statFromDarwin(&st), nil
+	return stat(darwin.DirStat(d, name, follow))
 }
 
 func (dirSys) setTimes(d int, name string, atime, mtime time.Time, follow bool) error {
@@ -58,9 +54,5 @@ func (dirSys) setTimes(d int, name string, atime, mtime time.Time, follow bool) 
 }
 
 func (dirSys) mknod(d int, name string, mode fs.FileMode, dev uint64) error {
-	typ, err := darwinNodeType(mode, dev)
-	if err != nil {
-		return err
-	}
-	return unixDirs.Mknod(d, name, typ|darwin.PermBits(mode), dev)
+	return darwin.Mknod(d, name, mode, dev)
 }

@@ -3,9 +3,8 @@
 package extfs
 
 // The macOS file hooks translate extfs types for sys/darwin (x/sys/unix, no
-// cgo). The decisions in extfs's terms are in darwin_logic.go, those in
-// macOS's terms in sys/darwin. No io_uring and no data engine: a Batch runs
-// each operation's single call on the worker pool.
+// cgo), where the decisions are. No io_uring and no data engine: a Batch
+// runs each operation's single call on the worker pool.
 
 import (
 	"io/fs"
@@ -45,23 +44,20 @@ func (fileSys) supports(f Feature) bool {
 // fsync is F_FULLFSYNC for Sync and Datasync alike: see darwin.Fsync.
 func (fileSys) fsync(fd uintptr, _ bool) error { return darwin.Fsync(int(fd)) }
 
+// fadvise: see darwin.AdvicePlan; darwin.Advice has Advice's values.
 func (fileSys) fadvise(fd uintptr, off, n int64, a Advice) error {
-	da, err := darwinFadvise(a)
-	if err != nil {
-		return err
+	if _, _, ok := darwin.AdvicePlan(darwin.Advice(a)); !ok {
+		return notSupportedErr("fadvise " + a.String() + " on macOS")
 	}
-	return darwin.Fadvise(int(fd), off, n, da)
+	return darwin.Fadvise(int(fd), off, n, darwin.Advice(a))
 }
 
+// fallocate: see darwin.Fallocate; darwin.AllocMode has AllocMode's values.
 func (fileSys) fallocate(fd uintptr, mode AllocMode, off, n int64) error {
-	switch op, err := darwinAlloc(mode); op {
-	case darwinPreallocate:
-		return darwin.Preallocate(int(fd), off, n, mode&AllocKeepSize != 0)
-	case darwinPunch:
-		return darwin.PunchHole(int(fd), off, n)
-	default:
-		return err
+	if !darwin.AllocModeOK(darwin.AllocMode(mode)) {
+		return notSupportedErr(mode.String() + " on macOS")
 	}
+	return darwin.Fallocate(int(fd), darwin.AllocMode(mode), off, n)
 }
 
 func xflags(f XattrFlag) int { return xattrFlagBits(f, darwin.XATTR_CREATE, darwin.XATTR_REPLACE) }
@@ -102,11 +98,18 @@ func (fileSys) statat(dir int, path string, follow bool) (*Stat, error) {
 	return stat(darwin.Fstatat(dir, path, flags))
 }
 
+// stat converts what darwin.Fstat or darwin.Fstatat says (darwin.Info).
 func stat(st darwin.Stat, err error) (*Stat, error) {
 	if err != nil {
 		return nil, err
 	}
-	return statFromDarwin(&st), nil
+	i := st.Info()
+	return &Stat{
+		Dev: i.Dev, Ino: i.Ino, Mode: i.Mode, Nlink: i.Nlink, Uid: i.Uid, Gid: i.Gid, Rdev: i.Rdev,
+		Size: i.Size, Blocks: i.Blocks, Blksize: i.Blksize,
+		Atime: i.Atime, Mtime: i.Mtime, Ctime: i.Ctime, Btime: i.Btime,
+		Attributes: StatAttr(i.Attributes), AttributesMask: StatAttr(i.AttributesMask),
+	}, nil
 }
 
 // futimes has microsecond precision: see darwin.Futimes.

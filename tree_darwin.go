@@ -21,12 +21,13 @@ var _ treeOS = treeSys{}
 // matching ErrNotSupported that says why.
 func (treeSys) clone(ctx context.Context, src *File, st *Stat, nf *treeFile, o *CopyOptions) (stats CopyStats, cloned bool, err error) {
 	spot := nf.current()
-	if !darwinCloneWanted(o.CoW, st.Size) || spot == "" {
+	if !cloneWanted(o.CoW, st.Size) || spot == "" {
 		return CopyStats{}, false, nil
 	}
 	var f *File
 	err = nf.d.control(func(dirfd int) error {
-		c := &darwinClone{src: src, st: st, o: o, dirfd: dirfd, base: nf.name, shown: nf.d.Name(), spare: nf.f}
+		c := newDarwinClone(src, st, o, dirfd, "", nf.name)
+		c.shown, c.spare = nf.d.Name(), nf.f
 		clone, name, s, err := c.make(ctx)
 		if err != nil || clone == nil {
 			return err

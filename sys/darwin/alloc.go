@@ -4,6 +4,26 @@ import "io/fs"
 
 // Decisions of Preallocate and PunchHole. Pure: their tests run on every OS.
 
+// AllocMode is a Fallocate mode; the values are those of extfs.AllocMode.
+type AllocMode uint32
+
+const (
+	AllocKeepSize AllocMode = 1 << iota
+	AllocPunchHole
+)
+
+// AllocModeOK reports whether macOS can carry out mode, one extfs accepts:
+// preallocate (0 or AllocKeepSize) and punch a hole
+// (AllocPunchHole|AllocKeepSize). macOS has no call for zero-range,
+// collapse-range, insert-range or unshare-range.
+func AllocModeOK(mode AllocMode) bool {
+	switch mode {
+	case 0, AllocKeepSize, AllocPunchHole | AllocKeepSize:
+		return true
+	}
+	return false
+}
+
 // PreallocPlan says how to give the range [off, off+n) storage, and the file
 // a size of at least off+n unless keepSize, on a file of size bytes that has
 // allocated bytes of storage (st_blocks × 512). off ≥ 0, n > 0 and

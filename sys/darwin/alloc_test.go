@@ -202,3 +202,27 @@ func TestPunchCheck(t *testing.T) {
 		t.Error("ErrAppendZeros does not match EINVAL and fs.ErrInvalid")
 	}
 }
+
+func TestAllocModeOK(t *testing.T) {
+	const (
+		zero     AllocMode = 1 << 2 // extfs.AllocZeroRange
+		collapse AllocMode = 1 << 3
+		insert   AllocMode = 1 << 4
+		unshare  AllocMode = 1 << 5
+	)
+	for mode, want := range map[AllocMode]bool{
+		0:                              true,
+		AllocKeepSize:                  true,
+		AllocPunchHole | AllocKeepSize: true,
+		zero:                           false,
+		zero | AllocKeepSize:           false,
+		collapse:                       false,
+		insert:                         false,
+		unshare:                        false,
+		unshare | AllocKeepSize:        false,
+	} {
+		if got := AllocModeOK(mode); got != want {
+			t.Errorf("AllocModeOK(%#x) = %v; want %v", mode, got, want)
+		}
+	}
+}

@@ -2,9 +2,11 @@ package darwin
 
 import (
 	"bytes"
+	"errors"
 	"io/fs"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestCloneFallback(t *testing.T) {
@@ -241,5 +243,73 @@ func TestFsidKey(t *testing.T) {
 	// A negative val[0] (dev_t is signed) does not sign-extend.
 	if dev, _ := FsidKey([2]int32{-2, 0}); dev != 0xfffffffe {
 		t.Errorf("FsidKey(-2) dev = %#x; want 0xfffffffe", dev)
+	}
+}
+
+func TestCloneChmod(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		r       CloneReq
+		mode    uint32
+		chowned bool
+		set     uint32
+		change  bool
+	}{
+		{"want, has it", CloneReq{Want: 0o644}, 0o644, false, 0o644, false},
+		{"want, work mode", CloneReq{Want: 0o644}, 0o744, false, 0o644, true},
+		{"want, chowned", CloneReq{Want: 0o640}, 0o640, true, 0o640, false},
+		{"keep, has it", CloneReq{KeepMode: true, Mode: 0o4755}, 0o4755, false, 0o4755, false},
+		{"keep, setuid lost", CloneReq{KeepMode: true, Mode: 0o4755}, 0o755, false, 0o4755, true},
+		{"keep, chowned", CloneReq{KeepMode: true, Mode: 0o755}, 0o755, true, 0o755, true},
+	} {
+		set, change := CloneChmod(&tt.r, tt.mode, tt.chowned)
+		if change != tt.change || change && set != tt.set {
+			t.Errorf("%s: CloneChmod = %#o, %v; want %#o, %v", tt.name, set, change, tt.set, tt.change)
+		}
+	}
+}
+
+func TestCloneTimes(t *testing.T) {
+	now, at, mt := time.Unix(1700000000, 5), time.Unix(1600000000, 7), time.Unix(1650000000, 9)
+	ts := func(t time.Time) Timespec { return Timespec{Sec: t.Unix(), Nsec: int64(t.Nanosecond())} }
+	if c, m, a := CloneTimes(now, false, at, mt); c != ts(now) || m != ts(now) || a != ts(now) {
+		t.Errorf("CloneTimes(not kept) = %v, %v, %v; want now thrice", c, m, a)
+	}
+	if c, m, a := CloneTimes(now, true, at, mt); c != ts(now) || m != ts(mt) || a != ts(at) {
+		t.Errorf("CloneTimes(kept) = %v, %v, %v; want now, mtime, atime", c, m, a)
+	}
+	// Far from the epoch, where UnixNano would overflow.
+	far := time.Date(2500, 1, 1, 0, 0, 0, 3, time.UTC)
+	if _, m, _ := CloneTimes(now, true, at, far); m != (Timespec{Sec: far.Unix(), Nsec: 3}) {
+		t.Errorf("CloneTimes: mtime %v for %v", m, far)
+	}
+}
+
+func TestNoClone(t *testing.T) {
+	const EIO = syscall.Errno(5)
+	why := func() string { return "because" }
+	if err := noClone(false, "fclonefileat", EXDEV, why); err != nil {
+		t.Errorf("noClone(auto, EXDEV) = %v; want nil (copy)", err)
+	}
+	if err := noClone(false, "clone", nil, why); err != nil {
+		t.Errorf("noClone(auto, refused) = %v; want nil (copy)", err)
+	}
+	var e *CloneError
+	if err := noClone(true, "fclonefileat", EXDEV, why); !errors.As(err, &e) || e.Why != "because" || !errors.Is(err, EXDEV) {
+		t.Errorf("noClone(always, EXDEV) = %v; want a CloneError with Why, wrapping EXDEV", err)
+	}
+	if err := noClone(true, "clone", nil, why); !errors.As(err, &e) || e.Why != "because" || e.Err != nil || err.Error() != "clone: because" {
+		t.Errorf("noClone(always, refused) = %v; want a CloneError with Why", err)
+	}
+	for _, errno := range []error{EPERM, EIO} {
+		if err := noClone(true, "fclonefileat", errno, why); !errors.As(err, &e) || e.Why != "" || !errors.Is(err, errno) {
+			t.Errorf("noClone(always, %v) = %v; want a CloneError without Why", errno, err)
+		}
+	}
+	if err := noClone(false, "fclonefileat", EIO, why); !errors.Is(err, EIO) {
+		t.Errorf("noClone(auto, EIO) = %v; want the error", err)
+	}
+	if got := (&CloneError{Op: "chown", Name: "d/.x.tmp", Err: EPERM}).Error(); got != "chown d/.x.tmp: "+EPERM.Error() {
+		t.Errorf("CloneError.Error() = %q", got)
 	}
 }

@@ -5,6 +5,7 @@ package darwin
 // is decided in clone.go.
 
 import (
+	"os"
 	"unsafe"
 
 	"github.com/extfs/extfs/internal/eintr"
@@ -94,6 +95,26 @@ func SeekData(fd int, off int64) (data, hole int64, ok bool, err error) {
 		return 0, 0, false, err
 	}
 	return data, hole, true, nil
+}
+
+// DataRange is SeekData for a copy: a file with a block for every 512
+// bytes of its size has no holes, found without SEEK_DATA (MayBeSparse).
+// Errors are *os.SyscallErrors.
+func DataRange(fd int, off int64) (data, hole int64, ok bool, err error) {
+	if off == 0 {
+		st, err := Fstat(fd)
+		if err != nil {
+			return 0, 0, false, os.NewSyscallError("fstat", err)
+		}
+		if !MayBeSparse(st.Blocks, st.Size) {
+			return 0, st.Size, st.Size > 0, nil
+		}
+	}
+	data, hole, ok, err = SeekData(fd, off)
+	if err != nil {
+		return 0, 0, false, os.NewSyscallError("lseek", err)
+	}
+	return data, hole, ok, nil
 }
 
 // FsInfo is what statfs(2) says of a volume.

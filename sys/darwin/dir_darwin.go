@@ -28,6 +28,8 @@ package darwin
 // (D, "."): "." names D itself and is never a symbolic link.
 
 import (
+	"io/fs"
+
 	"github.com/extfs/extfs/internal/beneath"
 	"golang.org/x/sys/unix"
 )
@@ -180,4 +182,14 @@ func DirUtimens(dirfd int, name string, ts [2]Timespec, follow bool) error {
 		return AtFollow(dirfd, name, set)
 	}
 	return AtLookup(dirfd, name, set)
+}
+
+// Mknod makes the node name beneath dirfd, of mode's type and permission
+// bits (NodeType), with device number dev.
+func Mknod(dirfd int, name string, mode fs.FileMode, dev uint64) error {
+	typ, err := NodeType(mode, dev)
+	if err != nil {
+		return err
+	}
+	return Dirs.Mknod(dirfd, name, typ|PermBits(mode), dev)
 }

@@ -87,6 +87,18 @@ func readAdvise(fd int, off, n int64) error {
 	return nil
 }
 
+// Fallocate carries out mode over [off, off+n): Preallocate, or PunchHole;
+// ENOTSUP for a mode macOS has no call for (AllocModeOK).
+func Fallocate(fd int, mode AllocMode, off, n int64) error {
+	switch {
+	case !AllocModeOK(mode):
+		return ENOTSUP
+	case mode&AllocPunchHole != 0:
+		return PunchHole(fd, off, n)
+	}
+	return Preallocate(fd, off, n, mode&AllocKeepSize != 0)
+}
+
 // Preallocate gives [off, off+n) storage with F_PREALLOCATE and, unless
 // keepSize, grows the file to off+n with ftruncate (PreallocPlan,
 // FstoreAttempts). The file must be open for writing (EBADF).

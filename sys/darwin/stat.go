@@ -1,6 +1,7 @@
 package darwin
 
 import (
+	"fmt"
 	"io/fs"
 	"math"
 	"time"
@@ -44,6 +45,62 @@ type Stat struct {
 // 0 (both fields) when the filesystem does not keep one (vn_stat in
 // vfs_vnops.c), so a file really born at the Unix epoch reads as unknown too.
 func BirthKnown(t Timespec) bool { return t.Sec != 0 || t.Nsec != 0 }
+
+// Info is a Stat in the terms of package os and of extfs.Stat: an
+// fs.FileMode, time.Times (Btime the zero Time where none is known:
+// BirthKnown), and st_flags as statx(2) attributes (Attrs.Statx).
+type Info struct {
+	Dev, Ino                   uint64
+	Mode                       fs.FileMode
+	Nlink                      uint64
+	Uid, Gid                   uint32
+	Rdev                       uint64
+	Size, Blocks, Blksize      int64
+	Atime, Mtime, Ctime, Btime time.Time
+	Attributes, AttributesMask uint64
+}
+
+// Info converts st for extfs.Stat.
+func (st *Stat) Info() Info {
+	ts := func(t Timespec) time.Time { return time.Unix(t.Sec, t.Nsec) }
+	i := Info{
+		Dev: st.Dev, Ino: st.Ino, Mode: FileMode(st.Mode), Nlink: st.Nlink, Uid: st.Uid, Gid: st.Gid,
+		Rdev: st.Rdev, Size: st.Size, Blocks: st.Blocks, Blksize: st.Blksize,
+		Atime: ts(st.Atime), Mtime: ts(st.Mtime), Ctime: ts(st.Ctime),
+	}
+	if BirthKnown(st.Btime) {
+		i.Btime = ts(st.Btime)
+	}
+	i.Attributes, i.AttributesMask = FlagsAttrs(st.Flags).Statx()
+	return i
+}
+
+// Linux's statx(2) attribute bits (STATX_ATTR_*), in which extfs.StatAttr
+// reports attributes on every OS.
+const (
+	STATX_ATTR_COMPRESSED = 0x4
+	STATX_ATTR_IMMUTABLE  = 0x10
+	STATX_ATTR_APPEND     = 0x20
+	STATX_ATTR_NODUMP     = 0x40
+)
+
+// Statx returns a as statx attribute bits, and the mask of those macOS
+// reports: all four, since st_flags is always reported in full.
+func (a Attrs) Statx() (attrs, mask uint64) {
+	for _, f := range [...]struct {
+		set bool
+		bit uint64
+	}{
+		{a.Immutable, STATX_ATTR_IMMUTABLE}, {a.Append, STATX_ATTR_APPEND},
+		{a.Nodump, STATX_ATTR_NODUMP}, {a.Compressed, STATX_ATTR_COMPRESSED},
+	} {
+		mask |= f.bit
+		if f.set {
+			attrs |= f.bit
+		}
+	}
+	return attrs, mask
+}
 
 // Attrs are the st_flags with an equivalent among Linux's statx
 // attributes. Each is either the user's (UF_) or the superuser's (SF_)
@@ -99,6 +156,36 @@ func MknodPlan(typ uint32, perm uint32, dev uint64) (node Node, mode uint32, ok 
 	return 0, 0, false
 }
 
+// NodeType gives the S_IF* type bits of a node Mknodat is to make, of
+// mode's type (a FIFO, a device, or else a regular file), or an error
+// matching fs.ErrInvalid (and EINVAL) for a device number wider than
+// macOS's 32-bit dev_t (MknodPlan).
+func NodeType(mode fs.FileMode, dev uint64) (uint32, error) {
+	var typ uint32
+	switch mode.Type() {
+	case fs.ModeNamedPipe:
+		typ = S_IFIFO
+	case fs.ModeDevice:
+		typ = S_IFBLK
+	case fs.ModeDevice | fs.ModeCharDevice:
+		typ = S_IFCHR
+	}
+	if _, _, ok := MknodPlan(typ, PermBits(mode), dev); !ok {
+		return 0, devError(dev)
+	}
+	return typ, nil
+}
+
+// devError is NodeType's error.
+type devError uint64
+
+func (e devError) Error() string {
+	return fmt.Sprintf("mknod: device number %#x does not fit macOS's 32-bit dev_t", uint64(e))
+}
+
+func (devError) Unwrap() error        { return EINVAL }
+func (devError) Is(target error) bool { return target == fs.ErrInvalid }
+
 // Timespecs is the times argument of utimensat(2) for atime and mtime: a
 // zero time.Time is UTIME_OMIT ("leave it alone").
 func Timespecs(atime, mtime time.Time) [2]Timespec {
@@ -107,8 +194,7 @@ func Timespecs(atime, mtime time.Time) [2]Timespec {
 		if t.IsZero() {
 			ts[i] = Timespec{Nsec: UTIME_OMIT}
 		} else {
-			// Not UnixNano: it overflows outside 1678..2262.
-			ts[i] = Timespec{Sec: t.Unix(), Nsec: int64(t.Nanosecond())}
+			ts[i] = timespec(t)
 		}
 	}
 	return ts

@@ -1,6 +1,7 @@
 package darwin
 
 import (
+	"errors"
 	"io/fs"
 	"math"
 	"testing"
@@ -161,6 +162,65 @@ func TestTimevals(t *testing.T) {
 	for _, tt := range tests {
 		if got := Timevals(tt.ts, cur); got != tt.want {
 			t.Errorf("Timevals(%v, %v) = %v; want %v", tt.ts, cur, got, tt.want)
+		}
+	}
+}
+
+func TestInfo(t *testing.T) {
+	st := &Stat{
+		Dev: 0x1000004, Ino: 42, Mode: S_IFREG | S_ISUID | 0o755, Nlink: 2,
+		Uid: 501, Gid: 20, Size: 5000, Blocks: 16, Blksize: 4096,
+		Atime: Timespec{Sec: 1700000001, Nsec: 1},
+		Mtime: Timespec{Sec: 1700000002, Nsec: 2},
+		Ctime: Timespec{Sec: 1700000003, Nsec: 3},
+		Btime: Timespec{Sec: 1600000000, Nsec: 4},
+		Flags: UF_IMMUTABLE | UF_NODUMP | 0x8000, // 0x8000: UF_HIDDEN, no equivalent
+	}
+	want := Info{
+		Dev: 0x1000004, Ino: 42, Mode: fs.ModeSetuid | 0o755, Nlink: 2,
+		Uid: 501, Gid: 20, Size: 5000, Blocks: 16, Blksize: 4096,
+		Atime:          time.Unix(1700000001, 1),
+		Mtime:          time.Unix(1700000002, 2),
+		Ctime:          time.Unix(1700000003, 3),
+		Btime:          time.Unix(1600000000, 4),
+		Attributes:     STATX_ATTR_IMMUTABLE | STATX_ATTR_NODUMP,
+		AttributesMask: STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND | STATX_ATTR_NODUMP | STATX_ATTR_COMPRESSED,
+	}
+	if got := st.Info(); got != want {
+		t.Errorf("Info = %+v\nwant %+v", got, want)
+	}
+
+	// No birth time: the zero Time, as on Linux without STATX_BTIME.
+	st.Btime = Timespec{}
+	st.Flags = SF_APPEND | UF_COMPRESSED
+	got := st.Info()
+	if !got.Btime.IsZero() {
+		t.Errorf("Btime = %v for st_birthtimespec 0; want the zero Time", got.Btime)
+	}
+	if got.Attributes != STATX_ATTR_APPEND|STATX_ATTR_COMPRESSED {
+		t.Errorf("Attributes = %#x for SF_APPEND|UF_COMPRESSED", got.Attributes)
+	}
+	if got.Attributes&^got.AttributesMask != 0 {
+		t.Errorf("Attributes %#x outside AttributesMask %#x", got.Attributes, got.AttributesMask)
+	}
+}
+
+func TestNodeType(t *testing.T) {
+	for _, tt := range []struct {
+		mode fs.FileMode
+		dev  uint64
+		typ  uint32
+		ok   bool
+	}{
+		{0o644, 0, 0, true},
+		{fs.ModeNamedPipe | 0o600, 0, S_IFIFO, true},
+		{fs.ModeDevice | 0o640, 1<<24 | 3, S_IFBLK, true},
+		{fs.ModeDevice | fs.ModeCharDevice | 0o620, 0, S_IFCHR, true},
+		{fs.ModeDevice | fs.ModeCharDevice | 0o620, math.MaxUint32 + 1, 0, false},
+	} {
+		typ, err := NodeType(tt.mode, tt.dev)
+		if tt.ok && (err != nil || typ != tt.typ) || !tt.ok && (!errors.Is(err, fs.ErrInvalid) || !errors.Is(err, EINVAL)) {
+			t.Errorf("NodeType(%v, %#x) = %#o, %v; want %#o, ok %v", tt.mode, tt.dev, typ, err, tt.typ, tt.ok)
 		}
 	}
 }
