@@ -40,7 +40,17 @@ var (
 	errCloneRange = notSupportedErr("clone range: macOS has no call to clone part of a file (APFS clones whole files, with clonefile)")
 )
 
-func (copySys) sourceBlocking(fd uintptr) error { return fdmode.Blocking(fd) }
+func (copySys) sourceBlocking(fd uintptr) error                            { return fdmode.Blocking(fd) }
+func (copySys) saveOffset(fd uintptr) func()                               { return fdmode.KeepOffset(fd) }
+func (copySys) offload(*copyJob, copyHow, *copyAcct) (int64, bool, error)  { return 0, false, nil }
+func (copySys) clone(dst, src uintptr) error                               { return errCloneOpen }
+func (copySys) cloneRange(dst, src uintptr, srcOff, dstOff, n int64) error { return errCloneRange }
+func (copySys) cloneNeverHere(error) bool                                  { return false }
+func (copySys) sparseDest(dst, src uintptr, always bool) error             { return nil } // every file can have holes
+func (copySys) truncate(fd uintptr, size int64) error                      { return darwin.Ftruncate(int(fd), size) }
+func (copySys) unnamedTemp(string, *Stat) *File                            { return nil }
+func (copySys) linkUnnamed(*File, string) error                            { return notSupportedErr("naming an unnamed file") }
+func (copySys) noXattr(err error) bool                                     { return errors.Is(err, darwin.ENOATTR) }
 
 func (copySys) openMode(fd uintptr) (openMode, bool) {
 	r, w, a, ok := fdmode.Of(fd)
@@ -49,11 +59,8 @@ func (copySys) openMode(fd uintptr) (openMode, bool) {
 
 func (copySys) fileInfo(fd uintptr) (fileInfo, error) {
 	st, err := darwin.Fstat(int(fd))
-	if err != nil {
-		return fileInfo{}, err
-	}
 	typ := st.Mode & darwin.S_IFMT
-	return fileInfo{dev: st.Dev, ino: st.Ino, size: st.Size, blocks: st.Blocks, regular: typ == darwin.S_IFREG, dir: typ == darwin.S_IFDIR}, nil
+	return fileInfo{dev: st.Dev, ino: st.Ino, size: st.Size, blocks: st.Blocks, regular: typ == darwin.S_IFREG, dir: typ == darwin.S_IFDIR}, err
 }
 
 // fsInfo: statfs's f_fstypename ("apfs", "hfs", ...) and block size.
@@ -65,26 +72,15 @@ func (copySys) fsInfo(fd uintptr) (string, int64, error) {
 // fsKey: the volume's f_fsid (darwin.FsidKey).
 func (copySys) fsKey(path string) (fsKey, error) {
 	fi, err := darwin.Statfs(path)
-	if err != nil {
-		return fsKey{}, err
-	}
 	dev, typ := darwin.FsidKey(fi.Fsid)
-	return fsKey{dev: dev, mnt: typ}, nil
+	return fsKey{dev: dev, mnt: typ}, err
 }
-
-func (copySys) offload(*copyJob, copyHow, *copyAcct) (int64, bool, error) { return 0, false, nil }
-
-func (copySys) clone(dst, src uintptr) error { return errCloneOpen }
-
-func (copySys) cloneRange(dst, src uintptr, srcOff, dstOff, n int64) error { return errCloneRange }
 
 // cloneFallback: clonefile's errnos that mean "no clone here", and
 // errCloneOpen; not errCloneRange, which CloneRange reports as it is.
 func (copySys) cloneFallback(err error) bool {
 	return err == errCloneOpen || darwin.CloneFallback(err)
 }
-
-func (copySys) cloneNeverHere(error) bool { return false }
 
 // probeClone clones a to the name of b (clonefile makes new files only);
 // Probe's cleanup removes the clone by name.
@@ -95,23 +91,11 @@ func (copySys) seekData(fd uintptr, off int64) (int64, int64, bool, error) {
 	return darwin.DataRange(int(fd), off)
 }
 
-func (copySys) saveOffset(fd uintptr) func() { return fdmode.KeepOffset(fd) }
-
-func (copySys) sparseDest(dst, src uintptr, always bool) error { return nil } // every file can have holes
-
-func (copySys) truncate(fd uintptr, size int64) error { return darwin.Ftruncate(int(fd), size) }
-
-func (copySys) unnamedTemp(string, *Stat) *File { return nil }
-
-func (copySys) linkUnnamed(*File, string) error { return notSupportedErr("naming an unnamed file") }
-
 // renameNoReplace is always handled: darwin.RenameNoReplace falls back by
 // itself.
 func (copySys) renameNoReplace(oldpath, newpath string) (bool, error) {
 	return true, darwin.RenameNoReplace(oldpath, newpath)
 }
-
-func (copySys) noXattr(err error) bool { return errors.Is(err, darwin.ENOATTR) }
 
 // copyByName makes CopyFile's temporary file, next to dst, a clone of src
 // that passes for the new file a copy would have made (darwin.CloneAsNew),

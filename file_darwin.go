@@ -88,14 +88,7 @@ func (fileSys) removexattr(path, name string, follow bool) error {
 func (fileSys) fstat(fd uintptr) (*Stat, error) { return stat(darwin.Fstat(int(fd))) }
 
 func (fileSys) statat(dir int, path string, follow bool) (*Stat, error) {
-	if path == "" {
-		return nil, unix.ENOENT // as on Linux; fstatat("") says ENOENT too
-	}
-	flags := 0
-	if !follow {
-		flags = unix.AT_SYMLINK_NOFOLLOW
-	}
-	return stat(darwin.Fstatat(dir, path, flags))
+	return stat(darwin.Statat(dir, path, follow))
 }
 
 // stat converts what darwin.Fstat or darwin.Fstatat says (darwin.Info).

@@ -79,6 +79,19 @@ func Fstatat(dirfd int, path string, flags int) (Stat, error) {
 	return statFrom(st), nil
 }
 
+// Statat is fstatat(2) of path in dir, following a symbolic link there if
+// follow. The empty path is ENOENT, as on Linux.
+func Statat(dir int, path string, follow bool) (Stat, error) {
+	if path == "" {
+		return Stat{}, ENOENT
+	}
+	flags := 0
+	if !follow {
+		flags = unix.AT_SYMLINK_NOFOLLOW
+	}
+	return Fstatat(dir, path, flags)
+}
+
 func statFrom(st *unix.Stat_t) Stat {
 	ts := func(t unix.Timespec) Timespec { return Timespec{Sec: t.Sec, Nsec: t.Nsec} }
 	return Stat{
