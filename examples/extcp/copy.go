@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,6 +59,7 @@ const (
 type job struct {
 	kind         jobKind
 	src, target  string
+	shown        string      // target as cp names it in messages (see cpTarget)
 	st           *extfs.Stat // of src (followed for jobFile and jobTree)
 	followed     bool        // src is a symbolic link, and st is of what it leads to
 	targetExists bool
@@ -103,9 +105,9 @@ func (c *copier) copyAll(ctx context.Context, srcs []string, dst string) result 
 	var jobs []*job
 	targets := make(map[string]bool)
 	for _, src := range srcs {
-		target := dst
+		target, shown := dst, dst
 		if into {
-			target = intoDir(dst, src)
+			target, shown = intoDir(dst, src), cpTarget(dst, src)
 		}
 		if targets[target] {
 			// "extcp a a dir": cp warns and copies once.
@@ -113,7 +115,7 @@ func (c *copier) copyAll(ctx context.Context, srcs []string, dst string) result 
 			continue
 		}
 		targets[target] = true
-		if j := c.plan(src, target, strings.HasSuffix(dst, "/") && !dstIsDir); j != nil {
+		if j := c.plan(src, target, shown, strings.HasSuffix(dst, "/") && !dstIsDir); j != nil {
 			jobs = append(jobs, j)
 		}
 	}
@@ -203,15 +205,16 @@ func intoDir(dir, src string) string {
 }
 
 // plan looks at src and target and returns the job that copies one to the
-// other, or reports why there is none and returns nil. mustBeDir says that
-// target was given with a trailing slash and does not exist.
-func (c *copier) plan(src, target string, mustBeDir bool) *job {
+// other, or reports why there is none and returns nil. shown is target as
+// messages name it; mustBeDir says that target was given with a trailing
+// slash and does not exist.
+func (c *copier) plan(src, target, shown string, mustBeDir bool) *job {
 	lst, err := extfs.Lstatx(src)
 	if err != nil {
 		c.fail(src, err)
 		return nil
 	}
-	j := &job{src: src, target: target, st: lst}
+	j := &job{src: src, target: target, shown: shown, st: lst}
 	switch {
 	case lst.Mode&fs.ModeSymlink != 0 && c.cfg.noDeref:
 		j.kind = jobSymlink
@@ -253,7 +256,7 @@ func (c *copier) plan(src, target string, mustBeDir bool) *job {
 		return nil
 	}
 	j.targetExists, j.targetMode = true, tst.Mode
-	if j.kind != jobTree && !tst.Mode.IsDir() && c.cfg.existing == existingSkip {
+	if j.kind != jobTree && !tst.Mode.IsDir() && c.cfg.existing == extfs.ExistingSkip {
 		return nil // -n: left as it is, silently, as cp does (even onto itself)
 	}
 	if j.kind == jobTree {
@@ -310,9 +313,9 @@ func plannedBytes(jobs []*job) int64 {
 // is older than src (by modification time, as cp -u).
 func (c *copier) keep(src, dst *extfs.Stat) bool {
 	switch c.cfg.existing {
-	case existingSkip:
+	case extfs.ExistingSkip:
 		return true
-	case existingUpdate:
+	case extfs.ExistingUpdate:
 		return !src.Mtime.After(dst.Mtime)
 	}
 	return false
@@ -344,7 +347,7 @@ func (c *copier) copyFile(ctx context.Context, j *job) {
 		st, err = extfs.CopyFile(ctx, j.src, j.target, &opt)
 	}
 	if c.done(j, &st, err) {
-		c.said(j.src, j.target, debugLine(&st, &opt))
+		c.said(j.src, j.shown, debugLine(mainMethod(&st), st.HoleBytes > 0, &opt))
 	}
 }
 
@@ -362,69 +365,46 @@ func syncFile(name string) error {
 	return err
 }
 
-// copyTree copies the tree j with CopyTree. The flags that ask CopyTree
-// for what it cannot do yet are refused where they would make a
-// difference (see treeLimit).
+// copyTree copies the tree j with CopyTree, as cp -r does: existing
+// entries replaced, kept (-n) or replaced if older (-u), symbolic links
+// inside copied as links or followed (-L). An entry that fails is reported
+// as it fails, and the rest of the tree is still copied.
 func (c *copier) copyTree(ctx context.Context, j *job) {
-	if err := c.treeLimit(j); err != nil {
-		c.fail(j.src, err)
-		return
-	}
-	var existed map[string]bool
-	if c.cfg.verbose && j.targetExists {
-		existed = existingDirs(j)
-	}
 	opt := c.cfg.opt
-	if j.targetExists {
-		opt.Existing = extfs.ExistingReplace // merge into the existing directory
-	}
+	opt.Existing = c.cfg.existing
 	opt.Progress = c.meter.op()
+	var reported []error // OnError's calls come one at a time
+	opt.OnError = func(rel string, err error) error {
+		reported = append(reported, err)
+		c.fail(cpJoin(j.src, rel), err)
+		return nil
+	}
+	opt.OnEntry = func(e extfs.CopyEntry) { c.saidEntry(j, e) }
 	st, err := extfs.CopyTree(ctx, j.src, j.target, &opt)
-	if c.done(j, &st, err) && c.cfg.verbose {
-		c.saidTree(j, &st, existed)
+	if c.done(j, &st, unreported(err, reported)) && !j.targetExists {
+		// The root gets its name last, once complete (see saidEntry).
+		c.said(j.src, j.shown, "")
 	}
 }
 
-// treeLimit returns an error when copying the tree j with CopyTree would
-// not do what the command line says: -n or -u where an entry of an existing
-// destination would have to be kept, -L where the tree holds a symbolic
-// link. Each is one CopyOptions setting CopyTree lacks (Existing: Skip or
-// Update; Symlinks: Follow); without such an entry the copy is the same.
-func (c *copier) treeLimit(j *job) error {
-	keep := j.targetExists && c.cfg.existing != existingReplace
-	follow := c.cfg.deref == derefAlways
-	if !keep && !follow {
-		return nil
+// unreported is what of err, returned by CopyTree, OnError has not
+// reported: CopyTree returns the errors of the entries it went on after
+// (those of reported), joined, or the error that stopped it.
+func unreported(err error, reported []error) error {
+	if err == nil || len(reported) == 0 {
+		return err
 	}
-	flag := "-n"
-	if c.cfg.existing == existingUpdate {
-		flag = "-u"
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
 	}
-	return filepath.WalkDir(j.walkRoot(), func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	var rest []error
+	for _, e := range errs {
+		if !slices.ContainsFunc(reported, func(r error) bool { return errors.Is(e, r) }) {
+			rest = append(rest, e)
 		}
-		if follow && d.Type()&fs.ModeSymlink != 0 && p != j.walkRoot() {
-			return fmt.Errorf("%s is a symbolic link: extcp cannot follow links inside a tree yet (-L); nothing copied", p)
-		}
-		rel, err := filepath.Rel(j.src, p)
-		if err != nil || !keep || d.IsDir() {
-			return err
-		}
-		t := filepath.Join(j.target, rel)
-		tst, err := extfs.Lstatx(t)
-		if err != nil || tst.Mode.IsDir() {
-			return nil // not there (or a directory, which a copy cannot replace): nothing to keep
-		}
-		sst, err := extfs.Lstatx(p)
-		if err != nil {
-			return err
-		}
-		if c.keep(sst, tst) {
-			return fmt.Errorf("%s exists: extcp cannot keep existing files inside a tree yet (%s); nothing copied", t, flag)
-		}
-		return nil
-	})
+	}
+	return errors.Join(rest...)
 }
 
 // link makes j's target a hard link to first's, which is a copy of the same
@@ -435,7 +415,7 @@ func (c *copier) link(first, j *job) {
 	})
 	st := extfs.CopyStats{Files: 1, ByMethod: map[extfs.Method]int64{extfs.MethodHardlink: 1}}
 	if c.done(j, &st, err) {
-		c.said(j.src, j.target, "")
+		c.said(j.src, j.shown, "")
 	}
 }
 
@@ -452,7 +432,7 @@ func (c *copier) copySymlink(j *job) {
 		err = c.preserveEntry(j.target, j.st)
 	}
 	if c.done(j, &extfs.CopyStats{Symlinks: 1}, err) {
-		c.said(j.src, j.target, "")
+		c.said(j.src, j.shown, "")
 	}
 }
 
@@ -470,7 +450,7 @@ func (c *copier) copySpecial(j *job) {
 		err = c.preserveEntry(j.target, j.st)
 	}
 	if c.done(j, &extfs.CopyStats{Files: 1}, err) {
-		c.said(j.src, j.target, "")
+		c.said(j.src, j.shown, "")
 	}
 }
 

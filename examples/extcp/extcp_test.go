@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -570,6 +571,86 @@ func TestReportJSON(t *testing.T) {
 		}
 		if !strings.Contains(b.String(), tt.want) {
 			t.Errorf("ByMethod %v: --json printed\n%s\nwant it to contain\n%s", tt.by, b.String(), tt.want)
+		}
+	}
+}
+
+// TestTreeEntryErrors: an entry of a tree that fails is reported on stderr,
+// one line, the rest of the tree is copied (and named by -v), and the exit
+// status is 1, as with cp.
+func TestTreeEntryErrors(t *testing.T) {
+	dir := t.TempDir()
+	src, out := filepath.Join(dir, "src"), filepath.Join(dir, "out")
+	writeFile(t, filepath.Join(src, "a.txt"), "a")
+	writeFile(t, filepath.Join(src, "x"), "a file here")
+	writeFile(t, filepath.Join(src, "sub", "c.txt"), "c")
+	if err := os.Symlink("nowhere", filepath.Join(src, "sub", "dangling")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("..", filepath.Join(src, "sub", "up")); err != nil { // a loop, with -L
+		t.Fatal(err)
+	}
+	// In the destination, a directory where the source has the file x.
+	writeFile(t, filepath.Join(out, "src", "x", "y"), "keep me")
+
+	code, stdout, stderr := extcp(t, "-rLv", src, out)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	at := filepath.Join(out, "src")
+	wantFile(t, filepath.Join(at, "a.txt"), "a")
+	wantFile(t, filepath.Join(at, "sub", "c.txt"), "c")
+	wantFile(t, filepath.Join(at, "x", "y"), "keep me")
+	wantNotExist(t, filepath.Join(at, "sub", "dangling"))
+	wantNotExist(t, filepath.Join(at, "sub", "up"))
+
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("stderr: %d lines, want 3 (x, dangling, up):\n%s", len(lines), stderr)
+	}
+	for _, name := range []string{"x", "sub/dangling", "sub/up"} {
+		prefix := "extcp: " + filepath.Join(src, filepath.FromSlash(name)) + ": "
+		if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, prefix) }) {
+			t.Errorf("stderr names no %s:\n%s", name, stderr)
+		}
+	}
+	said := func(rel string) string {
+		return "'" + filepath.Join(src, rel) + "' -> '" + filepath.Join(at, rel) + "'\n"
+	}
+	for _, rel := range []string{"a.txt", "sub/c.txt", "sub"} {
+		if !strings.Contains(stdout, said(rel)) {
+			t.Errorf("-v does not name %s:\n%s", rel, stdout)
+		}
+	}
+	for _, rel := range []string{"x", "sub/dangling", "sub/up", "."} { // out/src existed: merged into, not named
+		if strings.Contains(stdout, said(rel)) {
+			t.Errorf("-v names %s:\n%s", rel, stdout)
+		}
+	}
+}
+
+func TestUnreported(t *testing.T) {
+	a, b, c := errors.New("a"), errors.New("b"), errors.New("c")
+	for _, tt := range []struct {
+		err      error
+		reported []error
+		want     []error
+	}{
+		{nil, nil, nil},
+		{a, nil, []error{a}},
+		{errors.Join(a, b), []error{a, b}, nil},
+		{a, []error{a}, nil},
+		{c, []error{a, b}, []error{c}},
+		{errors.Join(a, c), []error{a}, []error{c}},
+	} {
+		got := unreported(tt.err, tt.reported)
+		if (got == nil) != (tt.want == nil) {
+			t.Errorf("unreported(%v, %v) = %v, want %v", tt.err, tt.reported, got, tt.want)
+		}
+		for _, w := range tt.want {
+			if !errors.Is(got, w) {
+				t.Errorf("unreported(%v, %v) = %v, want %v in it", tt.err, tt.reported, got, w)
+			}
 		}
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +12,7 @@ import (
 )
 
 // TestDebug: --debug says, per file, what cp 9.2's --debug says (and
-// implies -v); for a tree, the methods file by file count.
+// implies -v), in a tree too.
 func TestDebug(t *testing.T) {
 	testfs.Each(t, func(t *testing.T, fsys *testfs.FS) { debugOn(t, fsys.TempDir(t)) })
 }
@@ -26,6 +25,7 @@ func debugOn(t *testing.T, dir string) {
 	src := filepath.Join(dir, "src")
 	writeFile(t, filepath.Join(src, "f"), strings.Repeat("debug me ", 1000))
 	code, stdout, stderr := extcp(t, "--debug", filepath.Join(src, "f"), filepath.Join(dir, "f1"))
+	stdout0 := stdout
 	if code != 0 || stderr != "" {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
@@ -53,31 +53,68 @@ func debugOn(t *testing.T, dir string) {
 		t.Errorf("--reflink=never --sparse=always: exit %d, %q", code, stdout)
 	}
 
-	code, stdout, _ = extcp(t, "--debug", "-r", src, filepath.Join(dir, "tree"))
-	if code != 0 || !regexp.MustCompile(`(?m)^tree '.*/src': (clone|copy_file_range|splice|read/write) 1; 0 B of holes not written$`).MatchString(stdout) ||
-		!strings.Contains(stdout, "/src/f' -> '") {
-		t.Errorf("a tree: exit %d, %q", code, stdout)
+	// A tree: the file's line as above, a sparse file's, an empty file's;
+	// the directories and the link with no debug line.
+	fileLine := strings.SplitN(stdout0, "\n", 3)[1]
+	sparse := filepath.Join(src, "sub", "sparse")
+	writeFile(t, sparse, "")
+	if err := os.Truncate(sparse, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(src, "empty"), "")
+	if err := os.Symlink("f", filepath.Join(src, "l")); err != nil {
+		t.Fatal(err)
+	}
+	tree := filepath.Join(dir, "tree")
+	code, stdout, stderr = extcp(t, "--debug", "-r", src, tree)
+	sparseLine := "copy offload: unknown, reflink: yes, sparse detection: unknown"
+	if !caps.Clone {
+		sparseLine = "SEEK_HOLE"
+	}
+	said := func(rel string) string {
+		return "'" + filepath.Join(src, rel) + "' -> '" + filepath.Join(tree, rel) + "'\n"
+	}
+	for _, want := range []string{
+		said("f") + fileLine + "\n",
+		said("sub/sparse") + "copy offload: ",
+		said("empty") + "copy offload: unknown, reflink: unsupported, sparse detection: no\n",
+		said("l") + "'",
+		said("sub") + "'",
+		"'" + src + "' -> '" + tree + "'\n",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("a tree: no %q", want)
+		}
+	}
+	if _, after, _ := strings.Cut(stdout, said("sub/sparse")); !strings.Contains(strings.SplitN(after, "\n", 2)[0], sparseLine) {
+		t.Errorf("a tree's sparse file: %q, want %q", after, sparseLine)
+	}
+	if code != 0 || stderr != "" || strings.Count(stdout, "\n") != 9 {
+		t.Errorf("a tree: exit %d, stderr %q, %d lines, want 9:\n%s", code, stderr, strings.Count(stdout, "\n"), stdout)
 	}
 }
 
 // TestDebugLine: what each method and option gives.
 func TestDebugLine(t *testing.T) {
-	by := func(m extfs.Method) map[extfs.Method]int64 { return map[extfs.Method]int64{m: 1} }
 	for _, tt := range []struct {
-		st   extfs.CopyStats
-		opt  extfs.CopyOptions
-		want string
+		m     extfs.Method
+		holes bool
+		opt   extfs.CopyOptions
+		want  string
 	}{
-		{extfs.CopyStats{ByMethod: by(extfs.MethodClone)}, extfs.CopyOptions{}, "copy offload: unknown, reflink: yes, sparse detection: unknown"},
-		{extfs.CopyStats{ByMethod: by(extfs.MethodCopyFileRange), HoleBytes: 1}, extfs.CopyOptions{}, "copy offload: yes, reflink: unsupported, sparse detection: SEEK_HOLE"},
-		{extfs.CopyStats{ByMethod: by(extfs.MethodSplice)}, extfs.CopyOptions{}, "copy offload: unsupported, reflink: unsupported, sparse detection: no, method: splice"},
-		{extfs.CopyStats{ByMethod: by(extfs.MethodReadWrite)}, extfs.CopyOptions{CoW: extfs.CoWNever, Sparse: extfs.SparseNever},
+		{extfs.MethodClone, true, extfs.CopyOptions{}, "copy offload: unknown, reflink: yes, sparse detection: unknown"},
+		{extfs.MethodCopyFileRange, true, extfs.CopyOptions{}, "copy offload: yes, reflink: unsupported, sparse detection: SEEK_HOLE"},
+		{extfs.MethodSplice, false, extfs.CopyOptions{}, "copy offload: unsupported, reflink: unsupported, sparse detection: no, method: splice"},
+		{extfs.MethodReadWrite, false, extfs.CopyOptions{CoW: extfs.CoWNever, Sparse: extfs.SparseNever},
 			"copy offload: avoided, reflink: avoided, sparse detection: no, method: read/write"},
-		{extfs.CopyStats{}, extfs.CopyOptions{}, "copy offload: unknown, reflink: unsupported, sparse detection: no"},
+		{extfs.MethodCreated, false, extfs.CopyOptions{}, "copy offload: unknown, reflink: unsupported, sparse detection: no"},
 	} {
-		if got := debugLine(&tt.st, &tt.opt); got != tt.want {
-			t.Errorf("%v %+v: %q, want %q", tt.st.ByMethod, tt.opt, got, tt.want)
+		if got := debugLine(tt.m, tt.holes, &tt.opt); got != tt.want {
+			t.Errorf("%v holes %v %+v: %q, want %q", tt.m, tt.holes, tt.opt, got, tt.want)
 		}
+	}
+	if m := mainMethod(&extfs.CopyStats{}); m != extfs.MethodCreated {
+		t.Errorf("no data: %v, want created", m)
 	}
 }
 

@@ -45,13 +45,13 @@ func (c *copier) makeLink(j *job) {
 	switch {
 	case !j.targetExists:
 		err = mk(j.target)
-	case c.cfg.existing == existingUpdate: // and older than the source: replaced
+	case c.cfg.existing == extfs.ExistingUpdate: // and older than the source: replaced
 		err = replaceWith(j.target, true, mk)
 	default:
 		err = &os.LinkError{Op: "link", Old: src, New: j.target, Err: fs.ErrExist}
 	}
 	if c.done(j, &st, err) {
-		c.said(j.src, j.target, "")
+		c.said(j.src, j.shown, "")
 	}
 }
 
@@ -154,7 +154,7 @@ func (t *linkTreeWalk) dir(src, dst string, st *extfs.Stat, ancestors []fileID) 
 			t.dir(p, q, st, append(ancestors[:len(ancestors):len(ancestors)], id))
 			continue
 		}
-		l := &job{src: p, target: q, st: st, followed: st != lst}
+		l := &job{src: p, target: q, shown: q, st: st, followed: st != lst}
 		if tst, err := extfs.Lstatx(q); err == nil {
 			if tst.Mode.IsDir() {
 				c.failf(q, "cannot overwrite directory with non-directory %s", p)

@@ -12,9 +12,10 @@
 // -n, -u, -l, -s, -v, --debug, -t, -T, --preserve, --no-preserve,
 // --reflink, --sparse; and extcp's own: -j, --progress, --summary, --json,
 // -q, --demo. Copying into an existing directory puts each SRC's base name
-// inside it; several SRCs need a directory DST. A failed SRC is reported on
-// stderr as "extcp: PATH: REASON" and the others are still copied; the exit
-// status is then 1. The tests run cp and extcp on the same trees and compare.
+// inside it; several SRCs need a directory DST. A failed SRC, or entry of a
+// tree, is reported on stderr as "extcp: PATH: REASON" and the rest is still
+// copied; the exit status is then 1. The tests run cp and extcp on the same
+// trees and compare.
 //
 // Where extcp differs from GNU cp:
 //
@@ -22,19 +23,19 @@
 //     over it), never rewritten in place; a symbolic link there is replaced,
 //     not followed. A single file keeps the mode of the file it replaces,
 //     as with cp; inside a tree, a replaced file has its source's mode.
-//   - Inside a tree, the first error stops that tree's copy (extfs.CopyTree
-//     does); the other SRCs are still copied.
-//   - -n and -u inside a directory tree being merged into, and -L for a tree
-//     holding symbolic links, are refused (nothing of that tree is copied)
-//     when they would make a difference: CopyTree cannot yet keep some
-//     entries or follow links. For single files they work as in cp.
+//   - Inside a tree, -v names each entry as it is done, a directory once
+//     complete (after what it holds), and a symbolic link or special file
+//     that replaced one is not said to be "removed" first.
+//   - With -L and hard links kept (-aL), a file reached both directly and
+//     through a link to a directory holding it is copied twice where cp
+//     makes the two names hard links (extfs.CopyTree links only files that
+//     have several names).
 //   - A FIFO or device SRC is made anew with -r (as cp -r does), and refused
 //     without it (cp would read it).
 //   - -a and -p preserve ownership only as root: elsewhere chown would fail
 //     for files of other users, which cp ignores. --preserve=ownership insists.
 //   - --debug says per file what put the data in place, as cp 9.2's does
-//     (copy offload, reflink, sparse detection); for a tree, what was used,
-//     file by file count.
+//     (copy offload, reflink, sparse detection), inside trees too.
 //   - A summary line ends a copy that took a second or more (--summary:
 //     always or never; -q: never; --json: the statistics as JSON). Its rate
 //     counts the bytes really copied: clones have none.
@@ -62,23 +63,13 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// existingMode is what happens to a destination file that exists (cp's
-// default, -n, -u). It is the CopyOptions.Existing that a tree needs.
-type existingMode int
-
-const (
-	existingReplace existingMode = iota // replace it (cp)
-	existingSkip                        // leave it (-n, --no-clobber)
-	existingUpdate                      // replace it if older than the source (-u)
-)
-
 // derefMode is whether symbolic links are followed: cp's default (SRC
 // operands without -r, nothing with -r), -L (always), -P (never).
 type derefMode int
 
 const (
 	derefDefault derefMode = iota
-	derefAlways            // -L: a tree needs CopyOptions.Symlinks = SymlinkFollow
+	derefAlways            // -L: for a tree, CopyOptions.Symlinks = SymlinkFollow
 	derefNever             // -P
 )
 
@@ -94,11 +85,14 @@ const (
 
 // config is what the command line asks for.
 type config struct {
-	recursive   bool      // -r: copy directories
-	noDeref     bool      // a symbolic link SRC is copied as a link (-P, -r, -a; not -L)
-	deref       derefMode // as given: -L, -P or neither
-	links       bool      // keep hard links among the files copied
-	existing    existingMode
+	recursive bool      // -r: copy directories
+	noDeref   bool      // a symbolic link SRC is copied as a link (-P, -r, -a; not -L)
+	deref     derefMode // as given: -L, -P or neither
+	links     bool      // keep hard links among the files copied
+	// existing is what becomes of a destination entry that exists:
+	// ExistingReplace (cp's default), ExistingSkip (-n) or ExistingUpdate
+	// (-u, replaced if older than the source).
+	existing    extfs.ExistingMode
 	make        makeMode
 	verbose     bool   // -v: say each file copied, on stdout
 	debug       bool   // --debug: and how
@@ -235,7 +229,7 @@ func (f setTo[T]) Set(string) error {
 // parseArgs parses the command line into a config and the operands.
 func parseArgs(args []string) (config, []string, error) {
 	var (
-		cfg                               config
+		cfg                               = config{existing: extfs.ExistingReplace}
 		archive, recursiveR, keepP, dashD bool
 		preserveList, noPreserve, update  string
 		reflink, sparse                   string
@@ -252,7 +246,7 @@ func parseArgs(args []string) (config, []string, error) {
 	}{
 		{"dereference", "L", setTo[derefMode]{&cfg.deref, derefAlways}},
 		{"no-dereference", "P", setTo[derefMode]{&cfg.deref, derefNever}},
-		{"no-clobber", "n", setTo[existingMode]{&cfg.existing, existingSkip}},
+		{"no-clobber", "n", setTo[extfs.ExistingMode]{&cfg.existing, extfs.ExistingSkip}},
 		{"link", "l", setTo[makeMode]{&cfg.make, makeHardlink}},
 		{"symbolic-link", "s", setTo[makeMode]{&cfg.make, makeSymlink}},
 	} {
@@ -303,11 +297,11 @@ func parseArgs(args []string) (config, []string, error) {
 	if fl.Changed("update") {
 		switch update {
 		case "older":
-			if cfg.existing != existingSkip { // -n wins, as in cp
-				cfg.existing = existingUpdate
+			if cfg.existing != extfs.ExistingSkip { // -n wins, as in cp
+				cfg.existing = extfs.ExistingUpdate
 			}
 		case "none":
-			cfg.existing = existingSkip
+			cfg.existing = extfs.ExistingSkip
 		case "all":
 		default:
 			return cfg, nil, fmt.Errorf("invalid argument '%s' for '--update' (valid: all, none, older)", update)
@@ -353,6 +347,9 @@ func parseArgs(args []string) (config, []string, error) {
 	// cp follows symbolic links unless -P, or -r without -L (but -rl
 	// follows them: links to what they lead to).
 	cfg.noDeref = cfg.deref == derefNever || (cfg.deref == derefDefault && cfg.recursive && cfg.make != makeHardlink)
+	if cfg.deref == derefAlways {
+		cfg.opt.Symlinks = extfs.SymlinkFollow // links inside a tree too
+	}
 	if fl.Changed("preserve") {
 		p, links, err := parsePreserve("--preserve", preserveList)
 		if err != nil {

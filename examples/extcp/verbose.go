@@ -2,12 +2,12 @@ package main
 
 import (
 	"fmt"
-	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/extfs/extfs"
-	"github.com/extfs/extfs/examples/internal/cli"
 )
 
 // -v and --debug: what was done, on stdout, as GNU cp says it.
@@ -27,42 +27,40 @@ func (c *copier) said(src, dst, debug string) {
 	}
 }
 
-// saidTree reports, with -v, every entry of the tree j, which CopyTree
-// copied, as cp -rv does (in the order of a walk of the source), but the
-// directories merged into (existed, by relative path); with --debug, what
-// put the data of its files in place, file by file count.
-func (c *copier) saidTree(j *job, st *extfs.CopyStats, existed map[string]bool) {
-	filepath.WalkDir(j.walkRoot(), func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil
-		}
-		rel, err := filepath.Rel(j.src, p)
-		if err != nil || existed[rel] {
-			return nil
-		}
-		c.said(filepath.Join(j.src, rel), filepath.Join(j.target, rel), "")
-		return nil
-	})
-	if c.cfg.debug {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		m := methods(st.ByMethod)
-		if m == "" {
-			m = "no data"
-		}
-		fmt.Fprintf(c.stdout, "tree %s: %s; %s of holes not written\n", quote(j.src), m, cli.FormatSize(st.HoleBytes))
+// saidEntry reports, with -v, the entry e of the tree j, which CopyTree
+// has just done, as cp -rv names it; with --debug, for a regular file, how
+// its data got there. As cp, it says nothing of what was left as it was
+// (-n, -u, a directory merged into); what failed is on stderr. Entries are
+// named as they are done: a directory once complete, after its contents.
+func (c *copier) saidEntry(j *job, e extfs.CopyEntry) {
+	if !c.cfg.verbose || e.Err != nil || e.Method == extfs.MethodSkipped || e.Method == extfs.MethodUnchanged {
+		return
 	}
+	src := cpJoin(j.src, e.Rel)
+	var debug string
+	if c.cfg.debug && (moved(e.Method) || e.Method == extfs.MethodCreated) {
+		stat := extfs.Lstatx
+		if c.cfg.opt.Symlinks == extfs.SymlinkFollow {
+			stat = extfs.Statx
+		}
+		// A regular file (not a directory, link or device made anew); its
+		// holes, as cp judges them, from its allocated size.
+		if st, err := stat(src); err == nil && st.Mode.IsRegular() {
+			debug = debugLine(e.Method, st.Blocks*512 < st.Size, &c.cfg.opt)
+		}
+	}
+	c.said(src, cpJoin(j.shown, e.Rel), debug)
 }
 
-// debugLine is GNU cp's --debug line for one file copied with opt, whose
-// statistics are st: "copy offload: yes, reflink: unsupported, sparse
-// detection: SEEK_HOLE", and extfs's method when it says more (splice,
-// read/write).
-func debugLine(st *extfs.CopyStats, opt *extfs.CopyOptions) string {
-	m, ok := mainMethod(st)
+// debugLine is GNU cp's --debug line for a regular file whose data m put
+// in place (MethodCreated: no data) with opt, holes saying whether it has
+// any: "copy offload: yes, reflink: unsupported, sparse detection:
+// SEEK_HOLE", and extfs's method when it says more (splice, read/write).
+func debugLine(m extfs.Method, holes bool, opt *extfs.CopyOptions) string {
+	ok := moved(m)
 	offload, reflink, sparse := "unknown", "unknown", "no"
 	switch {
-	case ok && m == extfs.MethodClone:
+	case m == extfs.MethodClone:
 		// As cp says it: the clone made the rest moot.
 		reflink, sparse = "yes", "unknown"
 	case opt.CoW == extfs.CoWNever:
@@ -73,36 +71,45 @@ func debugLine(st *extfs.CopyStats, opt *extfs.CopyOptions) string {
 			offload = "unsupported"
 		}
 	}
-	if ok && m == extfs.MethodCopyFileRange {
+	if m == extfs.MethodCopyFileRange {
 		offload = "yes"
 	}
-	if !(ok && m == extfs.MethodClone) {
+	if m != extfs.MethodClone {
 		switch {
 		case opt.Sparse == extfs.SparseNever:
 		case opt.Sparse == extfs.SparseAlways:
 			sparse = "SEEK_HOLE + zeros"
-		case st.HoleBytes > 0:
+		case holes:
 			sparse = "SEEK_HOLE"
 		}
 	}
 	line := fmt.Sprintf("copy offload: %s, reflink: %s, sparse detection: %s", offload, reflink, sparse)
-	if ok && (m == extfs.MethodSplice || m == extfs.MethodReadWrite) {
+	if m == extfs.MethodSplice || m == extfs.MethodReadWrite {
 		line += ", method: " + m.String()
 	}
 	return line
 }
 
-// mainMethod is the method that put a single file's data in place, if
-// any did (an empty file, or one all hole, has none).
-func mainMethod(st *extfs.CopyStats) (extfs.Method, bool) {
-	var best extfs.Method
-	var n int64
+// moved reports whether m moves data (rather than linking, keeping or
+// making an entry with none).
+func moved(m extfs.Method) bool {
+	switch m {
+	case extfs.MethodClone, extfs.MethodCopyFileRange, extfs.MethodSplice, extfs.MethodReadWrite:
+		return true
+	}
+	return false
+}
+
+// mainMethod is the method that put a single file's data in place:
+// MethodCreated when none did (an empty file, or one all hole).
+func mainMethod(st *extfs.CopyStats) extfs.Method {
+	best, n := extfs.MethodCreated, int64(0)
 	for m, k := range st.ByMethod {
 		if k > n || (k == n && m < best) {
 			best, n = m, k
 		}
 	}
-	return best, n > 0
+	return best
 }
 
 // quote quotes a name as cp does in its messages: 'name', with a quote
@@ -111,23 +118,20 @@ func quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// existingDirs lists the directories of the tree j that its target has
-// already, by relative path: cp -v does not mention them.
-func existingDirs(j *job) map[string]bool {
-	m := make(map[string]bool)
-	filepath.WalkDir(j.walkRoot(), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.IsDir() {
-			return nil
-		}
-		rel, err := filepath.Rel(j.src, p)
-		if err != nil {
-			return nil
-		}
-		if st, err := extfs.Lstatx(filepath.Join(j.target, rel)); err == nil && st.Mode.IsDir() {
-			m[rel] = true
-			return nil
-		}
-		return fs.SkipDir // not there: nothing below it is either
-	})
-	return m
+// cpJoin is dir/rel (rel slash-separated) as cp writes it: dir as given,
+// with one separator before rel however many dir ends with.
+func cpJoin(dir, rel string) string {
+	trimmed := strings.TrimRightFunc(dir, func(r rune) bool { return r < utf8.RuneSelf && os.IsPathSeparator(uint8(r)) })
+	return trimmed + string(filepath.Separator) + filepath.FromSlash(rel)
+}
+
+// cpTarget is the name cp gives to src copied into the directory dir, in
+// its messages: dir/base, base being src's last component as given ("."
+// too), or dir itself for "..". intoDir is the same place, cleaned.
+func cpTarget(dir, src string) string {
+	base := filepath.Base(src)
+	if base == ".." || base == string(filepath.Separator) {
+		return dir
+	}
+	return cpJoin(dir, base)
 }
