@@ -2,15 +2,20 @@
 // and restores them from it, with copy-on-write clones where the filesystem
 // has them:
 //
-//	casrestore ingest [-j N] [--immutable PATTERN]... SRC STORE MANIFEST
+//	casrestore ingest [-j N] [--immutable PATTERN]... [--reshare=false] SRC STORE MANIFEST
 //	casrestore restore [--mode clone|copy|hardlink-immutable] [--verify] [--sync=false] [-j N] MANIFEST STORE DST
 //	casrestore help
 //
 // ingest walks SRC, stores each regular file in STORE under the SHA-256 of
 // its content (STORE/ab/cdef…; identical files are stored once), cloning it
 // there with extfs.CopyFile where STORE and SRC share a filesystem that can
-// clone, and writes MANIFEST: a JSON list of every directory (mode), file
-// (hash, size, mode, immutable flag) and symbolic link (target) of SRC.
+// clone, and writes MANIFEST. A file whose content STORE has already is
+// made to share the blocks of that object (extfs.Dedupe: re-shared), where
+// the filesystem can (XFS with reflink, btrfs; elsewhere nothing is shared,
+// and that is no error), so that identical files of SRC take the space of
+// one; --reshare=false leaves them as they are. MANIFEST is a JSON list of
+// every directory (mode), file (hash, size, mode, immutable flag) and
+// symbolic link (target) of SRC.
 // A file is flagged immutable when it has no write permission for anyone,
 // when the kernel marks it immutable (chattr +i), or when its path matches
 // an --immutable pattern (path.Match, slash-separated, relative to SRC).
@@ -58,7 +63,8 @@ func main() {
 	os.Exit(code)
 }
 
-const usageText = `Usage: casrestore ingest [-j N] [--immutable PATTERN]... SRC STORE MANIFEST
+const usageText = `Usage: casrestore ingest [-j N] [--immutable PATTERN]... [--reshare=false]
+                         SRC STORE MANIFEST
   or:  casrestore restore [--mode clone|copy|hardlink-immutable] [--verify]
                           [--sync=false] [-j N] MANIFEST STORE DST
   or:  casrestore help [COMMAND]
@@ -70,6 +76,9 @@ ingest:
   -j, --jobs=N              files stored at once (0: twice the CPUs, 4 to 64)
       --immutable=PATTERN   flag files whose path (slash-separated, relative
                             to SRC) matches PATTERN immutable; repeatable
+      --reshare[=false]     make files whose content STORE has share its
+                            blocks, where the filesystem can (XFS, btrfs)
+                            (default true)
 
 restore:
       --mode=MODE           how files are placed: clone (the default), copy,
@@ -103,18 +112,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fl := cli.NewFlagSet("ingest")
 		fl.IntVarP(&o.Workers, "jobs", "j", 0, "")
 		fl.StringArrayVar(&o.Immutable, "immutable", nil, "")
+		reshare := fl.Bool("reshare", true, "")
 		operands, code, ok := parse(fl, args[1:], 3, stdout, stderr)
 		if !ok {
 			return code
 		}
+		o.NoReshare = !*reshare
 		start := time.Now()
 		st, err := ingest(ctx, operands[0], operands[1], operands[2], o)
 		if err != nil {
 			return fail(stderr, err)
 		}
-		fmt.Fprintf(stdout, "ingested %d files (%s), %d directories, %d symlinks in %v: %d new objects (%s cloned, %s copied), %d deduplicated",
+		fmt.Fprintf(stdout, "ingested %d files (%s), %d directories, %d symlinks in %v: %d new objects (%s cloned, %s copied), %d deduplicated (%s re-shared)",
 			st.Files, cli.FormatSize(st.Bytes), st.Dirs, st.Symlinks, time.Since(start).Round(time.Millisecond),
-			st.Objects, cli.FormatSize(st.ClonedBytes), cli.FormatSize(st.CopiedBytes), st.Deduped)
+			st.Objects, cli.FormatSize(st.ClonedBytes), cli.FormatSize(st.CopiedBytes), st.Deduped, cli.FormatSize(st.SharedBytes))
 		if st.Skipped > 0 {
 			fmt.Fprintf(stdout, "; skipped %d FIFOs, sockets or devices", st.Skipped)
 		}

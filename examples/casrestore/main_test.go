@@ -43,8 +43,12 @@ func TestCommandLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stdout, stderr := runArgs("ingest", "-j", "2", "-immutable", "d/*", src, store, manifest)
-	if code != 0 || !strings.HasPrefix(stdout, "ingested 1 files (2.9 KiB), ") || stderr != "" {
+	if code != 0 || !strings.HasPrefix(stdout, "ingested 1 files (2.9 KiB), ") || !strings.HasSuffix(stdout, ", 0 deduplicated (0 B re-shared)\n") || stderr != "" {
 		t.Fatalf("ingest: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, stdout, stderr = runArgs("ingest", "--reshare=false", src, store, manifest)
+	if code != 0 || !strings.HasSuffix(stdout, ", 1 deduplicated (0 B re-shared)\n") || stderr != "" {
+		t.Fatalf("ingest again, --reshare=false: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	code, stdout, stderr = runArgs("restore", "-mode", "copy", "--verify", "-sync=false", manifest, store, dst)
 	if code != 0 || !strings.HasPrefix(stdout, "restored 1 files (2.9 KiB: ") || !strings.Contains(stdout, "1 objects verified") || stderr != "" {

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/extfs/extfs"
 )
@@ -46,6 +47,7 @@ func objectMode(m fs.FileMode) fs.FileMode {
 type ingestOptions struct {
 	Workers   int
 	Immutable []string // path.Match patterns of files to flag immutable
+	NoReshare bool     // leave files whose object was there as they are
 }
 
 // ingestStats say what ingest did.
@@ -54,13 +56,19 @@ type ingestStats struct {
 	Objects, Deduped               int64 // new objects; files whose object was there
 	Bytes                          int64 // of the files
 	ClonedBytes, CopiedBytes       int64 // of the new objects
+	// SharedBytes are the bytes of files whose object was there that now
+	// share its blocks (extfs.Dedupe): 0 where the filesystem cannot.
+	SharedBytes int64
 }
 
 // ingest stores every regular file under src in the store, by hash, and
 // writes the manifest of src. Objects are made with extfs.CopyFile (CoWAuto):
 // clones of the source files where the filesystem can, copies elsewhere.
-// Files other than directories, regular files and symbolic links (FIFOs,
-// sockets, devices) are skipped and counted.
+// A file whose object the store has already is made to share the object's
+// blocks (extfs.Dedupe, unless o.NoReshare), where src and the store are on
+// one filesystem that can (XFS with reflink, btrfs): identical files then
+// take the space of one. Files other than directories, regular files and
+// symbolic links (FIFOs, sockets, devices) are skipped and counted.
 func ingest(ctx context.Context, src, store, manifest string, o ingestOptions) (ingestStats, error) {
 	var st ingestStats
 	if err := os.MkdirAll(filepath.Join(store, incomingDir), 0o755); err != nil {
@@ -116,6 +124,11 @@ func ingest(ctx context.Context, src, store, manifest string, o ingestOptions) (
 			st.Files++
 			pool.do(func() error {
 				e, fst, err := ingestFile(ctx, name, store)
+				if err == nil && fst == nil && !o.NoReshare {
+					var n int64
+					n, err = reshare(ctx, name, store, e)
+					atomic.AddInt64(&st.SharedBytes, n)
+				}
 				if err != nil {
 					return fmt.Errorf("ingest %s: %w", rel, err)
 				}
@@ -253,6 +266,38 @@ func ingestFile(ctx context.Context, name, store string) (Entry, *extfs.CopyStat
 		return e, nil, err
 	}
 	return e, &cst, nil
+}
+
+// reshare makes the file at name, whose entry is e, share the blocks of its
+// object, and returns the bytes now shared. Where they cannot share blocks
+// (see cannotShare) it shares none, and that is no error. The kernel
+// compares the two first: if they differ, the file changed after it was
+// hashed, or the object is damaged, and nothing is changed.
+func reshare(ctx context.Context, name, store string, e Entry) (int64, error) {
+	if e.Size == 0 {
+		return 0, nil
+	}
+	obj := objectPath(store, e.Hash)
+	n, err := extfs.Dedupe(ctx, obj, name)
+	switch {
+	case err == nil:
+		return n, nil
+	case errors.Is(err, extfs.ErrContentDiffers):
+		return 0, fmt.Errorf("differs from its object %s: changed while being stored (try again), or the object is damaged", obj)
+	case cannotShare(err):
+		return 0, nil
+	}
+	return 0, err
+}
+
+// cannotShare reports whether err, from extfs.Dedupe, only says that two
+// files cannot share blocks: a filesystem that cannot (ext4, tmpfs) or two
+// filesystems (both match extfs.ErrNotSupported), a file the caller may not
+// change (not its owner, not writable, immutable, on a read-only mount), or
+// one the kernel will not touch (a running executable, a swap file).
+func cannotShare(err error) bool {
+	return errors.Is(err, extfs.ErrNotSupported) || errors.Is(err, fs.ErrPermission) ||
+		errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.ETXTBSY)
 }
 
 func datasync(name string) error {
