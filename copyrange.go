@@ -236,7 +236,9 @@ func copyFDs(j *copyJob, how copyHow, acct *copyAcct) (written int64, err error)
 		}
 		written = w
 	}
-	w, zeros, err := pipelineCopy(j.src.f, j.dst.f, j.srcOff+written, j.dstOff+written, j.n-written, how.zeroBlock, j.ctl)
+	rest := *j
+	rest.srcOff, rest.dstOff, rest.n = j.srcOff+written, j.dstOff+written, j.n-written
+	w, zeros, err := pipelineCopy(&rest, how.zeroBlock)
 	acct.by[MethodReadWrite] += w - zeros
 	acct.zeros += zeros
 	return written + w, err

@@ -35,7 +35,7 @@ func PipelineCopy(ctx context.Context, src, dst *File, srcOff, dstOff, n, zeroBl
 	if ctx != nil {
 		ctl = newCopyCtl(ctx, nil, n)
 	}
-	return pipelineCopy(src.f, dst.f, srcOff, dstOff, n, zeroBlock, ctl)
+	return pipelineCopy(&copyJob{src: src, dst: dst, srcOff: srcOff, dstOff: dstOff, n: n, ctl: ctl}, zeroBlock)
 }
 
 // ProbeCached returns Probe's cached answer for path's filesystem, if any.

@@ -59,7 +59,7 @@ func CopyRangeMethods(src, dst *File, srcOff, dstOff, n int64) (int64, map[Metho
 
 // PipelineCopy runs the read/write pipeline alone; ctx may stop it.
 func PipelineCopy(ctx context.Context, src, dst *File, srcOff, dstOff, n int64) (int64, error) {
-	w, _, err := pipelineCopy(src.f, dst.f, srcOff, dstOff, n, 0, newCopyCtl(ctx, nil, n))
+	w, _, err := pipelineCopy(&copyJob{src: src, dst: dst, srcOff: srcOff, dstOff: dstOff, n: n, ctl: newCopyCtl(ctx, nil, n)}, 0)
 	return w, err
 }
 

@@ -34,13 +34,14 @@ type pipeChunk struct {
 	err error // the read's error, io.EOF at the end of the source
 }
 
-// pipelineCopy copies up to n bytes from src at srcOff to dst at dstOff and
-// returns how many it copied (fewer only at the end of the source). With
-// zeroBlock > 0, blocks of that size (aligned in dst) that are all zero are
-// not written but counted in zeros: the destination must then read as zeros
-// there already (a new file, or a hole). ctl, if not nil, is told about each
-// buffer written and may stop the copy.
-func pipelineCopy(src, dst *os.File, srcOff, dstOff, n, zeroBlock int64, ctl *copyCtl) (written, zeros int64, err error) {
+// pipelineCopy copies j (up to j.n bytes from j.src at j.srcOff to j.dst at
+// j.dstOff) and returns how many bytes it copied (fewer only at the end of
+// the source). With zeroBlock > 0, blocks of that size (aligned in dst) that
+// are all zero are not written but counted in zeros: the destination must
+// then read as zeros there already (a new file, or a hole). j.ctl, if not
+// nil, is told about each buffer written and may stop the copy.
+func pipelineCopy(j *copyJob, zeroBlock int64) (written, zeros int64, err error) {
+	src, dst, srcOff, dstOff, n, ctl := j.src.f, j.dst.f, j.srcOff, j.dstOff, j.n, j.ctl
 	if n <= 0 {
 		return 0, 0, nil
 	}
