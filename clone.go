@@ -36,8 +36,9 @@ import (
 // Clone uses FSCTL_DUPLICATE_EXTENTS_TO_FILE (block cloning), which ReFS
 // (on Windows Server 2016 and Windows 10 1703 and later) and Dev Drives
 // offer, within one volume; NTFS, FAT and network shares do not. A cluster
-// can be shared at most 8175 times: past that, the error
-// (ERROR_BLOCK_TOO_MANY_REFERENCES) matches ErrNotSupported too.
+// can be shared at most 8175 times: past that, the error matches
+// ErrCloneLimit. Clones of one source file run one at a time, the first
+// after a flush of the source (see ErrCloneLimit's Windows notes).
 func Clone(src, dst string) error {
 	_, err := CopyFile(context.Background(), src, dst, &CopyOptions{CoW: CoWAlways, Preserve: PreserveMode})
 	return err
@@ -72,7 +73,8 @@ func Clone(src, dst string) error {
 // CloneRange is FSCTL_DUPLICATE_EXTENTS_TO_FILE, in calls of at most 2 GiB;
 // the block size is the volume's cluster (4 or 64 KiB). dst is made sparse
 // if f is, as Windows requires; its integrity-stream setting must already
-// match f's (ReFS sets it only on an empty file).
+// match f's (ReFS sets it only on an empty file). A cluster shared too many
+// times fails with ErrCloneLimit.
 func (f *File) CloneRange(dst *File, srcOff, dstOff, n int64) error {
 	const op = "ficlonerange"
 	if err := checkRanges("CloneRange", f, dst, srcOff, dstOff, n); err != nil {
@@ -135,6 +137,48 @@ func checkCloneAlignment(srcOff, dstOff, n, srcSize, dstSize, bs int64) error {
 	return nil
 }
 
+// ErrCloneLimit is returned (wrapped) by Clone, CloneRange, and CopyFile and
+// CopyTree with CoWAlways, when the filesystem refuses a clone because a
+// block of the source is already shared as many times as it can be. The
+// source can no longer be cloned; a copy of it can, so a cache that clones
+// one file many times can copy it once and clone the copy. CoWAuto copies
+// instead. It does not match ErrNotSupported: the filesystem can clone.
+//
+// # Windows notes
+//
+// ReFS shares a cluster at most 8175 times (ERROR_BLOCK_TOO_MANY_REFERENCES,
+// 347). Microsoft documents a ReFS bug: parallel clones of one recently
+// written source can come out as zeros. extfs therefore clones each source
+// file one call at a time within the process (clones of different files
+// still run in parallel), and flushes a source before cloning it unless
+// this process flushed it since its size and times last changed, and the
+// handle cloned from is not open for writing.
+//
+// # Other systems
+//
+// Only Windows reports this limit. XFS pins a block's count at its maximum
+// (2³²−1) instead of refusing; btrfs and bcachefs count references in 64
+// bits; APFS has no documented limit. EMLINK on btrfs is "too many hard
+// links in one directory", not a clone limit.
+var ErrCloneLimit = errors.New("clone limit reached: a block of the source is shared too many times")
+
+// cloneLimitError is a clone the system refused at its reference limit:
+// it matches ErrCloneLimit and keeps the system's error.
+type cloneLimitError struct{ err error }
+
+func (e *cloneLimitError) Error() string        { return ErrCloneLimit.Error() + ": " + e.err.Error() }
+func (e *cloneLimitError) Unwrap() error        { return e.err }
+func (e *cloneLimitError) Is(target error) bool { return target == ErrCloneLimit }
+
+// cloneLimitErr marks err as a clone refused at the reference limit when
+// limit says so (an OS adapter's errno rule).
+func cloneLimitErr(err error, limit bool) error {
+	if err != nil && limit {
+		return &cloneLimitError{err: err}
+	}
+	return err
+}
+
 // cloneWanted reports whether a copy tries to clone a file of size bytes:
 // never under CoWNever, and an empty file only under CoWAlways, which must
 // say whether the filesystem can clone.
@@ -175,7 +219,8 @@ func cloneError(op string, sfd, dfd uintptr, err error) error {
 }
 
 // cloneNotSupported: the errors of cloneFallback but EPERM, which under
-// CoWAlways is more likely a real permission problem than a seccomp filter.
+// CoWAlways is more likely a real permission problem than a seccomp filter,
+// and ErrCloneLimit: the filesystem can clone, this source no more.
 func cloneNotSupported(err error) bool {
-	return !errors.Is(err, syscall.EPERM) && sysCopy.cloneFallback(err)
+	return !errors.Is(err, syscall.EPERM) && !errors.Is(err, ErrCloneLimit) && sysCopy.cloneFallback(err)
 }

@@ -43,14 +43,17 @@ func (copySys) offload(j *copyJob, _ copyHow, acct *copyAcct) (int64, bool, erro
 // Cloning: FSCTL_DUPLICATE_EXTENTS_TO_FILE, on volumes that say they can
 // (winsys.CloneFile, winsys.CloneRange).
 
+// A clone refused at ReFS's reference limit matches ErrCloneLimit.
 func (copySys) clone(dst, src uintptr) error {
-	return winsys.CloneFile(windows.Handle(dst), windows.Handle(src))
+	err := winsys.CloneFile(windows.Handle(dst), windows.Handle(src))
+	return cloneLimitErr(err, winsys.CloneLimit(err))
 }
 
 // cloneRange: checked by CloneRange against the cluster size that fsInfo
 // reports; a range it refuses matches fs.ErrInvalid (winsys.ErrCloneRange).
 func (copySys) cloneRange(dst, src uintptr, srcOff, dstOff, n int64) error {
-	return winsys.CloneRange(windows.Handle(dst), windows.Handle(src), srcOff, dstOff, n)
+	err := winsys.CloneRange(windows.Handle(dst), windows.Handle(src), srcOff, dstOff, n)
+	return cloneLimitErr(err, winsys.CloneLimit(err))
 }
 
 func (copySys) cloneFallback(err error) bool { return winsys.CloneFallback(err) }

@@ -508,33 +508,79 @@ func CloneRange(dst, src windows.Handle, srcOff, dstOff, n int64) error {
 	return runClonePlan(dst, src, plan, dstSize)
 }
 
-// runClonePlan carries out plan: the destination grown to the rounded end
-// of the range, the chunks cloned, the true size set. On a failure the
-// destination's size (dstSize before) is put back as far as nothing was
-// cloned past it.
+// cloneSources serialises the clones of each source file and flushes a
+// source first when it needs it (the ReFS workaround, see Sources).
+var cloneSources = &Sources{Max: 4096}
+
+// runClonePlan carries out plan under the ReFS workaround.
 func runClonePlan(dst, src windows.Handle, plan ClonePlan, dstSize int64) error {
-	if plan.GrowTo > 0 {
-		if err := SetEndOfFile(dst, plan.GrowTo); err != nil {
-			return err
-		}
-	}
-	for _, ch := range plan.Chunks {
-		if err := DuplicateExtentsCall(dst, src, ch); err != nil {
-			if plan.GrowTo > 0 {
-				SetEndOfFile(dst, min(plan.Size, max(dstSize, ch.DstOff)))
-			}
-			var ue *UnsupportedError
-			if !errors.As(err, &ue) {
-				err = os.NewSyscallError("FSCTL_DUPLICATE_EXTENTS_TO_FILE", err)
-			}
-			return err
-		}
-	}
-	if plan.GrowTo > 0 && plan.GrowTo != plan.Size {
-		return SetEndOfFile(dst, plan.Size)
-	}
-	return nil
+	return cloneSources.Clone(handleSource{src}, func() error {
+		return RunPlan(handlePair{dst, src}, plan, dstSize)
+	})
 }
+
+// handlePair clones from src into dst.
+type handlePair struct{ dst, src windows.Handle }
+
+func (p handlePair) SetSize(size int64) error     { return SetEndOfFile(p.dst, size) }
+func (p handlePair) Duplicate(c CloneChunk) error { return DuplicateExtentsCall(p.dst, p.src, c) }
+
+// handleSource is the source of a clone.
+type handleSource struct{ h windows.Handle }
+
+// fileIDInfo is FILE_ID_INFO.
+type fileIDInfo struct {
+	VolumeSerialNumber uint64
+	FileID             [16]byte
+}
+
+// Key is FILE_ID_INFO, the 128-bit file ID that ReFS needs (its 64-bit
+// FileInternalInformation may repeat); where that is missing (Windows 7,
+// Wine), the volume serial number and the 64-bit file ID.
+func (s handleSource) Key() (FileKey, error) {
+	var id fileIDInfo
+	err := windows.GetFileInformationByHandleEx(s.h, windows.FileIdInfo, (*byte)(unsafe.Pointer(&id)), uint32(unsafe.Sizeof(id)))
+	if err == nil {
+		return FileKey{Volume: id.VolumeSerialNumber, ID: id.FileID}, nil
+	}
+	serial, err := VolumeSerial(s.h)
+	if err != nil {
+		return FileKey{}, err
+	}
+	fid, err := FileID(s.h)
+	if err != nil {
+		return FileKey{}, err
+	}
+	k := FileKey{Volume: uint64(serial)}
+	*(*uint64)(unsafe.Pointer(&k.ID[0])) = fid
+	return k, nil
+}
+
+func (s handleSource) State() (Stamp, bool, error) {
+	var all fileAllInformation
+	if err := queryInfo(s.h, classAll, unsafe.Pointer(&all), unsafe.Sizeof(all)); err != nil && err != statusBufferOverflow {
+		return Stamp{}, false, statusErr(err)
+	}
+	a, err := HandleAccess(s.h)
+	return Stamp{Size: all.EndOfFile, WriteTime: all.LastWriteTime, ChangeTime: all.ChangeTime}, a.Write, err
+}
+
+// Flush flushes the source's data through its handle if that may write,
+// else through a handle opened again for writing.
+func (s handleSource) Flush() error {
+	if a, err := HandleAccess(s.h); err == nil && a.Write {
+		return FlushSourceCall(s.h)
+	}
+	w, err := Reopen(s.h, windows.FILE_WRITE_DATA, 0)
+	if err != nil {
+		return err
+	}
+	defer windows.CloseHandle(w)
+	return FlushSourceCall(w)
+}
+
+// FlushSourceCall flushes a clone's source; tests wrap it to see it called.
+var FlushSourceCall = func(h windows.Handle) error { return Flush(h, true) }
 
 // CloneFallback reports whether err from cloning means "these files cannot
 // share clusters" rather than a failure: a copy can be made instead.
