@@ -187,8 +187,10 @@ func cloneWanted(cow CoWMode, size int64) bool {
 }
 
 // cloneFallback reports whether a clone error means "cannot share blocks
-// here": CoWAuto then copies.
-func cloneFallback(err error) bool { return sysCopy.cloneFallback(err) }
+// here", or no more with this source (ErrCloneLimit): CoWAuto then copies.
+func cloneFallback(err error) bool {
+	return errors.Is(err, ErrCloneLimit) || sysCopy.cloneFallback(err)
+}
 
 // cloneError wraps a failed FICLONE/FICLONERANGE. When the kernel says these
 // files cannot share blocks, the error matches ErrNotSupported and names the

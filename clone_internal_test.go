@@ -55,6 +55,44 @@ func TestCloneDecidedError(t *testing.T) {
 	}
 }
 
+// A clone refused at the reference limit (Windows' errno 347, marked by
+// the adapter) matches ErrCloneLimit and keeps the errno, but not
+// ErrNotSupported: CoWAuto copies instead, CoWAlways and CloneRange return
+// it as it is.
+func TestCloneLimitError(t *testing.T) {
+	errno := syscall.Errno(347) // ERROR_BLOCK_TOO_MANY_REFERENCES
+	inner := os.NewSyscallError("FSCTL_DUPLICATE_EXTENTS_TO_FILE", errno)
+	if err := cloneLimitErr(inner, false); err != inner {
+		t.Errorf("cloneLimitErr(err, false) = %v, want err as it is", err)
+	}
+	if err := cloneLimitErr(nil, true); err != nil {
+		t.Errorf("cloneLimitErr(nil, true) = %v", err)
+	}
+	limit := cloneLimitErr(inner, true)
+	if !cloneFallback(limit) {
+		t.Errorf("cloneFallback(%v) = false: CoWAuto would fail instead of copying", limit)
+	}
+	if cloneNotSupported(limit) {
+		t.Errorf("cloneNotSupported(%v) = true", limit)
+	}
+	for _, op := range []string{"ficlone", "ficlonerange"} {
+		err := copyErr(op, "/a/src", "/b/dst", cloneError(op, 0, 0, limit))
+		if !errors.Is(err, ErrCloneLimit) || !errors.Is(err, errno) {
+			t.Errorf("%s: %v: matches ErrCloneLimit %v, the errno %v; want both", op, err, errors.Is(err, ErrCloneLimit), errors.Is(err, errno))
+		}
+		if errors.Is(err, ErrNotSupported) || errors.Is(err, errors.ErrUnsupported) {
+			t.Errorf("%s: %v matches ErrNotSupported", op, err)
+		}
+		var le *os.LinkError
+		if !errors.As(err, &le) || le.Op != op {
+			t.Errorf("%s: %#v, want an *os.LinkError for %s", op, err, op)
+		}
+		if !strings.Contains(err.Error(), "shared too many times") {
+			t.Errorf("%s: %q does not say why", op, err)
+		}
+	}
+}
+
 // The name sysTreeClone renames a clone over: the one CopyTree's new file
 // has until commit.
 func TestTreeFileCurrent(t *testing.T) {

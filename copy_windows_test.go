@@ -937,3 +937,93 @@ func init() {
 		cpSystem.fileIDs, cpSystem.symlinks = false, false
 	}
 }
+
+// TestWindowsCloneLimit: a clone refused because a cluster is shared too
+// many times (ERROR_BLOCK_TOO_MANY_REFERENCES, faked here: Wine cannot
+// clone) matches ErrCloneLimit and not ErrNotSupported; CoWAuto copies
+// instead, CoWAlways, Clone and CloneRange return it and leave nothing.
+func TestWindowsCloneLimit(t *testing.T) {
+	dir := tempDir(t)
+	defer extfs.ForceCloneAttempt()()
+	defer extfs.SetCopyFileEx(false)()
+	dup := *extfs.DuplicateExtentsP
+	defer func() { *extfs.DuplicateExtentsP = dup }()
+	var calls int
+	*extfs.DuplicateExtentsP = func(windows.Handle, windows.Handle, winsys.CloneChunk) error {
+		calls++
+		return windows.ERROR_BLOCK_TOO_MANY_REFERENCES
+	}
+	src := filepath.Join(dir, "src")
+	data := randBytes(miB+5, 1)
+	wcWrite(t, src, data)
+
+	st, err := extfs.CopyFile(context.Background(), src, filepath.Join(dir, "auto"), nil)
+	if err != nil {
+		t.Fatalf("CoWAuto at the clone limit: %v, want a copy", err)
+	}
+	if calls == 0 || st.ClonedBytes != 0 || st.CopiedBytes != int64(len(data)) {
+		t.Errorf("CoWAuto at the clone limit: %d clone calls, stats %+v; want a tried clone, then a copy", calls, st)
+	}
+	if wcSum(t, filepath.Join(dir, "auto")) != sha256.Sum256(data) {
+		t.Errorf("CoWAuto at the clone limit: the copy differs")
+	}
+	wantLimit := func(what string, err error) {
+		t.Helper()
+		if !errors.Is(err, extfs.ErrCloneLimit) || !errors.Is(err, windows.ERROR_BLOCK_TOO_MANY_REFERENCES) {
+			t.Errorf("%s: %v, want ErrCloneLimit keeping ERROR_BLOCK_TOO_MANY_REFERENCES", what, err)
+		}
+		if errors.Is(err, extfs.ErrNotSupported) {
+			t.Errorf("%s: %v matches ErrNotSupported", what, err)
+		}
+	}
+	_, err = extfs.CopyFile(context.Background(), src, filepath.Join(dir, "always"), &extfs.CopyOptions{CoW: extfs.CoWAlways})
+	wantLimit("CoWAlways", err)
+	wantLimit("Clone", extfs.Clone(src, filepath.Join(dir, "clone")))
+	wcWantNames(t, dir, "auto", "src")
+
+	sf := wcOpen(t, src, os.O_RDONLY)
+	df := wcOpen(t, filepath.Join(dir, "auto"), os.O_RDWR)
+	wantLimit("CloneRange", sf.CloneRange(df, 0, 0, miB))
+	if got := size(t, df); got != int64(len(data)) {
+		t.Errorf("a refused CloneRange left the destination %d bytes, want %d", got, len(data))
+	}
+}
+
+// TestWindowsCloneFlushesSource: a source is flushed before its first
+// clone, not again while unchanged, and again once written (the ReFS
+// workaround; Wine's answer to the clone itself is ERROR_NOT_SUPPORTED).
+// The flush goes through a handle opened again for writing: CopyFile
+// opens the source read-only.
+func TestWindowsCloneFlushesSource(t *testing.T) {
+	dir := tempDir(t)
+	defer extfs.ForceCloneAttempt()()
+	defer extfs.SetCopyFileEx(false)()
+	flush := *extfs.FlushSourceP
+	defer func() { *extfs.FlushSourceP = flush }()
+	var flushes int
+	var flushErr error
+	*extfs.FlushSourceP = func(h windows.Handle) error {
+		flushes++
+		flushErr = flush(h)
+		return flushErr
+	}
+	src := filepath.Join(dir, "src")
+	wcWrite(t, src, randBytes(64<<10, 1))
+	copyAuto := func(want int) {
+		t.Helper()
+		dst := filepath.Join(dir, "dst")
+		if _, err := extfs.CopyFile(context.Background(), src, dst, nil); err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(dst)
+		if flushes != want || flushErr != nil {
+			t.Errorf("%d flushes (last: %v), want %d", flushes, flushErr, want)
+		}
+	}
+	copyAuto(1)
+	copyAuto(1)
+	time.Sleep(20 * time.Millisecond) // a write time that differs
+	wcWrite(t, src, randBytes(64<<10, 2))
+	copyAuto(2)
+	copyAuto(2)
+}

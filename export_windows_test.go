@@ -12,13 +12,14 @@ import (
 // Hooks for the Windows tests in package extfs_test. A test that changes
 // one restores it before it returns, and does not run in parallel meanwhile.
 
-// OverlappedCopyP, DuplicateExtentsP and CopyFileExP point at the mechanisms
-// the copy functions call, for a test to wrap (to see them called) or
-// replace.
+// OverlappedCopyP, DuplicateExtentsP, CopyFileExP and FlushSourceP (the
+// flush of a clone's source) point at the mechanisms the copy functions
+// call, for a test to wrap (to see them called) or replace.
 var (
 	OverlappedCopyP   = &winsys.OverlappedCopyCall
 	DuplicateExtentsP = &winsys.DuplicateExtentsCall
 	CopyFileExP       = &winsys.CopyFileCall
+	FlushSourceP      = &winsys.FlushSourceCall
 )
 
 // SetReadWrite chooses overlapped I/O (true) or the portable pipeline for
