@@ -253,11 +253,11 @@ func ExampleClone() {
 }
 
 // Check before cloning, for example to choose a strategy for many files.
-func ExampleCloneSupported() {
-	ok, err := extfs.CloneSupported("/srv/images/base.qcow2", "/srv/images/vm1.qcow2")
-	if err != nil {
+func ExampleProbePair() {
+	m, err := extfs.ProbePair("/srv/images/base.qcow2", "/srv/images/vm1.qcow2")
+	if err != nil && !errors.Is(err, extfs.ErrUnknown) {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("clones possible:", ok)
+	fmt.Println("clones possible:", m == extfs.MethodClone, "; copies with:", m)
 }

@@ -44,11 +44,11 @@ func ProbeCached(path string) (Capabilities, bool) {
 	if err != nil {
 		return Capabilities{}, false
 	}
-	c, ok := probeCache.Load(key)
+	e, ok := probeCache.Load(key)
 	if !ok {
 		return Capabilities{}, false
 	}
-	return c.(Capabilities), true
+	return capsOf(&e.(*probeEntry).vol), true
 }
 
 // SetPhysicalCopy changes the mechanisms CoWNever uses, for benchmarks.

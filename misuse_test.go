@@ -227,8 +227,8 @@ func misuseCases(t *testing.T) ([]misuseCase, func()) {
 
 		// Every other exported function, on what a careless caller passes.
 		{"Clone", "Clone missing src", missing, func() error { return extfs.Clone(absent, name) }},
-		{"CloneSupported", "CloneSupported missing src", missing, func() error { return ignore(extfs.CloneSupported(absent, name)) }},
-		{"CloneSupported", "CloneSupported empty src", inv, func() error { return ignore(extfs.CloneSupported("", name)) }},
+		{"ProbePair", "ProbePair missing src", missing, func() error { return ignore(extfs.ProbePair(absent, name)) }},
+		{"ProbePair", "ProbePair empty src", inv, func() error { return ignore(extfs.ProbePair("", name)) }},
 		{"CopyFile", "CopyFile nil context", inv, func() error { return ignore(extfs.CopyFile(nilCtx, path, name, nil)) }},
 		{"CopyTree", "CopyTree nil context", inv, func() error { return ignore(extfs.CopyTree(nilCtx, dir, name, nil)) }},
 		{"CopyTree", "CopyTree NUL dst, nil options", inv, func() error { return ignore(extfs.CopyTree(ctx, dir, name+"\x00", nil)) }},
@@ -248,6 +248,7 @@ func misuseCases(t *testing.T) ([]misuseCase, func()) {
 		{"LSetXattr", "LSetXattr empty name", inv, func() error { return extfs.LSetXattr(path, "", v, 0) }},
 		{"Probe", "Probe empty", inv, func() error { return ignore(extfs.Probe("")) }},
 		{"Probe", "Probe NUL", inv, func() error { return ignore(extfs.Probe(nul)) }},
+		{"ProbeTrial", "ProbeTrial empty", inv, func() error { return ignore(extfs.ProbeTrial("")) }},
 		{"Clone", "Clone NUL src", inv, func() error { return extfs.Clone(nul, name) }},
 		{"Dedupe", "Dedupe nil ctx", inv, func() error { return ignore(extfs.Dedupe(nilCtx, path, path)) }},
 		{"Dedupe", "Dedupe NUL src", inv, func() error { return ignore(extfs.Dedupe(ctx, nul, path)) }},
@@ -262,7 +263,7 @@ func misuseCases(t *testing.T) ([]misuseCase, func()) {
 			(&extfs.CopyStats{}).Add(nil)
 			return nil
 		}},
-		{"CloneSupported", "CloneSupported NUL src", inv, func() error { return ignore(extfs.CloneSupported(nul, name)) }},
+		{"ProbePair", "ProbePair NUL src", inv, func() error { return ignore(extfs.ProbePair(nul, name)) }},
 		{"Open", "Open NUL", inv, func() error { return ignore(extfs.Open(nul)) }},
 		{"Create", "Create NUL", inv, func() error { return ignore(extfs.Create(name + "\x00")) }},
 		{"OpenFile", "OpenFile NUL", inv, func() error { return ignore(extfs.OpenFile(name+"\x00", os.O_CREATE|os.O_RDWR, 0o644)) }},
@@ -321,6 +322,17 @@ func misuseCases(t *testing.T) ([]misuseCase, func()) {
 			var m extfs.Method
 			return m.UnmarshalText(nil)
 		}},
+		{"Answer.String", "Answer(200).String", nil, nonEmpty(extfs.Answer(200).String())},
+		{"Answer.MarshalText", "Answer(200).MarshalText", inv, func() error { return ignore(extfs.Answer(200).MarshalText()) }},
+		{"Answer.UnmarshalText", "Answer UnmarshalText unknown name", inv, func() error {
+			var a extfs.Answer
+			return a.UnmarshalText([]byte("maybe"))
+		}},
+		{"Answer.UnmarshalText", "nil *Answer UnmarshalText", inv, func() error { return (*extfs.Answer)(nil).UnmarshalText([]byte("yes")) }},
+		{"ForgetProbes", "ForgetProbes twice", nil, noPanic(func(fail func(string, ...any)) {
+			extfs.ForgetProbes()
+			extfs.ForgetProbes()
+		})},
 		{"CopyStats.Add", "CopyStats.Add zero values", nil, noPanic(func(fail func(string, ...any)) {
 			var s extfs.CopyStats
 			s.Add(&extfs.CopyStats{})

@@ -6,6 +6,8 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
+
+	"github.com/extfs/extfs/internal/fscaps"
 )
 
 // The seam between the portable package and each operating system.
@@ -264,3 +266,21 @@ type treeOS interface {
 type treeFlags struct{ dir, src, new int }
 
 var sysTree treeSys
+
+// ---- Probes ----------------------------------------------------------------
+
+// probeOS is what Probe, ProbeTrial and ProbePair (probe.go) ask the system
+// about a filesystem. Nothing here writes: the answers come from what the
+// system says of the filesystem (its type, its feature flags) and from what
+// its driver is known to do; what cannot be learned so is fscaps.Unknown.
+type probeOS interface {
+	// volume describes the filesystem holding the directory dir: its
+	// capabilities and its identity (fscaps.Volume).
+	volume(dir string) (fscaps.Volume, error)
+	// pairMethod says how CopyFile (CoWAuto) would copy a file from
+	// volume src to a new file on volume dst. known is false when that
+	// hangs on an Unknown answer; m is then what CopyFile falls back to.
+	pairMethod(src, dst *fscaps.Volume) (m fscaps.Method, known bool)
+}
+
+var sysProbe probeSys
