@@ -580,18 +580,26 @@ func TestProbeDarwin(t *testing.T) {
 	if c.Filesystem != name {
 		t.Errorf("Filesystem %q; want %q", c.Filesystem, name)
 	}
-	if c.Clone != (name == "apfs") {
-		t.Errorf("Clone %v on %s", c.Clone, name)
+	wantClone := extfs.No // the volume says: VOL_CAP_INT_CLONE
+	if name == "apfs" {
+		wantClone = extfs.Yes
 	}
-	if c.CopyFileRange {
-		t.Error("CopyFileRange true: macOS has none")
+	if c.Clone != wantClone {
+		t.Errorf("Clone %v on %s, want %v", c.Clone, name, wantClone)
+	}
+	if c.CopyFileRange != extfs.No {
+		t.Errorf("CopyFileRange %v: macOS has none", c.CopyFileRange)
 	}
 	dwNames(t, dir)
 
 	src := filepath.Join(dir, "src")
 	dwWrite(t, src, []byte("x"), 0o644)
-	if ok, err := extfs.CloneSupported(src, filepath.Join(dir, "dst")); err != nil || ok != c.Clone {
-		t.Errorf("CloneSupported = %v, %v; want %v", ok, err, c.Clone)
+	want := extfs.MethodReadWrite
+	if c.Clone == extfs.Yes {
+		want = extfs.MethodClone
+	}
+	if m, err := extfs.ProbePair(src, filepath.Join(dir, "dst")); err != nil || m != want {
+		t.Errorf("ProbePair = %v, %v; want %v", m, err, want)
 	}
 	dwNames(t, dir, "src")
 }

@@ -216,7 +216,7 @@ func TestWindowsCopyFileCoWAlways(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if caps.Clone {
+	if caps.Clone != extfs.No {
 		t.Skipf("%s can clone: TestWindowsClone covers it", caps.Filesystem)
 	}
 	for _, size := range wcSizes {
@@ -245,7 +245,7 @@ func TestWindowsCloneFallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if caps.Clone {
+	if caps.Clone != extfs.No {
 		t.Skipf("%s can clone: nothing falls back", caps.Filesystem)
 	}
 	defer extfs.ForceCloneAttempt()()
@@ -305,7 +305,7 @@ func TestWindowsCloneFallback(t *testing.T) {
 // the volume and says it cannot.
 func TestWindowsCloneRangeUnsupported(t *testing.T) {
 	dir := tempDir(t)
-	if caps, err := extfs.Probe(dir); err != nil || caps.Clone {
+	if caps, err := extfs.Probe(dir); err != nil || caps.Clone != extfs.No {
 		t.Skipf("Probe: %+v, %v", caps, err)
 	}
 	src := filepath.Join(dir, "src")
@@ -339,24 +339,48 @@ func TestWindowsProbe(t *testing.T) {
 	if caps.Filesystem != v.Filesystem {
 		t.Errorf("Filesystem %q, want the volume's %q", caps.Filesystem, v.Filesystem)
 	}
-	if caps.Clone != v.BlockCloning() {
+	clone := caps.Clone == extfs.Yes
+	if caps.Clone == extfs.Unknown || clone != v.BlockCloning() {
 		t.Errorf("Clone %v, but the volume's FILE_SUPPORTS_BLOCK_REFCOUNTING is %v", caps.Clone, v.BlockCloning())
 	}
-	if caps.Clone && caps.CloneBlockSize != v.Cluster || !caps.Clone && caps.CloneBlockSize != 0 {
+	if clone && caps.CloneBlockSize != v.Cluster || !clone && caps.CloneBlockSize != 0 {
 		t.Errorf("CloneBlockSize %d with Clone %v; cluster %d", caps.CloneBlockSize, caps.Clone, v.Cluster)
 	}
-	if caps.CopyFileRange || caps.Xattr || caps.CollapseRange || caps.InsertRange {
-		t.Errorf("Probe claims what Windows lacks: %+v", caps)
+	// Everything is known from the volume's flags; what Windows lacks is No.
+	for name, a := range map[string]extfs.Answer{"CopyFileRange": caps.CopyFileRange, "Xattr": caps.Xattr,
+		"CollapseRange": caps.CollapseRange, "InsertRange": caps.InsertRange, "UnshareRange": caps.UnshareRange} {
+		if a != extfs.No {
+			t.Errorf("%s = %v: Windows has none", name, a)
+		}
 	}
-	if winsys.WineVersion() != "" && (caps.Filesystem != "NTFS" || caps.Clone) {
-		t.Errorf("under Wine: %+v, want NTFS without clones", caps)
+	if caps.Allocate != extfs.Yes || caps.KeepSize != extfs.Yes {
+		t.Errorf("Allocate %v, KeepSize %v; want yes", caps.Allocate, caps.KeepSize)
 	}
-	// CloneSupported needs a source that exists.
+	if winsys.WineVersion() != "" && (caps.Filesystem != "NTFS" || caps.Clone != extfs.No || caps.PunchHole != extfs.No) {
+		t.Errorf("under Wine: %+v, want NTFS without clones or holes", caps)
+	}
+	// ProbePair needs a source that exists, and creates nothing.
 	src := filepath.Join(dir, "a")
 	wcWrite(t, src, randBytes(4096, 1))
-	ok, err := extfs.CloneSupported(src, filepath.Join(dir, "b"))
-	if err != nil || ok != caps.Clone {
-		t.Errorf("CloneSupported = %v, %v; want %v", ok, err, caps.Clone)
+	want := extfs.MethodCopyFileRange // CopyFileExW
+	if clone {
+		want = extfs.MethodClone
+	}
+	m, err := extfs.ProbePair(src, filepath.Join(dir, "b"))
+	if err != nil || m != want {
+		t.Errorf("ProbePair = %v, %v; want %v", m, err, want)
+	}
+	wcWantNames(t, dir, "a")
+	st, err := extfs.CopyFile(context.Background(), src, filepath.Join(dir, "b"), nil)
+	if err != nil || st.ByMethod[m] != 1 {
+		t.Errorf("CopyFile: %+v, %v; ProbePair said %v", st, err, m)
+	}
+	extfs.ForgetProbes()
+	if again, err := extfs.Probe(dir); err != nil || again != caps {
+		t.Errorf("Probe after ForgetProbes = %+v, %v; want %+v", again, err, caps)
+	}
+	if err := os.Remove(filepath.Join(dir, "b")); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.Remove(src); err != nil {
 		t.Fatal(err)

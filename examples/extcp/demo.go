@@ -75,11 +75,11 @@ func demo(ctx context.Context, cfg config, dir string, stdout, stderr io.Writer)
 		line("filesystem", "unknown: %v", probeErr)
 	} else {
 		line("filesystem", "%s: clone %s, copy_file_range %s, user xattrs %s, punch hole %s",
-			caps.Filesystem, yesNo(caps.Clone), yesNo(caps.CopyFileRange), yesNo(caps.Xattr), yesNo(caps.PunchHole))
+			caps.Filesystem, caps.Clone, caps.CopyFileRange, caps.Xattr, caps.PunchHole)
 	}
 
 	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
-	tree, err := buildDemo(src, caps.Xattr)
+	tree, err := buildDemo(src, caps.Xattr == extfs.Yes)
 	if err != nil {
 		fmt.Fprintf(stderr, "extcp: building the demo tree: %v\n", err)
 		return 1
@@ -144,11 +144,11 @@ func mechanisms(caps extfs.Capabilities, probeErr error, cow extfs.CoWMode, st e
 	}
 	switch {
 	case probeErr != nil:
-	case caps.Clone && st.ByMethod[extfs.MethodClone] > 0:
+	case caps.Clone == extfs.Yes && st.ByMethod[extfs.MethodClone] > 0:
 		out = append(out, fmt.Sprintf("%s clones: the copies share the source's blocks (copy on write), made in an instant, taking no space until written", caps.Filesystem))
-	case caps.Clone && cow == extfs.CoWNever:
+	case caps.Clone == extfs.Yes && cow == extfs.CoWNever:
 		out = append(out, fmt.Sprintf("%s could clone, but --reflink=never asked for copies with blocks of their own", caps.Filesystem))
-	case !caps.Clone:
+	case caps.Clone == extfs.No:
 		out = append(out, fmt.Sprintf("no clones: %s cannot share blocks between files (no reflink), so every byte of data was copied; on XFS (reflink=1) or btrfs this copy would be clones", caps.Filesystem))
 	}
 	if st.HoleBytes > 0 {
@@ -170,13 +170,6 @@ func titled(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
 }
 
 // demoEpoch is the modification time of the demo's entries, plus a few

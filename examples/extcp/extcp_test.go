@@ -185,7 +185,7 @@ func TestArchive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tree, err := buildDemo(src, caps.Xattr)
+	tree, err := buildDemo(src, caps.Xattr == extfs.Yes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func TestArchive(t *testing.T) {
 	if ds.Mode != ss.Mode || !ds.Mtime.Equal(ss.Mtime) || ds.Mtime.Nanosecond() == 0 {
 		t.Errorf("%s: mode %v mtime %v, source %v %v", f, ds.Mode, ds.Mtime, ss.Mode, ss.Mtime)
 	}
-	if caps.Xattr {
+	if caps.Xattr == extfs.Yes {
 		if v, err := extfs.GetXattr(filepath.Join(dst, f), "user.demo.n0"); err != nil || string(v) != "value 0 of docs/file001.dat" {
 			t.Errorf("xattr: %q, %v", v, err)
 		}
@@ -299,7 +299,7 @@ func TestReflinkAlways(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &st); err != nil {
 		t.Fatalf("--json: %v", err)
 	}
-	if caps.Clone {
+	if caps.Clone == extfs.Yes {
 		t.Logf("%s clones", caps.Filesystem)
 		if code != 0 || st.ClonedBytes != 90001 || st.ByMethod[extfs.MethodClone] != 2 {
 			t.Errorf("exit %d, stats %+v", code, st)
@@ -447,7 +447,7 @@ func TestVerifyCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tree, err := buildDemo(src, caps.Xattr)
+	tree, err := buildDemo(src, caps.Xattr == extfs.Yes)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,9 +31,9 @@ func debugOn(t *testing.T, dir string) {
 	}
 	want := "'" + filepath.Join(src, "f") + "' -> '" + filepath.Join(dir, "f1") + "'\n"
 	switch {
-	case caps.Clone:
+	case caps.Clone == extfs.Yes:
 		want += "copy offload: unknown, reflink: yes, sparse detection: unknown\n"
-	case caps.CopyFileRange:
+	case caps.CopyFileRange == extfs.Yes:
 		want += "copy offload: yes, reflink: unsupported, sparse detection: no\n"
 	default:
 		want += "copy offload: unsupported, reflink: unsupported, sparse detection: no, method: "
@@ -44,7 +44,7 @@ func debugOn(t *testing.T, dir string) {
 
 	// A clone's summary has no rate; a copy's has.
 	code, stdout, _ = extcp(t, "--summary", filepath.Join(src, "f"), filepath.Join(dir, "f3"))
-	if code != 0 || !summaryLine.MatchString(stdout) || strings.Contains(stdout, "/s") != !caps.Clone {
+	if code != 0 || !summaryLine.MatchString(stdout) || strings.Contains(stdout, "/s") != (caps.Clone != extfs.Yes) {
 		t.Errorf("--summary, clone %v: %q", caps.Clone, stdout)
 	}
 

@@ -5,11 +5,13 @@
 // operations this kernel's ring offers, and which of them the engine sends
 // there (extfs.RingOps).
 //
-//	extfs-probe [--json] [PATH...]
+//	extfs-probe [--json] [--trial] [PATH...]
 //
 // PATH defaults to the current directory and the temporary directory; paths
-// on one filesystem are probed once. Probing makes small hidden files in each
-// directory (removed at once), so it needs write permission there. The exit
+// on one filesystem are probed once. The answers are extfs.Probe's, which
+// reads them without writing, and are unknown where it cannot say; with
+// --trial they are extfs.ProbeTrial's, which tries each operation. The xattr
+// namespaces are tried on a small hidden file (removed at once). The exit
 // status is 1 if a probe failed.
 package main
 
@@ -31,17 +33,20 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-const usageText = `Usage: extfs-probe [--json] [PATH...]
+const usageText = `Usage: extfs-probe [--json] [--trial] [PATH...]
 Report what the filesystems holding PATHs (default: the current directory and
 the temporary directory), the kernel and the OS offer to extfs, and which
 io_uring operations the engine uses.
 
       --json   print the report as JSON
+      --trial  try each operation on small hidden files (extfs.ProbeTrial),
+               which needs write permission; without it, the answers are
+               read without writing (extfs.Probe)
   -h, --help   show this help
 
-An answer is yes, no, or unknown (with the reason) where extfs-probe could
-not find out: a read-only filesystem, no permission for the trial. In JSON,
-unknown is null. Exit status: 0 if every filesystem was probed, 1 if one
+An answer is yes, no, or unknown where extfs-probe could not find out: what
+the filesystem does not say of itself (without --trial), or a trial that
+failed for another reason (with the reason). In JSON, unknown is null. Exit status: 0 if every filesystem was probed, 1 if one
 could not be (unknown answers from a failed extfs.Probe, or a PATH that
 cannot be examined), 2 for a mistake on the command line.
 `
@@ -71,9 +76,10 @@ type ringOp struct {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	var asJSON bool
+	var asJSON, trial bool
 	fl := cli.NewFlagSet("extfs-probe")
 	fl.BoolVar(&asJSON, "json", false, "")
+	fl.BoolVar(&trial, "trial", false, "")
 	switch err := cli.Parse(fl, args); {
 	case cli.IsHelp(err):
 		fmt.Fprint(stdout, usageText)
@@ -116,7 +122,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if st, err := extfs.Statx(p); err == nil && !st.Mode.IsDir() {
 			dir = filepath.Dir(p)
 		}
-		r := probeFS(dir)
+		r := probeFS(dir, trial)
 		r.Paths[0] = p
 		if r.Error != "" || r.ProbeError != "" {
 			failed = true
@@ -180,7 +186,7 @@ func printTable(w io.Writer, rep *report) error {
 		}
 		fmt.Fprintln(tw)
 	}
-	fmt.Fprintf(tw, "(tried: by extfs-probe, on a temporary file; the rest: extfs.Probe)\n\n")
+	fmt.Fprintf(tw, "(tried: on temporary files; the rest: read by extfs.Probe)\n\n")
 	fmt.Fprintf(tw, "kernel and OS (%s/%s): extfs.Supports\n", rep.OS, rep.Arch)
 	for _, f := range extfs.Features() {
 		fmt.Fprintf(tw, "  %s\t%s\n", f, yesNo(rep.Features[f.String()]))

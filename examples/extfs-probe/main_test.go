@@ -57,21 +57,14 @@ func TestJSON(t *testing.T) {
 		got.CopyFileRange != triOf(caps.CopyFileRange) {
 		t.Errorf("report %+v, Probe %+v", got, caps)
 	}
-	for name, want := range map[string]bool{
-		"punch_hole": caps.PunchHole, "zero_range": caps.ZeroRange,
-		"collapse_range": caps.CollapseRange, "insert_range": caps.InsertRange,
-	} {
-		if r := got.Fallocate[name]; r.OK != triOf(want) || r.Source != "probe" {
-			t.Errorf("fallocate %s: %+v, Probe says %v", name, r, want)
+	for _, m := range fallocModes {
+		if r := got.Fallocate[m.name]; r.OK != triOf(m.cap(caps)) || r.Source != "probe" {
+			t.Errorf("fallocate %s: %+v, Probe says %v", m.name, r, m.cap(caps))
 		}
 	}
-	for _, name := range []string{"allocate", "keep_size", "unshare_range"} {
-		if r, ok := got.Fallocate[name]; !ok || r.Source != "trial" {
-			t.Errorf("fallocate %s: %+v, %v", name, r, ok)
-		}
-	}
-	// Probe's Xattr is user.* on a regular file: the same trial.
-	if r := got.Xattr["user"]; r.OK != triOf(caps.Xattr) {
+	// Probe's Xattr is user.* on a regular file: what the trial finds, where
+	// Probe knows.
+	if r := got.Xattr["user"]; caps.Xattr != extfs.Unknown && r.OK != triOf(caps.Xattr) {
 		t.Errorf("xattr user: %+v, Probe says %v", r, caps.Xattr)
 	}
 	for _, ns := range xattrNamespaces {
@@ -123,9 +116,9 @@ func TestTable(t *testing.T) {
 	for _, want := range []string{
 		dir + "\n",
 		"  filesystem  " + caps.Filesystem,
-		"  clone (reflink)  " + yesNo(caps.Clone),
+		"  clone (reflink)  " + caps.Clone.String(),
 		"  xattr trusted.*  ",
-		"  fallocate punch_hole  " + yesNo(caps.PunchHole) + "\n",
+		"  fallocate punch_hole  " + caps.PunchHole.String() + "\n",
 		"  ring  " + yesNo(extfs.Supports(extfs.FeatureRing)) + "\n",
 		"  engine  ",
 		"io_uring: extfs.RingOps\n  available  " + yesNo(extfs.Supports(extfs.FeatureRing)) + "\n",
@@ -222,7 +215,7 @@ func TestUnknown(t *testing.T) {
 	}
 	got := rep.Filesystems[0]
 	if got.Clone != unknown || got.CopyFileRange != unknown || got.Fallocate["punch_hole"].OK != unknown ||
-		got.Fallocate["punch_hole"].Error == "" || got.Fallocate["allocate"].Source != "trial" || got.Fallocate["allocate"].OK == unknown {
+		got.Fallocate["punch_hole"].Error == "" || got.Fallocate["allocate"].OK != unknown || got.Xattr["user"].Source != "trial" {
 		t.Errorf("%+v", got)
 	}
 
@@ -236,6 +229,58 @@ func TestUnknown(t *testing.T) {
 		if !strings.Contains(squeeze(stdout), squeeze(want)) {
 			t.Errorf("no %q in the table", want)
 		}
+	}
+}
+
+// TestProbeUnknown: what extfs.Probe reads as Unknown (a filesystem that
+// does not say) is printed as unknown, and is no failure.
+func TestProbeUnknown(t *testing.T) {
+	defer func(f func(string) (extfs.Capabilities, error)) { probeCaps = f }(probeCaps)
+	probeCaps = func(string) (extfs.Capabilities, error) {
+		return extfs.Capabilities{Filesystem: "nfs", Allocate: extfs.Yes, UnshareRange: extfs.No}, nil
+	}
+	dir := t.TempDir()
+	code, stdout, stderr := probe(t, dir)
+	if code != 0 || stderr != "" {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	for _, want := range []string{
+		"  filesystem  nfs\n", "  clone (reflink)  unknown\n", "  copy_file_range  unknown\n",
+		"  fallocate allocate  yes\n", "  fallocate punch_hole  unknown\n", "  fallocate unshare_range  no\n",
+	} {
+		if !strings.Contains(squeeze(stdout), squeeze(want)) {
+			t.Errorf("no %q in the table", want)
+		}
+	}
+}
+
+// TestTrial: --trial reports extfs.ProbeTrial's answers, all tried, and
+// leaves nothing behind.
+func TestTrial(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, _ := probe(t, "--json", "--trial", dir)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var rep report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	caps, err := extfs.ProbeTrial(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rep.Filesystems[0]
+	if got.Clone != triOf(caps.Clone) || got.Clone == unknown {
+		t.Errorf("clone %v, ProbeTrial says %v", got.Clone, caps.Clone)
+	}
+	for _, m := range fallocModes {
+		if r := got.Fallocate[m.name]; r.OK != triOf(m.cap(caps)) || r.Source != "trial" {
+			t.Errorf("fallocate %s: %+v, ProbeTrial says %v", m.name, r, m.cap(caps))
+		}
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		t.Errorf("left behind: %v (%v)", entries, err)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/extfs/extfs"
 )
@@ -15,9 +14,8 @@ type fsReport struct {
 	Paths []string `json:"paths"`           // the PATH arguments on this filesystem
 	Error string   `json:"error,omitempty"` // why the path could not be probed at all
 
-	// ProbeError is why extfs.Probe could not decide (a read-only or full
-	// filesystem, no permission to make its trial files): what it answers
-	// is then unknown.
+	// ProbeError is why extfs.Probe (or, with --trial, extfs.ProbeTrial)
+	// could not answer at all: every answer of its is then unknown.
 	ProbeError string `json:"probe_error,omitempty"`
 
 	Filesystem     string `json:"filesystem,omitempty"`
@@ -42,11 +40,15 @@ const (
 	yes
 )
 
-func triOf(b bool) tri {
-	if b {
+// triOf is extfs's Answer as a tri.
+func triOf(a extfs.Answer) tri {
+	switch a {
+	case extfs.Yes:
 		return yes
+	case extfs.No:
+		return no
 	}
-	return no
+	return unknown
 }
 
 func (t tri) String() string { return [...]string{"unknown", "no", "yes"}[t] }
@@ -73,37 +75,41 @@ func (t *tri) UnmarshalJSON(b []byte) error {
 type result struct {
 	OK     tri    `json:"ok"`               // null: could not be found out
 	Error  string `json:"error,omitempty"`  // why it is unknown
-	Source string `json:"source,omitempty"` // "probe" (extfs.Probe) or "trial" (tried here)
+	Source string `json:"source,omitempty"` // "probe" (extfs.Probe, read), "trial" (tried: extfs.ProbeTrial, or here)
 }
 
 // xattrNamespaces are the namespaces tried, in the order shown.
 var xattrNamespaces = []string{"user", "trusted", "security"}
 
-// fallocModes are the Fallocate modes shown, in order. extfs.Probe reports
-// four; the others are tried here.
+// fallocModes are the Fallocate modes shown, in order, with extfs's
+// answer for each.
 var fallocModes = []struct {
 	name string
-	mode extfs.AllocMode
-	cap  func(extfs.Capabilities) bool // nil: not in Capabilities, tried here
+	cap  func(extfs.Capabilities) extfs.Answer
 }{
-	{"allocate", 0, nil},
-	{"keep_size", extfs.AllocKeepSize, nil},
-	{"punch_hole", extfs.AllocPunchHole, func(c extfs.Capabilities) bool { return c.PunchHole }},
-	{"zero_range", extfs.AllocZeroRange, func(c extfs.Capabilities) bool { return c.ZeroRange }},
-	{"collapse_range", extfs.AllocCollapseRange, func(c extfs.Capabilities) bool { return c.CollapseRange }},
-	{"insert_range", extfs.AllocInsertRange, func(c extfs.Capabilities) bool { return c.InsertRange }},
-	{"unshare_range", extfs.AllocUnshareRange, nil},
+	{"allocate", func(c extfs.Capabilities) extfs.Answer { return c.Allocate }},
+	{"keep_size", func(c extfs.Capabilities) extfs.Answer { return c.KeepSize }},
+	{"punch_hole", func(c extfs.Capabilities) extfs.Answer { return c.PunchHole }},
+	{"zero_range", func(c extfs.Capabilities) extfs.Answer { return c.ZeroRange }},
+	{"collapse_range", func(c extfs.Capabilities) extfs.Answer { return c.CollapseRange }},
+	{"insert_range", func(c extfs.Capabilities) extfs.Answer { return c.InsertRange }},
+	{"unshare_range", func(c extfs.Capabilities) extfs.Answer { return c.UnshareRange }},
 }
 
-// probeCaps is extfs.Probe; tests replace it.
-var probeCaps = extfs.Probe
+// probeCaps and trialCaps are extfs.Probe and extfs.ProbeTrial; tests
+// replace them.
+var probeCaps, trialCaps = extfs.Probe, extfs.ProbeTrial
 
-// probeFS reports on the filesystem holding dir: extfs.Probe, and trials on
-// a temporary file of its own for what Probe does not say. Where Probe
-// cannot decide, its answers are unknown, and the trials are still made.
-func probeFS(dir string) fsReport {
+// probeFS reports on the filesystem holding dir: extfs.Probe's answers
+// (read; unknown where it cannot say), or with trial extfs.ProbeTrial's
+// (tried), and the xattr namespaces tried on a temporary file of its own.
+func probeFS(dir string, trial bool) fsReport {
 	r := fsReport{Paths: []string{dir}}
-	caps, err := probeCaps(dir)
+	probe, source := probeCaps, "probe"
+	if trial {
+		probe, source = trialCaps, "trial"
+	}
+	caps, err := probe(dir)
 	probed := err == nil
 	if probed {
 		r.Filesystem, r.Clone, r.CloneBlockSize, r.CopyFileRange = caps.Filesystem, triOf(caps.Clone), caps.CloneBlockSize, triOf(caps.CopyFileRange)
@@ -114,12 +120,10 @@ func probeFS(dir string) fsReport {
 	r.Xattr = make(map[string]result)
 	r.Fallocate = make(map[string]result)
 	for _, m := range fallocModes {
-		switch {
-		case m.cap == nil:
-		case probed:
-			r.Fallocate[m.name] = result{OK: triOf(m.cap(caps)), Source: "probe"}
-		default:
-			r.Fallocate[m.name] = result{Error: r.ProbeError, Source: "probe"}
+		if probed {
+			r.Fallocate[m.name] = result{OK: triOf(m.cap(caps)), Source: source}
+		} else {
+			r.Fallocate[m.name] = result{Error: r.ProbeError, Source: source}
 		}
 	}
 	f, err := trialFile(dir)
@@ -128,11 +132,6 @@ func probeFS(dir string) fsReport {
 		why := reason(err)
 		for _, ns := range xattrNamespaces {
 			r.Xattr[ns] = result{Error: why, Source: "trial"}
-		}
-		for _, m := range fallocModes {
-			if m.cap == nil {
-				r.Fallocate[m.name] = result{Error: why, Source: "trial"}
-			}
 		}
 		return r
 	}
@@ -149,41 +148,16 @@ func probeFS(dir string) fsReport {
 		}
 		r.Xattr[ns] = answer(err, "trial")
 	}
-
-	bs := int64(4096)
-	if st, err := f.Statx(); err == nil && st.Blksize > 0 && st.Blksize <= 1<<20 {
-		bs = st.Blksize
-	}
-	size := int64(trialSize)
-	for _, m := range fallocModes {
-		if m.cap != nil {
-			continue
-		}
-		off := int64(0)
-		if m.mode&extfs.AllocKeepSize != 0 {
-			off = size // past the end: only keep-size allocates there without growing the file
-		}
-		r.Fallocate[m.name] = answer(f.Fallocate(m.mode, off, bs), "trial")
-	}
 	return r
 }
 
-// trialSize is the size of the trial file: four blocks of 4 KiB.
-const trialSize = 4 << 12
-
-// trialFile makes a hidden temporary file in dir with four blocks of data.
+// trialFile makes a hidden, empty temporary file in dir.
 func trialFile(dir string) (*extfs.File, error) {
 	of, err := os.CreateTemp(dir, ".extfs-probe-*.tmp")
 	if err != nil {
 		return nil, err
 	}
-	f := extfs.NewFile(of)
-	if _, err := f.Write([]byte(strings.Repeat("extfs-probe\n", trialSize/12+1))[:trialSize]); err != nil {
-		f.Close()
-		os.Remove(of.Name())
-		return nil, err
-	}
-	return f, nil
+	return extfs.NewFile(of), nil
 }
 
 // answer turns a trial's error into a result: not supported is a no;
