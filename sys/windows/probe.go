@@ -29,10 +29,14 @@ func ProbeCaps(name string, flags uint32, cluster int64) fscaps.Caps {
 
 // PairMethod says how CopyFile (CoWAuto) copies a file that is not sparse
 // from volume src to a new file on dst: block cloning on one volume that
-// has it, else CopyFileExW (a copy the system makes).
-func PairMethod(src, dst *fscaps.Volume) (m fscaps.Method, known bool) {
-	if src.FS == dst.FS && dst.Clone == fscaps.Yes {
+// has it, else CopyFileExW (a copy the system makes) where copyFileEx
+// says CopyFile uses it, else reading and writing.
+func PairMethod(src, dst *fscaps.Volume, copyFileEx bool) (m fscaps.Method, known bool) {
+	switch {
+	case src.FS == dst.FS && dst.Clone == fscaps.Yes:
 		return fscaps.Clone, true
+	case copyFileEx:
+		return fscaps.CopyRange, true
 	}
-	return fscaps.CopyRange, true
+	return fscaps.ReadWrite, true
 }

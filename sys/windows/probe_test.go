@@ -30,13 +30,15 @@ func TestProbeCaps(t *testing.T) {
 	v := func(serial uint64, c fscaps.Caps) *fscaps.Volume { return &fscaps.Volume{FS: serial, Caps: c} }
 	for _, c := range []struct {
 		src, dst *fscaps.Volume
+		copyEx   bool
 		want     fscaps.Method
 	}{
-		{v(1, refs), v(1, refs), fscaps.Clone},
-		{v(1, refs), v(2, refs), fscaps.CopyRange}, // two volumes: CopyFileExW
-		{v(1, ntfs), v(1, ntfs), fscaps.CopyRange},
+		{v(1, refs), v(1, refs), true, fscaps.Clone},
+		{v(1, refs), v(2, refs), true, fscaps.CopyRange}, // two volumes: CopyFileExW
+		{v(1, ntfs), v(1, ntfs), true, fscaps.CopyRange},
+		{v(1, ntfs), v(1, ntfs), false, fscaps.ReadWrite}, // Wine: no CopyFileExW
 	} {
-		if m, known := PairMethod(c.src, c.dst); m != c.want || !known {
+		if m, known := PairMethod(c.src, c.dst, c.copyEx); m != c.want || !known {
 			t.Errorf("PairMethod(%d %s, %d %s) = %v, %v; want %v", c.src.FS, c.src.Filesystem, c.dst.FS, c.dst.Filesystem, m, known, c.want)
 		}
 	}
