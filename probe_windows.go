@@ -13,7 +13,7 @@ var _ probeOS = probeSys{}
 
 func (probeSys) volume(dir string) (fscaps.Volume, error) { return winsys.ProbeVolume(dir) }
 
-// pairMethod: CopyFile copies with CopyFileExW only where useCopyFileEx.
+// pairMethod: CopyFile copies with CopyFileExW only where UseCopyFileEx.
 func (probeSys) pairMethod(src, dst *fscaps.Volume) (fscaps.Method, bool) {
-	return winsys.PairMethod(src, dst, useCopyFileEx())
+	return winsys.PairMethod(src, dst, winsys.UseCopyFileEx())
 }

@@ -27,7 +27,7 @@ func TestReshare(t *testing.T) {
 			if off {
 				name = "no-reshare"
 			}
-			t.Run(name, func(t *testing.T) { reshareOn(t, fsys.TempDir(t), caps.Clone, off) })
+			t.Run(name, func(t *testing.T) { reshareOn(t, fsys.TempDir(t), caps.Clone == extfs.Yes, off) })
 		}
 	}, testfs.XFS, testfs.Btrfs, testfs.Ext4, testfs.Tmpfs)
 }

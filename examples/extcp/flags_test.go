@@ -68,7 +68,7 @@ func debugOn(t *testing.T, dir string) {
 	tree := filepath.Join(dir, "tree")
 	code, stdout, stderr = extcp(t, "--debug", "-r", src, tree)
 	sparseLine := "copy offload: unknown, reflink: yes, sparse detection: unknown"
-	if !caps.Clone {
+	if caps.Clone != extfs.Yes {
 		sparseLine = "SEEK_HOLE"
 	}
 	said := func(rel string) string {
