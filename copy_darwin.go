@@ -22,7 +22,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-type copySys struct{}
+type copySys struct{ noDedupe }
 
 var _ copyOS = copySys{}
 

@@ -18,7 +18,7 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-type copySys struct{}
+type copySys struct{ noDedupe }
 
 var _ copyOS = copySys{}
 

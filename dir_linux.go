@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/extfs/extfs/sys/linux"
-	"golang.org/x/sys/unix"
 )
 
 type dirSys struct{}
@@ -21,44 +20,42 @@ var _ dirOS = dirSys{}
 func (dirSys) openDir(path string) (uintptr, error) { return fdResult(linux.OpenDir(path)) }
 
 func (dirSys) openFile(d int, name string, flag int, perm fs.FileMode) (uintptr, error) {
-	return fdResult(linux.OpenBeneath(d, name, flag, permBits(perm)))
+	return fdResult(linux.OpenBeneath(d, name, flag, linux.PermBits(perm)))
 }
 
 func (dirSys) openSub(d int, name string) (uintptr, error) {
 	return fdResult(linux.OpenBeneath(d, name, linux.DirSearchFlags, 0))
 }
 
-// unixDirs makes the *at calls beneath a descriptor.
-var unixDirs = linux.Dirs
-
 func (dirSys) mkdir(d int, n string, perm fs.FileMode) error {
-	return unixDirs.Mkdir(d, n, permBits(perm))
+	return linux.Dirs.Mkdir(d, n, linux.PermBits(perm))
 }
-func (dirSys) remove(d int, n string) error { return unixDirs.Remove(d, n) }
+func (dirSys) remove(d int, n string) error { return linux.Dirs.Remove(d, n) }
 func (dirSys) rename(od int, on string, nd int, nn string) error {
-	return unixDirs.Rename(od, on, nd, nn)
+	return linux.Dirs.Rename(od, on, nd, nn)
 }
-func (dirSys) link(od int, on string, nd int, nn string) error { return unixDirs.Link(od, on, nd, nn) }
-func (dirSys) symlink(target string, d int, n string) error    { return unixDirs.Symlink(target, d, n) }
-func (dirSys) readlink(d int, n string) (string, error)        { return unixDirs.Readlink(d, n) }
-func (dirSys) lchown(d int, n string, uid, gid int) error      { return unixDirs.Lchown(d, n, uid, gid) }
-func (dirSys) chmod(d int, name string, mode fs.FileMode) error {
-	return linux.DirChmod(d, name, permBits(mode))
+func (dirSys) link(od int, on string, nd int, nn string) error {
+	return linux.Dirs.Link(od, on, nd, nn)
 }
-
-func (dirSys) stat(d int, name string, follow bool) (*Stat, error) {
-	var st unix.Statx_t
-	return statFromStatx(&st, linux.DirStatx(d, name, follow, statxMask, &st))
+func (dirSys) symlink(target string, d int, n string) error { return linux.Dirs.Symlink(target, d, n) }
+func (dirSys) readlink(d int, n string) (string, error)     { return linux.Dirs.Readlink(d, n) }
+func (dirSys) lchown(d int, n string, uid, gid int) error   { return linux.Dirs.Lchown(d, n, uid, gid) }
+func (dirSys) chmod(d int, n string, mode fs.FileMode) error {
+	return linux.DirChmod(d, n, linux.PermBits(mode))
 }
 
-func (dirSys) setTimes(d int, name string, atime, mtime time.Time, follow bool) error {
-	return linux.DirUtimens(d, name, timespecs(atime, mtime), follow)
+func (dirSys) stat(d int, n string, follow bool) (*Stat, error) {
+	return statFromLinux(linux.DirStat(d, n, follow))
 }
 
-func (dirSys) mknod(d int, name string, mode fs.FileMode, dev uint64) error {
+func (dirSys) setTimes(d int, n string, atime, mtime time.Time, follow bool) error {
+	return linux.DirUtimens(d, n, linux.Timespecs(atime, mtime), follow)
+}
+
+func (dirSys) mknod(d int, n string, mode fs.FileMode, dev uint64) error {
 	if dev > math.MaxUint32 {
 		// mknodat(2) takes a 32-bit dev_t (12-bit major, 20-bit minor).
 		return errInvalid("mknod: device number %#x does not fit Linux's 32-bit dev_t", dev)
 	}
-	return unixDirs.Mknod(d, name, linux.NodeType(mode.Type())|permBits(mode), dev)
+	return linux.Dirs.Mknod(d, n, linux.NodeType(mode.Type())|linux.PermBits(mode), dev)
 }

@@ -22,12 +22,6 @@ var _ fileOS = fileSys{}
 
 const atCWD = unix.AT_FDCWD
 
-// Shared with the other Linux adapters.
-var probeOpenat2 = linux.Openat2Supported
-
-func permBits(mode fs.FileMode) uint32                   { return linux.PermBits(mode) }
-func timespecs(atime, mtime time.Time) *[2]unix.Timespec { return linux.Timespecs(atime, mtime) }
-
 func (fileSys) engine() Engine            { return Engine(linux.CurrentEngine()) }
 func (fileSys) setEngine(e Engine) Engine { return Engine(linux.SetEngine(linux.Engine(e))) }
 
@@ -54,35 +48,15 @@ func (fileSys) ringOps() []RingOp {
 	return ops
 }
 
-var fadvice = [...]int{
-	AdviceNormal: unix.FADV_NORMAL, AdviceSequential: unix.FADV_SEQUENTIAL, AdviceRandom: unix.FADV_RANDOM,
-	AdviceWillNeed: unix.FADV_WILLNEED, AdviceDontNeed: unix.FADV_DONTNEED, AdviceNoReuse: unix.FADV_NOREUSE,
+func (fileSys) fsync(fd uintptr, datasync bool) error { return linux.Fsync(int(fd), datasync) }
+func (fileSys) fadvise(fd uintptr, off, n int64, a Advice) error {
+	return linux.Fadvise(int(fd), off, n, linux.Advice(int(a)))
 }
-
-// fallocFlags is indexed by AllocMode bit number.
-var fallocFlags = [...]uint32{
-	unix.FALLOC_FL_KEEP_SIZE, unix.FALLOC_FL_PUNCH_HOLE, unix.FALLOC_FL_ZERO_RANGE,
-	unix.FALLOC_FL_COLLAPSE_RANGE, unix.FALLOC_FL_INSERT_RANGE, unix.FALLOC_FL_UNSHARE_RANGE,
-}
-
-func fallocMode(m AllocMode) (mode uint32) {
-	for i, fl := range fallocFlags {
-		if m&(1<<i) != 0 {
-			mode |= fl
-		}
-	}
-	return mode
+func (fileSys) fallocate(fd uintptr, mode AllocMode, off, n int64) error {
+	return linux.Fallocate(int(fd), linux.AllocFlags(uint32(mode)), off, n)
 }
 
 func xflags(f XattrFlag) int { return xattrFlagBits(f, unix.XATTR_CREATE, unix.XATTR_REPLACE) }
-
-func (fileSys) fsync(fd uintptr, datasync bool) error { return linux.Fsync(int(fd), datasync) }
-func (fileSys) fadvise(fd uintptr, off, n int64, a Advice) error {
-	return linux.Fadvise(int(fd), off, n, fadvice[a])
-}
-func (fileSys) fallocate(fd uintptr, mode AllocMode, off, n int64) error {
-	return linux.Fallocate(int(fd), fallocMode(mode), off, n)
-}
 
 func (fileSys) xattrNameProblem(name string) string     { return linux.CheckXattrName(name) }
 func (fileSys) xattrHint(name string, err error) string { return linux.XattrHint(name, err) }
@@ -107,53 +81,29 @@ func (fileSys) removexattr(path, name string, follow bool) error {
 	return linux.Removexattr(path, name, !follow)
 }
 
-const statxMask = unix.STATX_BASIC_STATS | unix.STATX_BTIME
-
-func (fileSys) fstat(fd uintptr) (*Stat, error) { return statx(int(fd), "", unix.AT_EMPTY_PATH) }
-
+func (fileSys) fstat(fd uintptr) (*Stat, error) { return statFromLinux(linux.Fstat(int(fd))) }
 func (fileSys) statat(dir int, path string, follow bool) (*Stat, error) {
-	if path == "" {
-		return nil, unix.ENOENT // statx with an empty path and no AT_EMPTY_PATH
-	}
-	return statx(dir, path, nofollow(follow))
+	return statFromLinux(linux.Statat(dir, path, follow))
 }
 
-// statx is statx(2) for a Stat; dir_linux.go uses it too.
-func statx(dir int, path string, flags int) (*Stat, error) {
-	var st unix.Statx_t
-	return statFromStatx(&st, linux.Statx(dir, path, flags|unix.AT_STATX_SYNC_AS_STAT, statxMask, &st))
-}
-
-func nofollow(follow bool) int {
-	if follow {
-		return 0
-	}
-	return unix.AT_SYMLINK_NOFOLLOW
-}
-
-func statFromStatx(st *unix.Statx_t, err error) (*Stat, error) {
+// statFromLinux converts a linux.Stat; dir_linux.go uses it too.
+func statFromLinux(s linux.Stat, err error) (*Stat, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts := func(t unix.StatxTimestamp) time.Time { return time.Unix(t.Sec, int64(t.Nsec)) }
-	s := &Stat{
-		Dev: unix.Mkdev(st.Dev_major, st.Dev_minor), Ino: st.Ino, Mode: linux.FileMode(uint32(st.Mode)),
-		Nlink: uint64(st.Nlink), Uid: st.Uid, Gid: st.Gid, Rdev: unix.Mkdev(st.Rdev_major, st.Rdev_minor),
-		Size: int64(st.Size), Blocks: int64(st.Blocks), Blksize: int64(st.Blksize),
-		Atime: ts(st.Atime), Mtime: ts(st.Mtime), Ctime: ts(st.Ctime),
-		Attributes: StatAttr(st.Attributes), AttributesMask: StatAttr(st.Attributes_mask),
-	}
-	if st.Mask&unix.STATX_BTIME != 0 {
-		s.Btime = ts(st.Btime)
-	}
-	return s, nil
+	return &Stat{
+		Dev: s.Dev, Ino: s.Ino, Mode: s.Mode, Nlink: s.Nlink, Uid: s.Uid, Gid: s.Gid, Rdev: s.Rdev,
+		Size: s.Size, Blocks: s.Blocks, Blksize: s.Blksize,
+		Atime: s.Atime, Mtime: s.Mtime, Ctime: s.Ctime, Btime: s.Btime,
+		Attributes: StatAttr(s.Attributes), AttributesMask: StatAttr(s.AttributesMask),
+	}, nil
 }
 
 func (fileSys) futimes(fd uintptr, atime, mtime time.Time) error {
-	return linux.Futimens(int(fd), timespecs(atime, mtime))
+	return linux.Futimens(int(fd), linux.Timespecs(atime, mtime))
 }
 func (fileSys) fchmod(fd uintptr, mode fs.FileMode) error {
-	return linux.Fchmod(int(fd), permBits(mode))
+	return linux.Fchmod(int(fd), linux.PermBits(mode))
 }
 func (fileSys) fchown(fd uintptr, uid, gid int) error { return linux.Fchown(int(fd), uid, gid) }
 func (fileSys) linkat(olddir int, oldname string, newdir int, newname string) error {
@@ -164,14 +114,7 @@ func (fileSys) symlinkat(target string, dir int, name string) error {
 }
 func (fileSys) readlinkat(dir int, name string) (string, error) { return linux.Readlinkat(dir, name) }
 func (fileSys) unlinkat(dir int, name string, isDir bool) error {
-	return linux.Unlinkat(dir, name, unlinkFlags(isDir))
-}
-
-func unlinkFlags(isDir bool) int {
-	if isDir {
-		return unix.AT_REMOVEDIR
-	}
-	return 0
+	return linux.Unlinkat(dir, name, linux.UnlinkFlags(isDir))
 }
 
 // The data path: reads first take what the page cache holds without
@@ -192,7 +135,7 @@ func (fileSys) read(fd uintptr, p []byte, nowaitOff *atomic.Bool) (int, error) {
 }
 func (fileSys) write(fd uintptr, p []byte) (int, error) { return linux.Write(int(fd), p) }
 func (fileSys) open(name string, flag int, perm fs.FileMode) (uintptr, bool, error) {
-	fd, err := linux.Openat(unix.AT_FDCWD, name, flag|unix.O_CLOEXEC, permBits(perm))
+	fd, err := linux.Openat(unix.AT_FDCWD, name, flag|unix.O_CLOEXEC, linux.PermBits(perm))
 	return uintptr(fd), true, err
 }
 func (fileSys) prepareFd(fd uintptr) { linux.SetPollable(int(fd)) }
@@ -201,17 +144,12 @@ func (fileSys) prepareFd(fd uintptr) { linux.SetPollable(int(fd)) }
 // per share (per-op allocations were most of a Batch's overhead over a plain
 // loop); linux.Run shares them among goroutines or submits them to the ring.
 
-type sysOp = linuxOp
+type sysOp struct{ op linux.Op }
 
-type linuxOp struct {
-	op linux.Op
-	st *unix.Statx_t // for statx: converted after the run
-}
-
-func (o *linuxOp) result() opResult {
+func (o *sysOp) result() opResult {
 	r := opResult{n: o.op.N(), value: o.op.Value(), names: o.op.Names(), err: o.op.Err()}
-	if o.st != nil && r.err == nil {
-		r.stat, _ = statFromStatx(o.st, nil)
+	if st, ok := o.op.Stat(); ok {
+		r.stat, _ = statFromLinux(st, nil)
 	}
 	return r
 }
@@ -229,14 +167,14 @@ func linuxOps(ops []sysOp) []*linux.Op {
 }
 
 // wrap moves op, built on the caller's stack by an inlined constructor,
-// into its linuxOp.
-func wrap(op *linux.Op) sysOp { return linuxOp{op: *op} }
+// into its sysOp.
+func wrap(op *linux.Op) sysOp { return sysOp{op: *op} }
 
 func (fileSys) fadviseOp(fd uintptr, off, n int64, a Advice) sysOp {
-	return wrap(linux.FadviseOp(int(fd), off, n, fadvice[a]))
+	return wrap(linux.FadviseOp(int(fd), off, n, linux.Advice(int(a))))
 }
 func (fileSys) fallocateOp(fd uintptr, mode AllocMode, off, n int64) sysOp {
-	return wrap(linux.FallocateOp(int(fd), fallocMode(mode), off, n))
+	return wrap(linux.FallocateOp(int(fd), linux.AllocFlags(uint32(mode)), off, n))
 }
 func (fileSys) fsyncOp(fd uintptr, datasync bool) sysOp {
 	return wrap(linux.FsyncOp(int(fd), datasync))
@@ -251,19 +189,15 @@ func (fileSys) fremovexattrOp(fd uintptr, name string) sysOp {
 	return wrap(linux.FremovexattrOp(int(fd), name))
 }
 func (fileSys) flistxattrOp(fd uintptr) sysOp { return wrap(linux.FlistxattrOp(int(fd))) }
-func (fileSys) fstatOp(fd uintptr) sysOp      { return statxOp(int(fd), "", unix.AT_EMPTY_PATH) }
+func (fileSys) fstatOp(fd uintptr) sysOp      { return wrap(linux.FstatOp(int(fd))) }
 func (fileSys) statatOp(dir int, path string, follow bool) sysOp {
-	return statxOp(dir, path, nofollow(follow))
-}
-func statxOp(dir int, path string, flags int) sysOp {
-	st := new(unix.Statx_t)
-	return linuxOp{op: *linux.StatxOp(dir, path, flags|unix.AT_STATX_SYNC_AS_STAT, statxMask, st), st: st}
+	return wrap(linux.StatatOp(dir, path, follow))
 }
 func (fileSys) futimesOp(fd uintptr, atime, mtime time.Time) sysOp {
-	return wrap(linux.FutimensOp(int(fd), timespecs(atime, mtime)))
+	return wrap(linux.FutimensOp(int(fd), linux.Timespecs(atime, mtime)))
 }
 func (fileSys) fchmodOp(fd uintptr, mode fs.FileMode) sysOp {
-	return wrap(linux.FchmodOp(int(fd), permBits(mode)))
+	return wrap(linux.FchmodOp(int(fd), linux.PermBits(mode)))
 }
 func (fileSys) fchownOp(fd uintptr, uid, gid int) sysOp {
 	return wrap(linux.FchownOp(int(fd), uid, gid))
@@ -276,16 +210,16 @@ func (fileSys) symlinkatOp(target string, dir int, name string) sysOp {
 }
 func (fileSys) readlinkatOp(dir int, name string) sysOp { return wrap(linux.ReadlinkatOp(dir, name)) }
 func (fileSys) mkdiratOp(dir int, name string, perm fs.FileMode) sysOp {
-	return wrap(linux.MkdiratOp(dir, name, permBits(perm)))
+	return wrap(linux.MkdiratOp(dir, name, linux.PermBits(perm)))
 }
 func (fileSys) unlinkatOp(dir int, name string, isDir bool) sysOp {
-	return wrap(linux.UnlinkatOp(dir, name, unlinkFlags(isDir)))
+	return wrap(linux.UnlinkatOp(dir, name, linux.UnlinkFlags(isDir)))
 }
 func (fileSys) renameatOp(olddir int, oldname string, newdir int, newname string) sysOp {
 	return wrap(linux.Renameat2Op(olddir, oldname, newdir, newname, 0))
 }
 func (fileSys) openatOp(dir int, name string, flag int, perm fs.FileMode) sysOp {
-	return wrap(linux.OpenatOp(dir, name, flag|unix.O_CLOEXEC, permBits(perm)))
+	return wrap(linux.OpenatOp(dir, name, flag|unix.O_CLOEXEC, linux.PermBits(perm)))
 }
 func (fileSys) readAtOp(_ *os.File, fd uintptr, p []byte, off int64) sysOp {
 	return wrap(linux.ReadFullOp(int(fd), p, off))

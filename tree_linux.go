@@ -4,9 +4,7 @@ package extfs
 // RENAME_NOREPLACE, sockets, and xattrs through /proc/self/fd (sys/linux).
 
 import (
-	"errors"
 	"io/fs"
-	"syscall"
 
 	"github.com/extfs/extfs/sys/linux"
 )
@@ -22,8 +20,7 @@ func (treeSys) openFlags() treeFlags {
 // tempFile: an unnamed file leaves nothing behind a failed or crashed copy.
 func (treeSys) tempFile(d *Dir, perm fs.FileMode) (*File, bool, error) {
 	f, err := d.OpenFile(".", linux.TmpfileFlags, perm)
-	var errno syscall.Errno
-	if errors.As(err, &errno) && linux.NoTmpfile(errno) {
+	if linux.NoTmpfile(err) {
 		return nil, false, nil
 	}
 	return f, true, err
@@ -49,7 +46,7 @@ func (treeSys) renameNoReplace(d *Dir, old, name string) (handled bool, err erro
 }
 
 func (treeSys) mksock(d *Dir, name string, perm fs.FileMode) error {
-	err := d.control(func(dirfd int) error { return linux.Mksock(dirfd, name, permBits(perm)) })
+	err := d.control(func(dirfd int) error { return linux.Mksock(dirfd, name, linux.PermBits(perm)) })
 	return pathErr("mknod", name, err)
 }
 

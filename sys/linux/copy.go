@@ -9,7 +9,9 @@ package linux
 // none of them gains from the ring.
 
 import (
+	"errors"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +33,63 @@ var (
 // MaxRW is the most one read/write-like system call moves: MAX_RW_COUNT,
 // INT_MAX rounded down to a page.
 const MaxRW = 0x7ffff000
+
+// SrcOpenFlags open a file to copy (CopyFile, Clone). O_NONBLOCK: a FIFO
+// put at the name since the caller looked at it must not block the open,
+// waiting for a writer (the type is checked on the descriptor after);
+// O_NOCTTY: nor may a terminal become the process's controlling one.
+const SrcOpenFlags = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY
+
+// FileInfo is what copying needs to know of an open file.
+type FileInfo struct {
+	Dev, Ino     uint64
+	Size, Blocks int64 // Blocks: st_blocks, 512-byte units
+	Regular, Dir bool
+}
+
+// FileInfoOf describes the open file fd for copying (fstat(2)).
+func FileInfoOf(fd int) (FileInfo, error) {
+	var st unix.Stat_t
+	if err := eintr.Retry(func() error { return unix.Fstat(fd, &st) }); err != nil {
+		return FileInfo{}, err
+	}
+	typ := st.Mode & unix.S_IFMT
+	return FileInfo{Dev: st.Dev, Ino: st.Ino, Size: st.Size, Blocks: st.Blocks,
+		Regular: typ == unix.S_IFREG, Dir: typ == unix.S_IFDIR}, nil
+}
+
+// FsInfo names the filesystem holding fd (FsName) and gives its block size.
+func FsInfo(fd int) (name string, bsize int64, err error) {
+	var st unix.Statfs_t
+	if err := eintr.Retry(func() error { return unix.Fstatfs(fd, &st) }); err != nil {
+		return "", 0, err
+	}
+	return FsName(st.Type), st.Bsize, nil
+}
+
+// FsKey identifies the filesystem holding path by its device and its mount
+// (0 before Linux 5.8), so that a device number reused by a later mount of
+// another filesystem (a loop device) is told apart.
+func FsKey(path string) (dev, mnt uint64, err error) {
+	var st unix.Statx_t
+	const mask = unix.STATX_MNT_ID_UNIQUE | unix.STATX_MNT_ID
+	err = eintr.Retry(func() error { return unix.Statx(unix.AT_FDCWD, path, unix.AT_STATX_DONT_SYNC, mask, &st) })
+	if err != nil {
+		return 0, 0, err
+	}
+	if st.Mask&mask != 0 {
+		mnt = st.Mnt_id
+	}
+	return unix.Mkdev(st.Dev_major, st.Dev_minor), mnt, nil
+}
+
+// Ftruncate is ftruncate(2).
+func Ftruncate(fd int, size int64) error {
+	return eintr.Retry(func() error { return unix.Ftruncate(fd, size) })
+}
+
+// NoXattr reports whether err says an extended attribute does not exist.
+func NoXattr(err error) bool { return errors.Is(err, syscall.ENODATA) }
 
 // CopyFileRangeSupported: copy_file_range(2) exists since 4.5, but before
 // 5.3 it could not cross filesystems and silently copied nothing from some
@@ -204,6 +263,26 @@ func splice(rfd int, roff *int64, wfd int, woff *int64, n int64) (int64, error) 
 	return w, err
 }
 
+// Offload copies r with copy_file_range if useRange, then what that left
+// with splice if useSplice, and returns the bytes each moved. handled is
+// false when neither finished the range: the caller copies the rest, from
+// r.SrcOff+byRange+bySplice on.
+func Offload(r Range, useRange, useSplice bool) (byRange, bySplice int64, handled bool, err error) {
+	if useRange {
+		w, done, err := CopyFileRange(r)
+		if done || err != nil {
+			return w, 0, true, err
+		}
+		byRange = w
+		r.SrcOff, r.DstOff, r.N = r.SrcOff+w, r.DstOff+w, r.N-w
+	}
+	if useSplice {
+		w, done, err := SpliceCopy(r)
+		return byRange, w, done || err != nil, err
+	}
+	return byRange, 0, false, nil
+}
+
 // Clone makes dst share all of src's blocks (FICLONE). It returns the errno.
 func Clone(dst, src int) error {
 	return eintr.Retry(func() error { return FicloneCall(dst, src) })
@@ -285,16 +364,25 @@ func RenameNoReplace(oldpath, newpath string) (handled bool, err error) {
 	return true, err
 }
 
-// OpenUnnamed opens a new unnamed file (O_TMPFILE) in dir, with mode perm
-// (less the umask), and returns its descriptor, or -1 where none can be
-// made: a filesystem without O_TMPFILE (EOPNOTSUPP: vfat, NFS, FUSE,
-// overlayfs before 4.20), a kernel before 3.11 (EISDIR: it takes O_TMPFILE
-// for O_DIRECTORY) or one that rejects the flag (EINVAL), or no /proc to
-// name it through later (LinkUnnamed: without /proc it could only be named
-// with AT_EMPTY_PATH, which needs CAP_DAC_READ_SEARCH; checked each time, as
-// /proc can be mounted later). Anything else a named file meets too, and its
-// creation reports.
-func OpenUnnamed(dir string, perm uint32) int {
+// OpenUnnamed opens a new unnamed file (O_TMPFILE) in the directory of
+// the path dst, with mode perm (less the umask), and returns its
+// descriptor, or -1 where none can be made: dst ends in "", "." or ".."
+// (which a named file refuses too), a filesystem without O_TMPFILE
+// (EOPNOTSUPP: vfat, NFS, FUSE, overlayfs before 4.20), a kernel before
+// 3.11 (EISDIR: it takes O_TMPFILE for O_DIRECTORY) or one that rejects the
+// flag (EINVAL), or no /proc to name it through later (LinkUnnamed: without
+// /proc it could only be named with AT_EMPTY_PATH, which needs
+// CAP_DAC_READ_SEARCH; checked each time, as /proc can be mounted later).
+// Anything else a named file meets too, and its creation reports. The
+// filesystem's answer is asked again for each file, never remembered.
+func OpenUnnamed(dst string, perm uint32) int {
+	dir, base := filepath.Split(dst)
+	if base == "" || base == "." || base == ".." {
+		return -1
+	}
+	if dir == "" {
+		dir = "."
+	}
 	if unix.Access("/proc/self/fd", unix.X_OK) != nil {
 		return -1
 	}

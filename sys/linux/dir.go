@@ -219,13 +219,23 @@ func utimensAt(fd int, path string, ts *[2]unix.Timespec, flags int) error {
 	return err
 }
 
-// DirStatx describes name beneath dirfd (statx(2) with mask), following a
-// final link if follow.
-func DirStatx(dirfd int, name string, follow bool, mask int, st *unix.Statx_t) error {
+// DirStat describes name beneath dirfd, following a final link if follow.
+func DirStat(dirfd int, name string, follow bool) (Stat, error) {
+	var st unix.Statx_t
+	var err error
 	if follow {
-		return AtFollow(dirfd, name, func(fd int) error { return Statx(fd, "", unix.AT_EMPTY_PATH, mask, st) })
+		err = AtFollow(dirfd, name, func(fd int) error {
+			return Statx(fd, "", unix.AT_EMPTY_PATH|statxSync, statxMask, &st)
+		})
+	} else {
+		err = AtLookup(dirfd, name, func(fd int, path string, flags int) error {
+			return Statx(fd, path, flags|statxSync, statxMask, &st)
+		})
 	}
-	return AtLookup(dirfd, name, func(fd int, path string, flags int) error { return Statx(fd, path, flags, mask, st) })
+	if err != nil {
+		return Stat{}, err
+	}
+	return StatOf(&st), nil
 }
 
 // NodeType is the S_IF type of a node of the given fs.FileMode type for

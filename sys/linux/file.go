@@ -100,3 +100,122 @@ func SetPollable(fd int) {
 		unix.SetNonblock(fd, true)
 	}
 }
+
+// The extfs enumerations, in their order: Advice (AdviceNormal, Sequential,
+// Random, WillNeed, DontNeed, NoReuse) and the bits of AllocMode (KeepSize,
+// PunchHole, ZeroRange, CollapseRange, InsertRange, UnshareRange).
+var (
+	fadvice = [...]int{
+		unix.FADV_NORMAL, unix.FADV_SEQUENTIAL, unix.FADV_RANDOM,
+		unix.FADV_WILLNEED, unix.FADV_DONTNEED, unix.FADV_NOREUSE,
+	}
+	fallocFlags = [...]uint32{
+		unix.FALLOC_FL_KEEP_SIZE, unix.FALLOC_FL_PUNCH_HOLE, unix.FALLOC_FL_ZERO_RANGE,
+		unix.FALLOC_FL_COLLAPSE_RANGE, unix.FALLOC_FL_INSERT_RANGE, unix.FALLOC_FL_UNSHARE_RANGE,
+	}
+)
+
+// Advice is the posix_fadvise(2) advice of extfs's Advice a (a valid one).
+func Advice(a int) int { return fadvice[a] }
+
+// AllocFlags is the fallocate(2) mode of extfs's AllocMode m.
+func AllocFlags(m uint32) (mode uint32) {
+	for i, fl := range fallocFlags {
+		if m&(1<<i) != 0 {
+			mode |= fl
+		}
+	}
+	return mode
+}
+
+// UnlinkFlags is the unlinkat(2) flags that remove a directory, if isDir,
+// or any other file.
+func UnlinkFlags(isDir bool) int {
+	if isDir {
+		return unix.AT_REMOVEDIR
+	}
+	return 0
+}
+
+// Stat is what statx(2) says of a file, in plain types: extfs.Stat's
+// fields, with Attributes and AttributesMask as STATX_ATTR_* bits.
+type Stat struct {
+	Dev, Ino                   uint64
+	Mode                       fs.FileMode
+	Nlink                      uint64
+	Uid, Gid                   uint32
+	Rdev                       uint64
+	Size, Blocks, Blksize      int64
+	Atime, Mtime, Ctime, Btime time.Time // Btime: zero where the filesystem keeps none
+	Attributes, AttributesMask uint64
+}
+
+// statxMask is what a Stat needs of statx(2); statxSync (AT_STATX_SYNC_AS_STAT)
+// asks for what stat(2) would say, talking to a network filesystem's server
+// if it must.
+const (
+	statxMask = unix.STATX_BASIC_STATS | unix.STATX_BTIME
+	statxSync = unix.AT_STATX_SYNC_AS_STAT
+)
+
+// StatOf converts what statx(2) filled in.
+func StatOf(st *unix.Statx_t) Stat {
+	ts := func(t unix.StatxTimestamp) time.Time { return time.Unix(t.Sec, int64(t.Nsec)) }
+	s := Stat{
+		Dev: unix.Mkdev(st.Dev_major, st.Dev_minor), Ino: st.Ino, Mode: FileMode(uint32(st.Mode)),
+		Nlink: uint64(st.Nlink), Uid: st.Uid, Gid: st.Gid, Rdev: unix.Mkdev(st.Rdev_major, st.Rdev_minor),
+		Size: int64(st.Size), Blocks: int64(st.Blocks), Blksize: int64(st.Blksize),
+		Atime: ts(st.Atime), Mtime: ts(st.Mtime), Ctime: ts(st.Ctime),
+		Attributes: st.Attributes, AttributesMask: st.Attributes_mask,
+	}
+	if st.Mask&unix.STATX_BTIME != 0 {
+		s.Btime = ts(st.Btime)
+	}
+	return s
+}
+
+// Fstat describes the open file fd (statx(2) with AT_EMPTY_PATH).
+func Fstat(fd int) (Stat, error) { return statx(fd, "", unix.AT_EMPTY_PATH) }
+
+// Statat describes path in dir, following a final symbolic link if follow.
+func Statat(dir int, path string, follow bool) (Stat, error) {
+	if path == "" {
+		return Stat{}, unix.ENOENT // statx with an empty path and no AT_EMPTY_PATH
+	}
+	return statx(dir, path, nofollow(follow))
+}
+
+func statx(dir int, path string, flags int) (Stat, error) {
+	var st unix.Statx_t
+	if err := Statx(dir, path, flags|statxSync, statxMask, &st); err != nil {
+		return Stat{}, err
+	}
+	return StatOf(&st), nil
+}
+
+// FstatOp and StatatOp are Fstat and Statat as Ops (without Statat's check
+// of an empty path: the kernel's ENOENT says the same); Op.Stat gives the
+// result.
+func FstatOp(fd int) *Op {
+	return StatxOp(fd, "", unix.AT_EMPTY_PATH|statxSync, statxMask, new(unix.Statx_t))
+}
+
+func StatatOp(dir int, path string, follow bool) *Op {
+	return StatxOp(dir, path, nofollow(follow)|statxSync, statxMask, new(unix.Statx_t))
+}
+
+// Stat returns the Stat of a statx Op that succeeded; ok is false for any
+// other Op.
+func (op *Op) Stat() (st Stat, ok bool) {
+	if op == nil || op.st == nil || op.err != nil {
+		return Stat{}, false
+	}
+	return StatOf(op.st), true
+}
+
+func nofollow(follow bool) int {
+	if follow {
+		return 0
+	}
+	return unix.AT_SYMLINK_NOFOLLOW
+}

@@ -8,6 +8,7 @@ package linux
 // the caller holds open.
 
 import (
+	"errors"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -28,9 +29,13 @@ const (
 	TmpfileFlags = unix.O_RDWR | unix.O_TMPFILE
 )
 
-// NoTmpfile reports whether errno, from an open with TmpfileFlags, means
+// NoTmpfile reports whether err, from an open with TmpfileFlags, means
 // the filesystem makes no unnamed files, so the caller uses a temporary name.
-func NoTmpfile(errno error) bool {
+func NoTmpfile(err error) bool {
+	var errno unix.Errno
+	if !errors.As(err, &errno) {
+		return false
+	}
 	switch errno {
 	case unix.EOPNOTSUPP, // a filesystem without O_TMPFILE (NFS, FUSE, vfat, ...)
 		unix.EISDIR, // a kernel before 3.11 sees only the O_DIRECTORY in O_TMPFILE
