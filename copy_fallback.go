@@ -44,6 +44,6 @@ func (copyFallback) renameNoReplace(string, string) (bool, error) { return false
 // noDedupe is the dedupeRange of a system without FIDEDUPERANGE (Linux's).
 type noDedupe struct{}
 
-func (noDedupe) dedupeRange(uintptr, uintptr, int64, int64, int64) (int64, error) {
-	return 0, notSupportedErr("sharing identical blocks (FIDEDUPERANGE is Linux's)")
+func (noDedupe) dedupeRange(uintptr, uintptr, int64, int64, int64) (int64, bool, error) {
+	return 0, false, notSupportedErr("sharing identical blocks (FIDEDUPERANGE is Linux's)")
 }

@@ -16,9 +16,6 @@ var _ copyOS = copySys{}
 
 const srcOpenFlags = linux.SrcOpenFlags
 
-// sourceBlocking clears O_NONBLOCK (F_SETFL to 0: srcOpenFlags set no other
-// flag it changes): io_uring fails a read of an O_NONBLOCK regular file with
-// EAGAIN instead of waiting for the disk.
 func (copySys) sourceBlocking(fd uintptr) error { return fdmode.Blocking(fd) }
 
 func (copySys) openMode(fd uintptr) (openMode, bool) {
@@ -53,12 +50,8 @@ func (copySys) clone(dst, src uintptr) error { return linux.Clone(int(dst), int(
 func (copySys) cloneRange(dst, src uintptr, srcOff, dstOff, n int64) error {
 	return linux.CloneRange(int(dst), int(src), srcOff, dstOff, n)
 }
-func (copySys) dedupeRange(dst, src uintptr, srcOff, dstOff, n int64) (int64, error) {
-	k, err := linux.DedupeRange(int(src), srcOff, int(dst), dstOff, n)
-	if err == linux.ErrDiffers {
-		return k, ErrContentDiffers
-	}
-	return k, err
+func (copySys) dedupeRange(dst, src uintptr, srcOff, dstOff, n int64) (int64, bool, error) {
+	return linux.DedupeRange(int(src), srcOff, int(dst), dstOff, n)
 }
 func (copySys) cloneFallback(err error) bool            { return linux.CloneFallback(err) }
 func (copySys) cloneNeverHere(err error) bool           { return linux.CloneNeverHere(err) }
@@ -73,8 +66,7 @@ func (copySys) truncate(fd uintptr, size int64) error          { return linux.Ft
 
 func (copySys) copyByName(*byNameReq) (copyTemp, error) { return copyTemp{}, nil } // FICLONE fills an open file
 
-// unnamedTemp: O_TMPFILE, so that a process killed while copying leaves
-// nothing behind.
+// unnamedTemp: O_TMPFILE, so that a killed copy leaves nothing behind.
 func (copySys) unnamedTemp(dst string, st *Stat) *File {
 	if fd := linux.OpenUnnamed(dst, uint32(st.Mode.Perm())); fd >= 0 {
 		return NewFile(newOSFile(uintptr(fd), dst))

@@ -87,8 +87,8 @@ func dedupeLoop(ctx context.Context, sfd, dfd uintptr, srcOff, dstOff, n int64) 
 				return done, err
 			}
 		}
-		k, err := sysCopy.dedupeRange(dfd, sfd, srcOff+done, dstOff+done, n-done)
-		if err == ErrContentDiffers {
+		k, differs, err := sysCopy.dedupeRange(dfd, sfd, srcOff+done, dstOff+done, n-done)
+		if differs {
 			return done, ErrContentDiffers
 		}
 		if err != nil {

@@ -117,10 +117,7 @@ func (fileSys) unlinkat(dir int, name string, isDir bool) error {
 	return linux.Unlinkat(dir, name, linux.UnlinkFlags(isDir))
 }
 
-// The data path: reads first take what the page cache holds without
-// blocking; what must wait for the disk waits on io_uring as a parked
-// goroutine (linux.ReadAt). open is a direct call while the process is
-// quiet, the ring when crowded or under EngineRing.
+// The data path; linux.ReadAt says how EngineAuto makes each read.
 
 func (fileSys) dataEngine() bool        { return true }
 func (fileSys) regular(fd uintptr) bool { return linux.IsRegular(int(fd)) }

@@ -150,9 +150,10 @@ type copyOS interface {
 	cloneRange(dst, src uintptr, srcOff, dstOff, n int64) error
 	// dedupeRange makes [dstOff, dstOff+n) of dst share the blocks of
 	// [srcOff, srcOff+n) of src if both hold the same bytes, in one request
-	// of DedupeRange's loop; it returns the bytes now shared, or
-	// ErrContentDiffers. ErrNotSupported where the system has no such call.
-	dedupeRange(dst, src uintptr, srcOff, dstOff, n int64) (int64, error)
+	// of DedupeRange's loop, and returns the bytes now shared; differs:
+	// they do not, nothing was shared. ErrNotSupported where the system has
+	// no such call.
+	dedupeRange(dst, src uintptr, srcOff, dstOff, n int64) (shared int64, differs bool, err error)
 	// cloneFallback reports whether err from a clone means "these files
 	// cannot share blocks" rather than a failure: CoWAuto then copies, and
 	// CoWAlways fails with an error matching ErrNotSupported.

@@ -37,7 +37,10 @@ const MaxRW = 0x7ffff000
 // SrcOpenFlags open a file to copy (CopyFile, Clone). O_NONBLOCK: a FIFO
 // put at the name since the caller looked at it must not block the open,
 // waiting for a writer (the type is checked on the descriptor after);
-// O_NOCTTY: nor may a terminal become the process's controlling one.
+// O_NOCTTY: nor may a terminal become the process's controlling one. Once
+// the file is known to be regular, the caller clears O_NONBLOCK (F_SETFL to
+// 0: these flags set no other it changes): io_uring fails a read of an
+// O_NONBLOCK regular file with EAGAIN instead of waiting for the disk.
 const SrcOpenFlags = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY
 
 // FileInfo is what copying needs to know of an open file.
