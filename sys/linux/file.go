@@ -3,7 +3,8 @@
 package linux
 
 // What the file operations need besides the Ops: kernel feature probes,
-// mode and time conversions, and the errno rules of the xattr calls.
+// mode, time and statx conversions, extfs's Advice and AllocMode in the
+// kernel's values, and the errno rules of the xattr calls.
 
 import (
 	"errors"
