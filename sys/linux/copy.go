@@ -2,10 +2,11 @@
 
 package linux
 
-// What copying and cloning need: copy_file_range and splice loops, FICLONE
-// and FICLONERANGE, the data map (SEEK_DATA/SEEK_HOLE), O_TMPFILE files and
-// renameat2(RENAME_NOREPLACE), with the errno rules that say "this mechanism
-// cannot copy these files: fall back". Single blocking calls, made directly:
+// What copying and cloning need: the facts of a file and its filesystem,
+// copy_file_range and splice loops, FICLONE and FICLONERANGE, the data map
+// (SEEK_DATA/SEEK_HOLE), O_TMPFILE files and renameat2(RENAME_NOREPLACE),
+// with the errno rules that say "this mechanism cannot copy these files:
+// fall back". Single blocking calls, made directly:
 // none of them gains from the ring.
 
 import (
