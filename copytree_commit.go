@@ -24,7 +24,7 @@ type treeFile struct {
 // (sysTree.tempFile), else under a temporary name.
 func newTreeFile(d *Dir, name string, perm fs.FileMode, direct bool) (*treeFile, error) {
 	if direct {
-		f, err := d.OpenFile(name, sysTree.openFlags().new, perm)
+		f, err := openTreeFile(d, name, sysTree.openFlags().new, perm)
 		if err != nil {
 			return nil, err
 		}
@@ -39,7 +39,7 @@ func newTreeFile(d *Dir, name string, perm fs.FileMode, direct bool) (*treeFile,
 	}
 	for range 100 {
 		tmp := tempName(name)
-		f, err := d.OpenFile(tmp, sysTree.openFlags().new, perm)
+		f, err := openTreeFile(d, tmp, sysTree.openFlags().new, perm)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
@@ -129,12 +129,19 @@ func renameNoReplace(d *Dir, old, name string) error {
 // preserve gives a file's, and its final mode; with Sync, a directory
 // CopyTree made is then synced, before it is published.
 func (t *treeCopy) finishDir(d *treeDir) error {
+	kept := t.dirKept(d)
+	if kept && t.opt.Preserve&PreserveXattrs == 0 {
+		return nil
+	}
 	dd, err := openTreeDir(t.dst, d.dstRel)
 	if err != nil {
 		return t.errAt("open", d.rel, err)
 	}
 	defer dd.Close()
 	df := &File{f: dd.f}
+	if kept && !hasXattrs(df) {
+		return nil // neither has xattrs: nothing to do
+	}
 	if err := t.dirMeta(d, df); err != nil {
 		return err
 	}
@@ -144,6 +151,46 @@ func (t *treeCopy) finishDir(d *treeDir) error {
 		}
 	}
 	return nil
+}
+
+// dirKept reports whether phase 4 may leave the destination of d as it is,
+// xattrs aside (the source's are in d.srcXattrs, the caller looks at the
+// destination's): a directory that was there, in which this copy made,
+// replaced and removed nothing, so that its times are still its own, and
+// whose mode, owner and times are already what dirMeta would give it. A
+// re-run onto an up-to-date copy then writes nothing to its directories.
+func (t *treeCopy) dirKept(d *treeDir) bool {
+	if !d.existed || d.restoreMode || d.dstSt == nil || d.changed.Load() {
+		return false
+	}
+	p, src, dst := t.opt.Preserve, d.st, d.dstSt
+	switch {
+	case p&PreserveMode != 0 && src.Mode&chmodBits != dst.Mode&chmodBits,
+		p&PreserveOwner != 0 && (src.Uid != dst.Uid || src.Gid != dst.Gid),
+		p&PreserveTimes != 0 && (!src.Atime.Equal(dst.Atime) || !src.Mtime.Equal(dst.Mtime)),
+		p&PreserveXattrs != 0 && d.srcXattrs:
+		return false
+	}
+	return true
+}
+
+// noteChange records, for dirKept, what became of an entry of d: anything
+// but an entry kept (or a hard link left to phase 3) changed d.
+func (d *treeDir) noteChange(m Method, err error) {
+	if err != nil || (m != MethodUnchanged && m != MethodSkipped && m != methodDeferred) {
+		d.changed.Store(true)
+	}
+}
+
+// hasXattrs reports whether f has extended attributes, or may have: an
+// error other than "no xattrs here" says yes, and the copy that follows
+// then meets it.
+func hasXattrs(f *File) bool {
+	names, err := f.ListXattr()
+	if errors.Is(err, ErrNotSupported) {
+		return false
+	}
+	return err != nil || len(names) > 0
 }
 
 // dirMeta gives df, the destination of d, its metadata.

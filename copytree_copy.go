@@ -48,8 +48,11 @@ func (t *treeCopy) copyChunk(d *treeDir, lo int) {
 	if t.stopped() {
 		return
 	}
-	hi, bytes := lo, int64(0)
-	for hi < len(d.entries) && hi-lo < treeChunkEntries && bytes < treeChunkBytes {
+	hi, bytes, n := lo, int64(0), treeChunkEntries
+	if d.existed && t.opt.Existing >= ExistingSkip {
+		n = treeChunkKept
+	}
+	for hi < len(d.entries) && hi-lo < n && bytes < treeChunkBytes {
 		bytes += d.entries[hi].size
 		hi++
 	}
@@ -85,7 +88,11 @@ func (t *treeCopy) copyChunk(d *treeDir, lo int) {
 // published (phase 4), a hard link once made (phase 3).
 func (t *treeCopy) copyEntry(sd, dd *Dir, d *treeDir, e *treeEntry, stats *CopyStats) error {
 	if e.sub != nil {
-		if err := t.makeDir(dd, d, e.sub); err != nil {
+		err := t.makeDir(dd, d, e.sub)
+		if err != nil || !e.sub.existed {
+			d.changed.Store(true)
+		}
+		if err != nil {
 			return err
 		}
 		stats.Dirs++
@@ -94,6 +101,7 @@ func (t *treeCopy) copyEntry(sd, dd *Dir, d *treeDir, e *treeEntry, stats *CopyS
 	}
 	if e.mode.IsRegular() {
 		s, m, err := t.copyRegular(sd, dd, d, e)
+		d.noteChange(m, err)
 		if err == nil {
 			stats.Add(&s)
 			t.onEntry(d.join(e.name), m, s.Bytes)
@@ -101,6 +109,7 @@ func (t *treeCopy) copyEntry(sd, dd *Dir, d *treeDir, e *treeEntry, stats *CopyS
 		return err
 	}
 	m, err := t.copySpecial(sd, dd, d, e)
+	d.noteChange(m, err)
 	switch {
 	case err != nil:
 		return err
@@ -143,7 +152,7 @@ func (t *treeCopy) makeDir(dd *Dir, parent *treeDir, d *treeDir) error {
 		st, err := dd.Lstatx(name)
 		switch {
 		case err == nil && st.Mode.IsDir():
-			d.existed, d.dstRel = true, join(name)
+			d.existed, d.dstRel, d.dstSt = true, join(name), st
 			if st.Mode&0o300 != 0o300 {
 				// Make it writable for the copy; phase 4 sets its mode.
 				d.restoreMode, d.oldMode = true, st.Mode&chmodBits
@@ -234,7 +243,7 @@ func (t *treeCopy) openRegular(sd *Dir, d *treeDir, e *treeEntry) (*File, *Stat,
 	if e.follow {
 		return openSource(t.srcName(d.join(e.name)))
 	}
-	sf, err := sd.OpenFile(e.name, sysTree.openFlags().src, 0)
+	sf, err := openTreeFile(sd, e.name, sysTree.openFlags().src, 0)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -52,6 +52,7 @@ func (t *treeCopy) linkAll(links []treeLink) {
 		}
 		rel := l.from.join(l.fromName)
 		m, err := t.link(l)
+		l.from.noteChange(m, err)
 		if err != nil {
 			t.failEntry(rel, t.errAt("link", rel, err))
 			continue

@@ -58,6 +58,9 @@ func (t *treeCopy) onEntry(rel string, m Method, bytes int64) {
 // leaveOut applies Skip and Symlinks to the entry e of d, as the walk found
 // it: it reports whether e is left out, and resolves a link to follow.
 func (t *treeCopy) leaveOut(d *treeDir, e *treeEntry) (bool, error) {
+	if t.opt.Skip == nil && e.mode&fs.ModeSymlink == 0 {
+		return false, nil // the common case, without building the path
+	}
 	rel := d.join(e.name)
 	if t.opt.Skip != nil {
 		t.hookMu.Lock()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/extfs/extfs"
 	"github.com/extfs/extfs/internal/testfs"
+	"golang.org/x/sys/unix"
 )
 
 // The rules of CopyOptions for CopyTree (Skip, Symlinks, Existing, OnError,
@@ -321,6 +322,83 @@ func TestCopyTreeUpdateNoop(t *testing.T) {
 			}
 		}
 		ctWantFiles(t, "dst", ctFiles(t, src), ctFiles(t, dst))
+	})
+}
+
+// TestCopyTreeUpdateDirs: an ExistingUpdate re-run writes nothing to the
+// directories that are up to date (their ctimes stay), and still gives its
+// metadata to a directory whose source changed: its mode, its xattrs, or
+// its entries (its times restored after the copy wrote in it).
+func TestCopyTreeUpdateDirs(t *testing.T) {
+	testfs.Each(t, func(t *testing.T, fsys *testfs.FS) {
+		dir := fsys.TempDir(t)
+		src, dst := join(dir, "src"), join(dir, "dst")
+		rlTree(t, src)
+		dirs := []string{".", "a", "a/deep", "skip", "skip/inner", "sub"}
+		opt := &extfs.CopyOptions{Existing: extfs.ExistingUpdate, Preserve: extfs.PreserveAll, Hardlinks: true}
+		run := func(what string) {
+			t.Helper()
+			_, err := extfs.CopyTree(context.Background(), src, dst, opt)
+			noErr(t, what, err)
+		}
+		ctimes := func() map[string]unix.Timespec {
+			m := make(map[string]unix.Timespec)
+			for _, d := range dirs {
+				m[d] = lstat(t, join(dst, d)).Ctim
+			}
+			return m
+		}
+		run("first CopyTree")
+		// The first reading of a source directory may move its atime
+		// (relatime): the next run copies that; from then on nothing moves.
+		run("second CopyTree")
+		before := ctimes()
+		time.Sleep(20 * time.Millisecond) // a ctime written now would differ
+		run("no-op CopyTree")
+		for d, c := range ctimes() {
+			if c != before[d] {
+				t.Errorf("no-op update wrote to the directory %s (ctime %v, was %v)", d, c, before[d])
+			}
+		}
+
+		noErr(t, "chmod", os.Chmod(join(src, "a", "deep"), 0o750))
+		writeSynced(t, join(src, "sub", "new"), []byte("new"))
+		// A newer a/g replaces the copy's: a's entries change in dst only.
+		aTime := lstat(t, join(src, "a")).Mtim
+		writeSynced(t, join(src, "a", "g"), []byte("newer g"))
+		later := time.Now().Add(time.Minute)
+		noErr(t, "chtimes", os.Chtimes(join(src, "a", "g"), later, later))
+		if lstat(t, join(src, "a")).Mtim != aTime {
+			t.Fatal("rewriting a/g changed a's mtime")
+		}
+		// tmpfs has user.* xattrs since Linux 6.6.
+		err := unix.Setxattr(join(src, "skip"), "user.test", []byte("v"), 0)
+		xattrs := err != unix.EOPNOTSUPP
+		if xattrs {
+			noErr(t, "setxattr", err)
+		}
+		run("CopyTree after changes")
+		if got := lstat(t, join(dst, "a", "deep")).Mode & 0o7777; got != 0o750 {
+			t.Errorf("a/deep mode %#o, want 0750", got)
+		}
+		if got := readAll(t, join(dst, "sub", "new")); string(got) != "new" {
+			t.Errorf("sub/new = %q", got)
+		}
+		for _, d := range []string{"sub", "a"} {
+			if sm, dm := lstat(t, join(src, d)).Mtim, lstat(t, join(dst, d)).Mtim; sm != dm {
+				t.Errorf("%s mtime %v, want the source's %v", d, dm, sm)
+			}
+		}
+		if got := readAll(t, join(dst, "a", "g")); string(got) != "newer g" {
+			t.Errorf("a/g = %q", got)
+		}
+		if xattrs {
+			buf := make([]byte, 16)
+			n, err := unix.Getxattr(join(dst, "skip"), "user.test", buf)
+			if err != nil || string(buf[:n]) != "v" {
+				t.Errorf("skip's xattr: %q, %v; want \"v\"", buf[:n], err)
+			}
+		}
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // treeDir is a directory of the source tree, as the walk found it, and
@@ -33,6 +34,15 @@ type treeDir struct {
 	existed     bool
 	restoreMode bool
 	oldMode     fs.FileMode
+
+	// For phase 4 to leave alone a directory that was there and that
+	// preserve would not change (see dirKept): dstSt, what was there;
+	// changed, whether this copy made, replaced or removed an entry in it
+	// (which moved its times); srcXattrs, whether the source directory
+	// has xattrs, or may have (the walk asks only where dst may exist).
+	dstSt     *Stat
+	changed   atomic.Bool
+	srcXattrs bool
 
 	// What the files copied into it so far taught about it (see hints):
 	// guarded by hintMu, since chunks of one directory run at once.
@@ -164,6 +174,9 @@ func (t *treeCopy) scan(d *treeDir) error {
 		return t.errAt("open", d.rel, err)
 	}
 	defer sd.Close()
+	if t.opt.replacing() && t.opt.Preserve&PreserveXattrs != 0 {
+		d.srcXattrs = hasXattrs(&File{f: sd.f})
+	}
 	ents, err := sd.f.ReadDir(-1)
 	if err != nil {
 		return t.errAt("getdents", d.rel, syscallErrorOf("getdents", err))
