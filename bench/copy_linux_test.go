@@ -5,6 +5,7 @@ package bench
 // the same run, on the same filesystems.
 //
 //	go test -run '^$' -bench 'CopyFile|CopyTree|Sparse' -benchtime 3x -count 3 ./bench
+//	go test -run '^$' -bench 'CopyTree(Update)?/.*/rounds' -benchtime 7x ./bench
 //
 // The sources stay in the page cache (written and fsynced once, before the
 // timer): what is measured is the copy, not the disk the machine happens to
@@ -24,7 +25,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/extfs/extfs"
 	"github.com/extfs/extfs/internal/testfs"
@@ -101,6 +104,65 @@ func runCopy(b *testing.B, dst string, bytes int64, fn func() error) {
 		b.StopTimer()
 		clean()
 		b.StartTimer()
+	}
+}
+
+// A round is one variant of a rounds benchmark.
+type round struct {
+	name string
+	fn   func() error
+}
+
+// runRounds runs each variant once per iteration, in turn, and reports
+// the median time of each ("<name>-ms") and how many times faster than
+// each the first is ("x-<name>"): a same-run comparison that a machine
+// whose load changes over minutes (a shared 2-vCPU VM) does not tilt, as
+// it tilts variants run one after the other. With dst set, dst is removed
+// and the filesystem synced before each variant, outside the timer.
+func runRounds(b *testing.B, dst string, rounds []round) {
+	b.Helper()
+	clean := func() {
+		if dst == "" {
+			return
+		}
+		if err := os.RemoveAll(dst); err != nil {
+			b.Fatal(err)
+		}
+		if err := syncfs(filepath.Dir(dst)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	times := make([][]float64, len(rounds))
+	b.ResetTimer()
+	for range b.N {
+		for i, r := range rounds {
+			b.StopTimer()
+			clean()
+			b.StartTimer()
+			start := time.Now()
+			if err := r.fn(); err != nil {
+				b.Fatal(err)
+			}
+			times[i] = append(times[i], float64(time.Since(start))/1e6)
+		}
+	}
+	b.StopTimer()
+	clean()
+	median := func(v []float64) float64 {
+		v = slices.Clone(v)
+		slices.Sort(v)
+		if n := len(v); n%2 == 0 {
+			return (v[n/2-1] + v[n/2]) / 2
+		}
+		return v[len(v)/2]
+	}
+	first := median(times[0])
+	for i, r := range rounds {
+		m := median(times[i])
+		b.ReportMetric(m, r.name+"-ms")
+		if i > 0 {
+			b.ReportMetric(m/first, "x-"+r.name)
+		}
 	}
 }
 
@@ -265,6 +327,11 @@ func makeTree(b *testing.B, root string) {
 // Targets: CopyTree at least 1.5x faster than cp -a (1.0x on btrfs), 3x
 // faster than rsync -a.
 //
+// rounds runs extfs, cp -a, rsync -a and syscalls-N in turn, round after
+// round, and reports each one's median and the ratios to extfs: the
+// figures of bench/README.md, which a load that changes over minutes does
+// not tilt (the sub-benchmarks beside it run one after the other).
+//
 // syscalls-1 and syscalls-N are the floor: a bare loop of the system calls
 // a copy of the tree cannot do without (per file: open the source, statx,
 // create the copy, clone or copy_file_range, flistxattr, utimensat, two
@@ -291,6 +358,20 @@ func BenchmarkCopyTree(b *testing.B) {
 				needTool(b, "rsync")
 				runCopy(b, dst, treeBytes, tool("rsync", "-a", src+"/", dst+"/"))
 			})
+			b.Run("rounds", func(b *testing.B) {
+				needTool(b, "rsync")
+				runRounds(b, dst, []round{
+					{"extfs", func() error {
+						_, err := extfs.CopyTree(context.Background(), src, dst, opt)
+						return err
+					}},
+					{"cp-a", tool("cp", "-a", src, dst)},
+					{"rsync-a", tool("rsync", "-a", src+"/", dst+"/")},
+					{fmt.Sprint("syscalls-", runtime.GOMAXPROCS(0)), func() error {
+						return bareTreeCopy(src, dst, runtime.GOMAXPROCS(0), kind != testfs.Ext4)
+					}},
+				})
+			})
 			clone := kind != testfs.Ext4
 			b.Run("syscalls-1", func(b *testing.B) {
 				runCopy(b, dst, treeBytes, func() error { return bareTreeCopy(src, dst, 1, clone) })
@@ -307,7 +388,8 @@ func BenchmarkCopyTree(b *testing.B) {
 // beside rsync -a, both no-ops there. The copy is made once, by CopyTree,
 // before the timer. Target: CopyTree at least 2x faster than rsync -a.
 //
-// syscalls-N is the floor: two statx per entry (the source's and the
+// rounds runs extfs, rsync -a and syscalls-N in turn (see
+// BenchmarkCopyTree). syscalls-N is the floor: two statx per entry (the source's and the
 // copy's) and the reading of each source directory, from GOMAXPROCS
 // goroutines.
 func BenchmarkCopyTreeUpdate(b *testing.B) {
@@ -347,6 +429,19 @@ func BenchmarkCopyTreeUpdate(b *testing.B) {
 			})
 			b.Run(fmt.Sprint("syscalls-", runtime.GOMAXPROCS(0)), func(b *testing.B) {
 				noop(b, func() error { return bareTreeStat(src, dst, runtime.GOMAXPROCS(0)) })
+			})
+			b.Run("rounds", func(b *testing.B) {
+				needTool(b, "rsync")
+				runRounds(b, "", []round{
+					{"extfs", func() error {
+						_, err := extfs.CopyTree(context.Background(), src, dst, &upd)
+						return err
+					}},
+					{"rsync-a", tool("rsync", "-a", src+"/", dst+"/")},
+					{fmt.Sprint("syscalls-", runtime.GOMAXPROCS(0)), func() error {
+						return bareTreeStat(src, dst, runtime.GOMAXPROCS(0))
+					}},
+				})
 			})
 		})
 	}
