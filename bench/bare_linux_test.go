@@ -8,6 +8,7 @@ package bench
 
 import (
 	"errors"
+	"os"
 	"sync"
 	"sync/atomic"
 
@@ -17,8 +18,11 @@ import (
 // bareTreeCopy copies the benchmark tree src to dst from workers
 // goroutines, each taking whole directories: per file openat, statx,
 // openat(O_CREAT), FICLONE (clone) or copy_file_range, flistxattr,
-// utimensat, close, close; per directory mkdirat, openat, getdents.
-func bareTreeCopy(src, dst string, workers int, clone bool) error {
+// utimensat, close, close; per directory mkdirat, openat, getdents. With
+// osFile, the same with each file's descriptor in an *os.File as CopyTree
+// holds it (the source opened O_NONBLOCK, os.NewFile, closed through it):
+// what the *os.File costs.
+func bareTreeCopy(src, dst string, workers int, clone, osFile bool) error {
 	if err := unix.Mkdir(dst, 0o755); err != nil {
 		return err
 	}
@@ -26,7 +30,11 @@ func bareTreeCopy(src, dst string, workers int, clone bool) error {
 		var st unix.Statx_t
 		buf := make([]byte, 256)
 		for _, name := range names {
-			in, err := unix.Openat(sfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+			flags := unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+			if osFile {
+				flags |= unix.O_NONBLOCK
+			}
+			in, err := unix.Openat(sfd, name, flags, 0)
 			if err != nil {
 				return err
 			}
@@ -58,6 +66,13 @@ func bareTreeCopy(src, dst string, workers int, clone bool) error {
 			ts := []unix.Timespec{{Sec: st.Atime.Sec, Nsec: int64(st.Atime.Nsec)}, {Sec: st.Mtime.Sec, Nsec: int64(st.Mtime.Nsec)}}
 			if err := unix.UtimesNanoAt(out, "", ts, unix.AT_EMPTY_PATH); err != nil {
 				return err
+			}
+			if osFile {
+				// As CopyTree does it: the wrapping after the open, the
+				// closing at the end.
+				os.NewFile(uintptr(in), name).Close()
+				os.NewFile(uintptr(out), name).Close()
+				continue
 			}
 			unix.Close(in)
 			unix.Close(out)

@@ -114,8 +114,9 @@ type round struct {
 }
 
 // runRounds runs each variant once per iteration, in turn, and reports
-// the median time of each ("<name>-ms") and how many times faster than
-// each the first is ("x-<name>"): a same-run comparison that a machine
+// the median time of each ("<name>-ms"), its median CPU time, user and
+// system, all threads or the tool's processes ("<name>-cpu-ms"), and how
+// many times faster than each the first is ("x-<name>"): a same-run comparison that a machine
 // whose load changes over minutes (a shared 2-vCPU VM) does not tilt, as
 // it tilts variants run one after the other. With dst set, dst is removed
 // and the filesystem synced before each variant, outside the timer.
@@ -133,17 +134,20 @@ func runRounds(b *testing.B, dst string, rounds []round) {
 		}
 	}
 	times := make([][]float64, len(rounds))
+	cpus := make([][]float64, len(rounds))
 	b.ResetTimer()
 	for range b.N {
 		for i, r := range rounds {
 			b.StopTimer()
 			clean()
 			b.StartTimer()
+			cpu0 := cpuTime()
 			start := time.Now()
 			if err := r.fn(); err != nil {
 				b.Fatal(err)
 			}
 			times[i] = append(times[i], float64(time.Since(start))/1e6)
+			cpus[i] = append(cpus[i], float64(cpuTime()-cpu0)/1e6)
 		}
 	}
 	b.StopTimer()
@@ -160,10 +164,24 @@ func runRounds(b *testing.B, dst string, rounds []round) {
 	for i, r := range rounds {
 		m := median(times[i])
 		b.ReportMetric(m, r.name+"-ms")
+		b.ReportMetric(median(cpus[i]), r.name+"-cpu-ms")
 		if i > 0 {
 			b.ReportMetric(m/first, "x-"+r.name)
 		}
 	}
+}
+
+// cpuTime is the CPU time, user and system, this process and its waited-for
+// children (the tools) have used.
+func cpuTime() time.Duration {
+	var self, children unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &self)
+	unix.Getrusage(unix.RUSAGE_CHILDREN, &children)
+	var t time.Duration
+	for _, u := range []*unix.Rusage{&self, &children} {
+		t += time.Duration(u.Utime.Nano() + u.Stime.Nano())
+	}
+	return t
 }
 
 func syncfs(dir string) error {
@@ -327,8 +345,8 @@ func makeTree(b *testing.B, root string) {
 // Targets: CopyTree at least 1.5x faster than cp -a (1.0x on btrfs), 3x
 // faster than rsync -a.
 //
-// rounds runs extfs, cp -a, rsync -a and syscalls-N in turn, round after
-// round, and reports each one's median and the ratios to extfs: the
+// rounds runs extfs, cp -a, rsync -a, syscalls-N and syscalls-osfile-N
+// (the floor with each file in an *os.File) in turn, round after round, and reports each one's median and the ratios to extfs: the
 // figures of bench/README.md, which a load that changes over minutes does
 // not tilt (the sub-benchmarks beside it run one after the other).
 //
@@ -368,16 +386,19 @@ func BenchmarkCopyTree(b *testing.B) {
 					{"cp-a", tool("cp", "-a", src, dst)},
 					{"rsync-a", tool("rsync", "-a", src+"/", dst+"/")},
 					{fmt.Sprint("syscalls-", runtime.GOMAXPROCS(0)), func() error {
-						return bareTreeCopy(src, dst, runtime.GOMAXPROCS(0), kind != testfs.Ext4)
+						return bareTreeCopy(src, dst, runtime.GOMAXPROCS(0), kind != testfs.Ext4, false)
+					}},
+					{fmt.Sprint("syscalls-osfile-", runtime.GOMAXPROCS(0)), func() error {
+						return bareTreeCopy(src, dst, runtime.GOMAXPROCS(0), kind != testfs.Ext4, true)
 					}},
 				})
 			})
 			clone := kind != testfs.Ext4
 			b.Run("syscalls-1", func(b *testing.B) {
-				runCopy(b, dst, treeBytes, func() error { return bareTreeCopy(src, dst, 1, clone) })
+				runCopy(b, dst, treeBytes, func() error { return bareTreeCopy(src, dst, 1, clone, false) })
 			})
 			b.Run(fmt.Sprint("syscalls-", runtime.GOMAXPROCS(0)), func(b *testing.B) {
-				runCopy(b, dst, treeBytes, func() error { return bareTreeCopy(src, dst, runtime.GOMAXPROCS(0), clone) })
+				runCopy(b, dst, treeBytes, func() error { return bareTreeCopy(src, dst, runtime.GOMAXPROCS(0), clone, false) })
 			})
 		})
 	}
