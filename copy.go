@@ -101,7 +101,11 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 	}
 	defer sf.Close()
 	// Fail now rather than after copying: the final rename checks again.
+	var old *Stat // a regular file to replace, whose mode the copy keeps
 	if fi, err := os.Lstat(dst); err == nil {
+		if fi.Mode().IsRegular() {
+			old = &Stat{Mode: fi.Mode()}
+		}
 		switch {
 		case o.Existing == ExistingError:
 			return fail("copy", fs.ErrExist)
@@ -139,6 +143,9 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 	}
 	// ExistingSkip: dst was not there; if it appears meanwhile, it stays.
 	replace := o.Existing == ExistingReplace || o.Existing == ExistingUpdate
+	if err == nil && replace {
+		err = keptMode(tmp, old, &o)
+	}
 	switch {
 	case err == nil && o.Sync:
 		err = tmp.Sync()

@@ -191,7 +191,8 @@ const chmodBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
 // d, and says what put its data there.
 func (t *treeCopy) copyRegular(sd, dd *Dir, d *treeDir, e *treeEntry) (CopyStats, Method, error) {
 	name := e.name
-	if kept, m, err := t.keep(sd, dd, d, e); err != nil || kept {
+	kept, m, old, err := t.keep(sd, dd, d, e)
+	if err != nil || kept {
 		return keptStats(m), m, err
 	}
 	sf, st, err := t.openRegular(sd, d, e)
@@ -221,6 +222,9 @@ func (t *treeCopy) copyRegular(sd, dd *Dir, d *treeDir, e *treeEntry) (CopyStats
 	}
 	if err == nil {
 		err = t.ctx.Err() // cancelled during the last chunk
+	}
+	if err == nil {
+		err = keptMode(nf.f, old, &t.opt)
 	}
 	if err == nil && t.opt.Sync {
 		err = nf.f.Sync()

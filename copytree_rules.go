@@ -143,29 +143,44 @@ func (t *treeCopy) srcStat(sd *Dir, d *treeDir, e *treeEntry) (*Stat, error) {
 
 // keep decides, for ExistingSkip and ExistingUpdate, whether the entry of
 // d's destination named like e stays as it is, and how that is reported.
-// Only in a directory that was there before can the entry exist.
-func (t *treeCopy) keep(sd, dd *Dir, d *treeDir, e *treeEntry) (bool, Method, error) {
-	if d.made || t.opt.Existing < ExistingSkip {
-		return false, 0, nil
+// It also returns the entry it found, where one is to be replaced and its
+// mode kept (see keptMode). Only in a directory that was there before can
+// the entry exist.
+func (t *treeCopy) keep(sd, dd *Dir, d *treeDir, e *treeEntry) (bool, Method, *Stat, error) {
+	look := t.opt.Existing >= ExistingSkip || t.opt.Existing == ExistingReplace && t.opt.Preserve&PreserveMode == 0
+	if d.made || !look {
+		return false, 0, nil, nil
 	}
 	dst, err := dd.Lstatx(e.name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return false, 0, nil
+		return false, 0, nil, nil
 	}
 	if err != nil {
-		return false, 0, err
+		return false, 0, nil, err
 	}
-	if t.opt.Existing == ExistingSkip {
-		return true, MethodSkipped, nil
+	switch t.opt.Existing {
+	case ExistingSkip:
+		return true, MethodSkipped, nil, nil
+	case ExistingUpdate:
+		src, err := t.srcStat(sd, d, e)
+		if err != nil {
+			return false, 0, nil, err
+		}
+		if !dst.Mtime.Before(src.Mtime) {
+			return true, MethodUnchanged, nil, nil
+		}
 	}
-	src, err := t.srcStat(sd, d, e)
-	if err != nil {
-		return false, 0, err
+	return false, 0, dst, nil
+}
+
+// keptMode gives f, the copy that is to replace the regular file old, the
+// permission bits of old unless PreserveMode, as cp, which writes into the
+// file it overwrites, leaves them.
+func keptMode(f *File, old *Stat, o *CopyOptions) error {
+	if old == nil || !old.Mode.IsRegular() || o.Preserve&PreserveMode != 0 {
+		return nil
 	}
-	if !dst.Mtime.Before(src.Mtime) {
-		return true, MethodUnchanged, nil
-	}
-	return false, 0, nil
+	return f.Chmod(old.Mode & chmodBits)
 }
 
 // replaces reports whether what the copy makes may take the place of an

@@ -545,3 +545,54 @@ func TestCopyFileExisting(t *testing.T) {
 		crWantContent(t, join(dir, "new"), data)
 	})
 }
+
+// TestCopyReplaceKeepsMode: without PreserveMode a replaced regular file
+// keeps its permission bits (cp writes into it); with it, it takes the
+// source's. New files get the source's bits less the umask either way.
+func TestCopyReplaceKeepsMode(t *testing.T) {
+	testfs.Each(t, func(t *testing.T, fsys *testfs.FS) {
+		dir := fsys.TempDir(t)
+		src := join(dir, "src")
+		noErr(t, "mkdir", os.Mkdir(src, 0o755))
+		writeSynced(t, join(src, "f"), []byte("new"))
+		noErr(t, "chmod", os.Chmod(join(src, "f"), 0o644))
+		for _, tc := range []struct {
+			name     string
+			preserve extfs.Preserve
+			existing extfs.ExistingMode
+			want     fs.FileMode
+		}{
+			{"replace", 0, extfs.ExistingReplace, 0o600},
+			{"update", 0, extfs.ExistingUpdate, 0o600},
+			{"replace-preserve", extfs.PreserveMode, extfs.ExistingReplace, 0o644},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				dst := join(dir, "dst-"+tc.name)
+				noErr(t, "mkdir", os.Mkdir(dst, 0o755))
+				writeSynced(t, join(dst, "f"), []byte("old"))
+				noErr(t, "chmod", os.Chmod(join(dst, "f"), 0o600))
+				old := time.Now().Add(-time.Hour)
+				noErr(t, "chtimes", os.Chtimes(join(dst, "f"), old, old))
+				opt := &extfs.CopyOptions{Existing: tc.existing, Preserve: tc.preserve}
+				_, err := extfs.CopyTree(context.Background(), src, dst, opt)
+				noErr(t, "CopyTree", err)
+				if got := readAll(t, join(dst, "f")); string(got) != "new" {
+					t.Fatalf("f = %q, want it replaced", got)
+				}
+				if m := fs.FileMode(lstat(t, join(dst, "f")).Mode & 0o7777); m != tc.want {
+					t.Errorf("CopyTree: mode %o, want %o", m, tc.want)
+				}
+				// CopyFile the same way.
+				file := join(dst, "g")
+				writeSynced(t, file, []byte("old"))
+				noErr(t, "chmod", os.Chmod(file, 0o600))
+				noErr(t, "chtimes", os.Chtimes(file, old, old))
+				_, err = extfs.CopyFile(context.Background(), join(src, "f"), file, opt)
+				noErr(t, "CopyFile", err)
+				if m := fs.FileMode(lstat(t, file).Mode & 0o7777); m != tc.want {
+					t.Errorf("CopyFile: mode %o, want %o", m, tc.want)
+				}
+			})
+		}
+	})
+}

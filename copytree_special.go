@@ -13,7 +13,7 @@ import (
 // was done: MethodCreated, MethodSkipped or MethodUnchanged (see keep), or
 // methodDeferred for a hard link left to phase 3.
 func (t *treeCopy) copySpecial(sd, dd *Dir, d *treeDir, e *treeEntry) (Method, error) {
-	if kept, m, err := t.keep(sd, dd, d, e); err != nil || kept {
+	if kept, m, _, err := t.keep(sd, dd, d, e); err != nil || kept {
 		return m, err
 	}
 	st, err := t.srcStat(sd, d, e)

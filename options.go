@@ -159,9 +159,11 @@ const (
 	// ExistingReplace replaces the destination atomically: the copy is
 	// written to a temporary file beside it, its data synced, and renamed
 	// over it, so that a reader sees the old file or the new one, never a
-	// part. A symbolic link there is replaced, not followed. CopyTree
-	// merges into an existing directory tree and replaces entries one by
-	// one; a directory is never replaced by a non-directory (EISDIR).
+	// part. A symbolic link there is replaced, not followed. Without
+	// PreserveMode, a regular file replaced keeps its permission bits, as
+	// cp leaves them. CopyTree merges into an existing directory tree and
+	// replaces entries one by one; a directory is never replaced by a
+	// non-directory (EISDIR).
 	ExistingReplace
 	// ExistingSkip keeps what exists and copies the rest (cp -n): an
 	// existing destination is left as it is and reported as MethodSkipped.
