@@ -327,42 +327,11 @@ func (c *copier) copyFile(ctx context.Context, j *job) {
 		opt.Existing = extfs.ExistingReplace
 	}
 	opt.Progress = c.meter.op()
-	var st extfs.CopyStats
-	var err error
-	if j.targetExists && j.targetMode.IsRegular() && opt.Preserve&extfs.PreserveMode == 0 {
-		// cp writes into the file there, which keeps its mode: the copy
-		// gets that mode before it takes the file's place.
-		opt.Existing = extfs.ExistingError
-		err = replaceWith(j.target, true, func(tmp string) error {
-			var cerr error
-			if st, cerr = extfs.CopyFile(ctx, j.src, tmp, &opt); cerr != nil {
-				return cerr
-			}
-			if err := os.Chmod(tmp, j.targetMode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
-				return err
-			}
-			return syncFile(tmp)
-		})
-	} else {
-		st, err = extfs.CopyFile(ctx, j.src, j.target, &opt)
-	}
+	// A file replaced keeps its mode unless -p, as cp leaves it.
+	st, err := extfs.CopyFile(ctx, j.src, j.target, &opt)
 	if c.done(j, &st, err) {
 		c.said(j.src, j.shown, debugLine(mainMethod(&st), st.HoleBytes > 0, &opt))
 	}
-}
-
-// syncFile puts name's data on disk, as CopyFile with ExistingReplace does before
-// it renames.
-func syncFile(name string) error {
-	f, err := os.Open(name)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // copyTree copies the tree j with CopyTree, as cp -r does: existing

@@ -271,7 +271,7 @@ func setUpCp(t *testing.T, work, scenario string) map[string]entry {
 		mk(filepath.Join(out, "a.txt"), "a, older", 0o600, older)
 		mk(filepath.Join(out, "exec.sh"), "echo newer", 0o700, newer)
 		mk(filepath.Join(out, "mine.txt"), "not the source's", 0o644, older)
-		mk(filepath.Join(out, "src", "a.txt"), "a, older", 0o644, older)
+		mk(filepath.Join(out, "src", "a.txt"), "a, older", 0o600, older)
 		mk(filepath.Join(out, "src", "exec.sh"), "echo newer", 0o755, newer)
 		mk(filepath.Join(out, "src", "dir", "b.txt"), "b, older", 0o600, older)
 		mk(filepath.Join(out, "src", "dir", "sub", "c.txt"), "c, newer", 0o640, newer)

@@ -21,8 +21,8 @@
 //
 //   - An existing destination file is replaced atomically (a new file renamed
 //     over it), never rewritten in place; a symbolic link there is replaced,
-//     not followed. A single file keeps the mode of the file it replaces,
-//     as with cp; inside a tree, a replaced file has its source's mode.
+//     not followed. Without -p the new file keeps the mode of the file it
+//     replaces, as with cp.
 //   - Inside a tree, -v names each entry as it is done, a directory once
 //     complete (after what it holds), and a symbolic link or special file
 //     that replaced one is not said to be "removed" first.
