@@ -365,11 +365,20 @@ func syncDir(dir string) error {
 	if runtime.GOOS == "windows" {
 		return nil
 	}
-	f, err := os.Open(dir)
+	return syncPath(dir, false)
+}
+
+// syncPath puts name on disk: its data only (fdatasync), or all of it.
+func syncPath(name string, dataOnly bool) error {
+	f, err := extfs.Open(name)
 	if err != nil {
 		return err
 	}
-	err = f.Sync()
+	if dataOnly {
+		err = f.Datasync()
+	} else {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

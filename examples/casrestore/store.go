@@ -253,7 +253,7 @@ func ingestFile(ctx context.Context, name, store string) (Entry, *extfs.CopyStat
 	// An object must never be named by a hash its content lacks, not even
 	// after a crash: its data is on disk before it gets the name.
 	if cst.CopiedBytes > 0 {
-		if err := datasync(tmp); err != nil {
+		if err := syncPath(tmp, true); err != nil {
 			return e, nil, err
 		}
 	}
@@ -298,18 +298,6 @@ func reshare(ctx context.Context, name, store string, e Entry) (int64, error) {
 func cannotShare(err error) bool {
 	return errors.Is(err, extfs.ErrNotSupported) || errors.Is(err, fs.ErrPermission) ||
 		errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.ETXTBSY)
-}
-
-func datasync(name string) error {
-	f, err := extfs.Open(name)
-	if err != nil {
-		return err
-	}
-	err = f.Datasync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 var hashBufs = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
