@@ -57,11 +57,7 @@ func (copySys) openMode(fd uintptr) (openMode, bool) {
 	return openMode{read: r, write: w, append: a}, ok
 }
 
-func (copySys) fileInfo(fd uintptr) (fileInfo, error) {
-	st, err := darwin.Fstat(int(fd))
-	typ := st.Mode & darwin.S_IFMT
-	return fileInfo{dev: st.Dev, ino: st.Ino, size: st.Size, blocks: st.Blocks, regular: typ == darwin.S_IFREG, dir: typ == darwin.S_IFDIR}, err
-}
+func (copySys) fileInfo(fd uintptr) (fileInfo, error) { return fileInfoOf(darwin.FstatInfo(int(fd))) }
 
 // fsInfo: statfs's f_fstypename ("apfs", "hfs", ...) and block size.
 func (copySys) fsInfo(fd uintptr) (string, int64, error) {

@@ -23,10 +23,7 @@ func (copySys) openMode(fd uintptr) (openMode, bool) {
 	return openMode{read: r, write: w, append: a}, ok
 }
 
-func (copySys) fileInfo(fd uintptr) (fileInfo, error) {
-	i, err := linux.FileInfoOf(int(fd))
-	return fileInfo{dev: i.Dev, ino: i.Ino, size: i.Size, blocks: i.Blocks, regular: i.Regular, dir: i.Dir}, err
-}
+func (copySys) fileInfo(fd uintptr) (fileInfo, error) { return fileInfoOf(linux.FileInfoOf(int(fd))) }
 
 func (copySys) fsInfo(fd uintptr) (string, int64, error) { return linux.FsInfo(int(fd)) }
 

@@ -60,20 +60,7 @@ func (copySys) cloneFallback(err error) bool { return winsys.CloneFallback(err) 
 
 // file and volume facts
 
-func (copySys) fileInfo(fd uintptr) (fileInfo, error) {
-	st, err := sysFile.fstat(fd)
-	if err != nil {
-		return fileInfo{}, err
-	}
-	return fileInfo{
-		dev:     st.Dev, // the volume serial number
-		ino:     st.Ino, // the file ID
-		size:    st.Size,
-		blocks:  st.Blocks,
-		regular: st.Mode.IsRegular(),
-		dir:     st.Mode.IsDir(),
-	}, nil
-}
+func (copySys) fileInfo(fd uintptr) (fileInfo, error) { return fileInfoOf(winsys.FstatInfo(fd)) }
 
 func (copySys) openMode(fd uintptr) (openMode, bool) {
 	a, err := winsys.HandleAccess(windows.Handle(fd))

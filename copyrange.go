@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+
+	"github.com/extfs/extfs/internal/fsstat"
 )
 
 // CopyRange copies n bytes from f at srcOff to dst at dstOff and returns how
@@ -93,6 +95,17 @@ type fileInfo struct {
 }
 
 func sameFile(a, b fileInfo) bool { return a.dev == b.dev && a.ino == b.ino }
+
+// fileInfoOf is the fileInfo in what sys/<goos> says of a file (on
+// Windows, dev is the volume serial number and ino the file ID), or it
+// passes err on.
+func fileInfoOf(st fsstat.Stat, err error) (fileInfo, error) {
+	if err != nil {
+		return fileInfo{}, err
+	}
+	return fileInfo{dev: st.Dev, ino: st.Ino, size: st.Size, blocks: st.Blocks,
+		regular: st.Mode.IsRegular(), dir: st.Mode.IsDir()}, nil
+}
 
 // openMode is how a descriptor was opened.
 type openMode struct{ read, write, append bool }

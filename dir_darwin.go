@@ -45,8 +45,8 @@ func (dirSys) chmod(d int, name string, mode fs.FileMode) error {
 	return darwin.DirChmod(d, name, darwin.PermBits(mode))
 }
 
-func (dirSys) stat(d int, name string, follow bool) (*Stat, error) {
-	return stat(darwin.DirStat(d, name, follow))
+func (dirSys) stat(d int, n string, follow bool) (*Stat, error) {
+	return statOf(darwin.DirStat(d, n, follow))
 }
 
 func (dirSys) setTimes(d int, name string, atime, mtime time.Time, follow bool) error {

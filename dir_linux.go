@@ -45,7 +45,7 @@ func (dirSys) chmod(d int, n string, mode fs.FileMode) error {
 }
 
 func (dirSys) stat(d int, n string, follow bool) (*Stat, error) {
-	return statFromLinux(linux.DirStat(d, n, follow))
+	return statOf(linux.DirStat(d, n, follow))
 }
 
 func (dirSys) setTimes(d int, n string, atime, mtime time.Time, follow bool) error {

@@ -45,7 +45,7 @@ func (dirSys) link(od int, on string, nd int, nn string) error {
 }
 
 func (dirSys) stat(d int, name string, follow bool) (*Stat, error) {
-	return statFromWin(winsys.DirStat(uintptr(d), name, follow))
+	return statOf(winsys.DirStat(uintptr(d), name, follow))
 }
 
 func (dirSys) chmod(d int, name string, mode fs.FileMode) error {

@@ -85,24 +85,9 @@ func (fileSys) removexattr(path, name string, follow bool) error {
 	return darwin.Removexattr(path, name, !follow)
 }
 
-func (fileSys) fstat(fd uintptr) (*Stat, error) { return stat(darwin.Fstat(int(fd))) }
-
+func (fileSys) fstat(fd uintptr) (*Stat, error) { return statOf(darwin.FstatInfo(int(fd))) }
 func (fileSys) statat(dir int, path string, follow bool) (*Stat, error) {
-	return stat(darwin.Statat(dir, path, follow))
-}
-
-// stat converts what darwin.Fstat or darwin.Fstatat says (darwin.Info).
-func stat(st darwin.Stat, err error) (*Stat, error) {
-	if err != nil {
-		return nil, err
-	}
-	i := st.Info()
-	return &Stat{
-		Dev: i.Dev, Ino: i.Ino, Mode: i.Mode, Nlink: i.Nlink, Uid: i.Uid, Gid: i.Gid, Rdev: i.Rdev,
-		Size: i.Size, Blocks: i.Blocks, Blksize: i.Blksize,
-		Atime: i.Atime, Mtime: i.Mtime, Ctime: i.Ctime, Btime: i.Btime,
-		Attributes: StatAttr(i.Attributes), AttributesMask: StatAttr(i.AttributesMask),
-	}, nil
+	return statOf(darwin.Statat(dir, path, follow))
 }
 
 // futimes has microsecond precision: see darwin.Futimes.

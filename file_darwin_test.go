@@ -106,7 +106,7 @@ func TestStatFromDarwin(t *testing.T) {
 		Btime: darwin.Timespec{Sec: 1600000000, Nsec: 4},
 		Flags: darwin.UF_IMMUTABLE | darwin.UF_NODUMP | 0x8000, // 0x8000: UF_HIDDEN, no equivalent
 	}
-	got, _ := stat(st, nil)
+	got, _ := statOf(st.Info(), nil)
 	want := &Stat{
 		Dev: 0x1000004, Ino: 42, Mode: fs.ModeSetuid | 0o755, Nlink: 2,
 		Uid: 501, Gid: 20, Size: 5000, Blocks: 16, Blksize: 4096,
@@ -118,13 +118,13 @@ func TestStatFromDarwin(t *testing.T) {
 		AttributesMask: AttrImmutable | AttrAppend | AttrNodump | AttrCompressed,
 	}
 	if *got != *want {
-		t.Errorf("stat = %+v\nwant %+v", *got, *want)
+		t.Errorf("statOf(st.Info()) = %+v\nwant %+v", *got, *want)
 	}
 
 	// No birth time: the zero Time, as on Linux without STATX_BTIME.
 	st.Btime = darwin.Timespec{}
 	st.Flags = darwin.SF_APPEND | darwin.UF_COMPRESSED
-	got, _ = stat(st, nil)
+	got, _ = statOf(st.Info(), nil)
 	if !got.Btime.IsZero() {
 		t.Errorf("Btime = %v for st_birthtimespec 0; want the zero Time", got.Btime)
 	}

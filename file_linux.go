@@ -81,22 +81,9 @@ func (fileSys) removexattr(path, name string, follow bool) error {
 	return linux.Removexattr(path, name, !follow)
 }
 
-func (fileSys) fstat(fd uintptr) (*Stat, error) { return statFromLinux(linux.Fstat(int(fd))) }
+func (fileSys) fstat(fd uintptr) (*Stat, error) { return statOf(linux.Fstat(int(fd))) }
 func (fileSys) statat(dir int, path string, follow bool) (*Stat, error) {
-	return statFromLinux(linux.Statat(dir, path, follow))
-}
-
-// statFromLinux converts a linux.Stat; dir_linux.go uses it too.
-func statFromLinux(s linux.Stat, err error) (*Stat, error) {
-	if err != nil {
-		return nil, err
-	}
-	return &Stat{
-		Dev: s.Dev, Ino: s.Ino, Mode: s.Mode, Nlink: s.Nlink, Uid: s.Uid, Gid: s.Gid, Rdev: s.Rdev,
-		Size: s.Size, Blocks: s.Blocks, Blksize: s.Blksize,
-		Atime: s.Atime, Mtime: s.Mtime, Ctime: s.Ctime, Btime: s.Btime,
-		Attributes: StatAttr(s.Attributes), AttributesMask: StatAttr(s.AttributesMask),
-	}, nil
+	return statOf(linux.Statat(dir, path, follow))
 }
 
 func (fileSys) futimes(fd uintptr, atime, mtime time.Time) error {
@@ -146,7 +133,7 @@ type sysOp struct{ op linux.Op }
 func (o *sysOp) result() opResult {
 	r := opResult{n: o.op.N(), value: o.op.Value(), names: o.op.Names(), err: o.op.Err()}
 	if st, ok := o.op.Stat(); ok {
-		r.stat, _ = statFromLinux(st, nil)
+		r.stat, _ = statOf(st, nil)
 	}
 	return r
 }

@@ -87,31 +87,9 @@ func (fileSys) fallocate(fd uintptr, mode AllocMode, off, n int64) error {
 	return notSupportedErr(mode.String() + " on Windows") // collapse, insert, unshare
 }
 
-func (fileSys) fstat(fd uintptr) (*Stat, error) { return statFromWin(winsys.Fstat(windows.Handle(fd))) }
-
+func (fileSys) fstat(fd uintptr) (*Stat, error) { return statOf(winsys.FstatInfo(fd)) }
 func (fileSys) statat(_ int, path string, follow bool) (*Stat, error) {
-	return statFromWin(winsys.StatPath(path, follow))
-}
-
-// statFromWin makes a Stat of what winsys.Fstat says, or passes its error on.
-func statFromWin(st *winsys.FileStat, err error) (*Stat, error) {
-	if err != nil {
-		return nil, err
-	}
-	ts := winsys.TimeFromFiletime
-	s := &Stat{
-		Dev: uint64(st.VolumeSerial), Ino: st.FileIndex, Mode: winsys.FileMode(st), Nlink: uint64(st.Links),
-		Size: st.Size, Blocks: (st.AllocationSize + 511) / 512, Blksize: st.ClusterSize,
-		Atime: ts(st.LastAccessTime), Mtime: ts(st.LastWriteTime), Ctime: ts(st.ChangeTime), Btime: ts(st.CreationTime),
-		AttributesMask: AttrCompressed | AttrEncrypted,
-	}
-	if st.Attributes&windows.FILE_ATTRIBUTE_COMPRESSED != 0 {
-		s.Attributes |= AttrCompressed
-	}
-	if st.Attributes&windows.FILE_ATTRIBUTE_ENCRYPTED != 0 {
-		s.Attributes |= AttrEncrypted
-	}
-	return s, nil
+	return statOf(winsys.StatPath(path, follow))
 }
 
 func (fileSys) futimes(fd uintptr, atime, mtime time.Time) error {

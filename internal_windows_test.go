@@ -45,18 +45,19 @@ func TestWindowsFileMode(t *testing.T) {
 	}
 }
 
-func TestWindowsStatFromWin(t *testing.T) {
-	st, err := statFromWin(&winsys.FileStat{
+func TestWindowsStatOf(t *testing.T) {
+	ws := &winsys.FileStat{
 		FileType: windows.FILE_TYPE_DISK, Attributes: windows.FILE_ATTRIBUTE_COMPRESSED,
 		Links: 3, VolumeSerial: 0xABCD, FileIndex: 1 << 40,
 		CreationTime: 116444736000000000, LastWriteTime: 116444736000000001,
 		Size: 10, AllocationSize: 4097, ClusterSize: 4096,
-	}, nil)
+	}
+	st, err := statOf(ws.Info(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st.Dev != 0xABCD || st.Ino != 1<<40 || st.Nlink != 3 || st.Size != 10 || st.Blocks != 9 || st.Blksize != 4096 {
-		t.Errorf("statFromWin = %+v", st)
+		t.Errorf("statOf(FileStat.Info()) = %+v", st)
 	}
 	if st.Btime.UnixNano() != 0 || st.Mtime.UnixNano() != 100 || !st.Atime.IsZero() {
 		t.Errorf("times: Btime %v Mtime %v Atime %v; want the epoch, 100 ns after, zero", st.Btime, st.Mtime, st.Atime)

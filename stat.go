@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"strings"
 	"time"
+
+	"github.com/extfs/extfs/internal/fsstat"
 )
 
 // Stat is what statx(2) reports about a file.
@@ -66,6 +68,20 @@ const (
 	AttrVerity     StatAttr = 0x100000
 	AttrDAX        StatAttr = 0x200000
 )
+
+// statOf makes a Stat of what sys/<goos> says of a file, or passes its
+// error on.
+func statOf(s fsstat.Stat, err error) (*Stat, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &Stat{
+		Dev: s.Dev, Ino: s.Ino, Mode: s.Mode, Nlink: s.Nlink, Uid: s.Uid, Gid: s.Gid, Rdev: s.Rdev,
+		Size: s.Size, Blocks: s.Blocks, Blksize: s.Blksize,
+		Atime: s.Atime, Mtime: s.Mtime, Ctime: s.Ctime, Btime: s.Btime,
+		Attributes: StatAttr(s.Attributes), AttributesMask: StatAttr(s.AttributesMask),
+	}, nil
+}
 
 // Statx returns the file's metadata.
 func (f *File) Statx() (*Stat, error) {

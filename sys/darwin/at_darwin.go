@@ -7,6 +7,7 @@ import (
 	"runtime"
 
 	"github.com/extfs/extfs/internal/eintr"
+	"github.com/extfs/extfs/internal/fsstat"
 	"golang.org/x/sys/unix"
 )
 
@@ -79,17 +80,21 @@ func Fstatat(dirfd int, path string, flags int) (Stat, error) {
 	return statFrom(st), nil
 }
 
-// Statat is fstatat(2) of path in dir, following a symbolic link there if
-// follow. The empty path is ENOENT, as on Linux.
-func Statat(dir int, path string, follow bool) (Stat, error) {
+// FstatInfo is Fstat for extfs.Stat (Stat.Info).
+func FstatInfo(fd int) (fsstat.Stat, error) { return info(Fstat(fd)) }
+
+// Statat is fstatat(2) of path in dir for extfs.Stat (Stat.Info),
+// following a symbolic link there if follow. The empty path is ENOENT, as
+// on Linux.
+func Statat(dir int, path string, follow bool) (fsstat.Stat, error) {
 	if path == "" {
-		return Stat{}, ENOENT
+		return fsstat.Stat{}, ENOENT
 	}
 	flags := 0
 	if !follow {
 		flags = unix.AT_SYMLINK_NOFOLLOW
 	}
-	return Fstatat(dir, path, flags)
+	return info(Fstatat(dir, path, flags))
 }
 
 func statFrom(st *unix.Stat_t) Stat {

@@ -31,6 +31,7 @@ import (
 	"io/fs"
 
 	"github.com/extfs/extfs/internal/beneath"
+	"github.com/extfs/extfs/internal/fsstat"
 	"golang.org/x/sys/unix"
 )
 
@@ -155,16 +156,20 @@ func atDir(dirfd int, name string, fn func(fd int, path string) error) error {
 	return Dirs.InDir(dirfd, name, func(fd int) error { return fn(fd, ".") })
 }
 
-// DirStat describes name beneath dirfd, following a final link if follow.
-func DirStat(dirfd int, name string, follow bool) (st Stat, err error) {
+// DirStat describes name beneath dirfd for extfs.Stat (Stat.Info),
+// following a final link if follow.
+func DirStat(dirfd int, name string, follow bool) (fsstat.Stat, error) {
+	var st Stat
 	stat := func(fd int, path string) (err error) {
 		st, err = Fstatat(fd, path, unix.AT_SYMLINK_NOFOLLOW)
 		return err
 	}
+	at := AtLookup
 	if follow {
-		return st, AtFollow(dirfd, name, stat)
+		at = AtFollow
 	}
-	return st, AtLookup(dirfd, name, stat)
+	err := at(dirfd, name, stat)
+	return info(st, err)
 }
 
 // DirChmod changes the mode of name beneath dirfd, following a final link.

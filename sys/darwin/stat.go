@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/extfs/extfs/internal/fsstat"
 	"github.com/extfs/extfs/internal/unixmode"
 )
 
@@ -46,24 +47,12 @@ type Stat struct {
 // vfs_vnops.c), so a file really born at the Unix epoch reads as unknown too.
 func BirthKnown(t Timespec) bool { return t.Sec != 0 || t.Nsec != 0 }
 
-// Info is a Stat in the terms of package os and of extfs.Stat: an
-// fs.FileMode, time.Times (Btime the zero Time where none is known:
-// BirthKnown), and st_flags as statx(2) attributes (Attrs.Statx).
-type Info struct {
-	Dev, Ino                   uint64
-	Mode                       fs.FileMode
-	Nlink                      uint64
-	Uid, Gid                   uint32
-	Rdev                       uint64
-	Size, Blocks, Blksize      int64
-	Atime, Mtime, Ctime, Btime time.Time
-	Attributes, AttributesMask uint64
-}
-
-// Info converts st for extfs.Stat.
-func (st *Stat) Info() Info {
+// Info converts st for extfs.Stat: an fs.FileMode, time.Times (Btime the
+// zero Time where none is known: BirthKnown), and st_flags as statx(2)
+// attributes (Attrs.Statx).
+func (st *Stat) Info() fsstat.Stat {
 	ts := func(t Timespec) time.Time { return time.Unix(t.Sec, t.Nsec) }
-	i := Info{
+	i := fsstat.Stat{
 		Dev: st.Dev, Ino: st.Ino, Mode: FileMode(st.Mode), Nlink: st.Nlink, Uid: st.Uid, Gid: st.Gid,
 		Rdev: st.Rdev, Size: st.Size, Blocks: st.Blocks, Blksize: st.Blksize,
 		Atime: ts(st.Atime), Mtime: ts(st.Mtime), Ctime: ts(st.Ctime),
@@ -75,14 +64,13 @@ func (st *Stat) Info() Info {
 	return i
 }
 
-// Linux's statx(2) attribute bits (STATX_ATTR_*), in which extfs.StatAttr
-// reports attributes on every OS.
-const (
-	STATX_ATTR_COMPRESSED = 0x4
-	STATX_ATTR_IMMUTABLE  = 0x10
-	STATX_ATTR_APPEND     = 0x20
-	STATX_ATTR_NODUMP     = 0x40
-)
+// info is st.Info(), or err.
+func info(st Stat, err error) (fsstat.Stat, error) {
+	if err != nil {
+		return fsstat.Stat{}, err
+	}
+	return st.Info(), nil
+}
 
 // Statx returns a as statx attribute bits, and the mask of those macOS
 // reports: all four, since st_flags is always reported in full.
@@ -91,8 +79,8 @@ func (a Attrs) Statx() (attrs, mask uint64) {
 		set bool
 		bit uint64
 	}{
-		{a.Immutable, STATX_ATTR_IMMUTABLE}, {a.Append, STATX_ATTR_APPEND},
-		{a.Nodump, STATX_ATTR_NODUMP}, {a.Compressed, STATX_ATTR_COMPRESSED},
+		{a.Immutable, fsstat.AttrImmutable}, {a.Append, fsstat.AttrAppend},
+		{a.Nodump, fsstat.AttrNodump}, {a.Compressed, fsstat.AttrCompressed},
 	} {
 		mask |= f.bit
 		if f.set {

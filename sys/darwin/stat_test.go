@@ -6,6 +6,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/extfs/extfs/internal/fsstat"
 )
 
 func TestBirthKnown(t *testing.T) {
@@ -176,15 +178,15 @@ func TestInfo(t *testing.T) {
 		Btime: Timespec{Sec: 1600000000, Nsec: 4},
 		Flags: UF_IMMUTABLE | UF_NODUMP | 0x8000, // 0x8000: UF_HIDDEN, no equivalent
 	}
-	want := Info{
+	want := fsstat.Stat{
 		Dev: 0x1000004, Ino: 42, Mode: fs.ModeSetuid | 0o755, Nlink: 2,
 		Uid: 501, Gid: 20, Size: 5000, Blocks: 16, Blksize: 4096,
 		Atime:          time.Unix(1700000001, 1),
 		Mtime:          time.Unix(1700000002, 2),
 		Ctime:          time.Unix(1700000003, 3),
 		Btime:          time.Unix(1600000000, 4),
-		Attributes:     STATX_ATTR_IMMUTABLE | STATX_ATTR_NODUMP,
-		AttributesMask: STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND | STATX_ATTR_NODUMP | STATX_ATTR_COMPRESSED,
+		Attributes:     fsstat.AttrImmutable | fsstat.AttrNodump,
+		AttributesMask: fsstat.AttrImmutable | fsstat.AttrAppend | fsstat.AttrNodump | fsstat.AttrCompressed,
 	}
 	if got := st.Info(); got != want {
 		t.Errorf("Info = %+v\nwant %+v", got, want)
@@ -197,7 +199,7 @@ func TestInfo(t *testing.T) {
 	if !got.Btime.IsZero() {
 		t.Errorf("Btime = %v for st_birthtimespec 0; want the zero Time", got.Btime)
 	}
-	if got.Attributes != STATX_ATTR_APPEND|STATX_ATTR_COMPRESSED {
+	if got.Attributes != fsstat.AttrAppend|fsstat.AttrCompressed {
 		t.Errorf("Attributes = %#x for SF_APPEND|UF_COMPRESSED", got.Attributes)
 	}
 	if got.Attributes&^got.AttributesMask != 0 {

@@ -19,6 +19,7 @@ import (
 	"syscall"
 
 	"github.com/extfs/extfs/internal/eintr"
+	"github.com/extfs/extfs/internal/fsstat"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,22 +45,15 @@ const MaxRW = 0x7ffff000
 // O_NONBLOCK regular file with EAGAIN instead of waiting for the disk.
 const SrcOpenFlags = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY
 
-// FileInfo is what copying needs to know of an open file.
-type FileInfo struct {
-	Dev, Ino     uint64
-	Size, Blocks int64 // Blocks: st_blocks, 512-byte units
-	Regular, Dir bool
-}
-
-// FileInfoOf describes the open file fd for copying (fstat(2)).
-func FileInfoOf(fd int) (FileInfo, error) {
+// FileInfoOf describes the open file fd for copying, with fstat(2), which
+// every kernel has (Fstat's statx needs Linux 4.11): it fills Dev, Ino,
+// Mode, Size and Blocks (st_blocks, 512-byte units) only.
+func FileInfoOf(fd int) (fsstat.Stat, error) {
 	var st unix.Stat_t
 	if err := eintr.Retry(func() error { return unix.Fstat(fd, &st) }); err != nil {
-		return FileInfo{}, err
+		return fsstat.Stat{}, err
 	}
-	typ := st.Mode & unix.S_IFMT
-	return FileInfo{Dev: st.Dev, Ino: st.Ino, Size: st.Size, Blocks: st.Blocks,
-		Regular: typ == unix.S_IFREG, Dir: typ == unix.S_IFDIR}, nil
+	return fsstat.Stat{Dev: st.Dev, Ino: st.Ino, Mode: FileMode(st.Mode), Size: st.Size, Blocks: st.Blocks}, nil
 }
 
 // FsInfo names the filesystem holding fd (FsName) and gives its block size.

@@ -23,6 +23,7 @@ import (
 	"io/fs"
 
 	"github.com/extfs/extfs/internal/beneath"
+	"github.com/extfs/extfs/internal/fsstat"
 	"golang.org/x/sys/unix"
 )
 
@@ -220,7 +221,7 @@ func utimensAt(fd int, path string, ts *[2]unix.Timespec, flags int) error {
 }
 
 // DirStat describes name beneath dirfd, following a final link if follow.
-func DirStat(dirfd int, name string, follow bool) (Stat, error) {
+func DirStat(dirfd int, name string, follow bool) (fsstat.Stat, error) {
 	var st unix.Statx_t
 	var err error
 	if follow {
@@ -233,7 +234,7 @@ func DirStat(dirfd int, name string, follow bool) (Stat, error) {
 		})
 	}
 	if err != nil {
-		return Stat{}, err
+		return fsstat.Stat{}, err
 	}
 	return StatOf(&st), nil
 }

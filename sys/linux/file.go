@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/extfs/extfs/internal/fsstat"
 	"github.com/extfs/extfs/internal/unixmode"
 	"golang.org/x/sys/unix"
 )
@@ -138,31 +139,18 @@ func UnlinkFlags(isDir bool) int {
 	return 0
 }
 
-// Stat is what statx(2) says of a file, in plain types: extfs.Stat's
-// fields, with Attributes and AttributesMask as STATX_ATTR_* bits.
-type Stat struct {
-	Dev, Ino                   uint64
-	Mode                       fs.FileMode
-	Nlink                      uint64
-	Uid, Gid                   uint32
-	Rdev                       uint64
-	Size, Blocks, Blksize      int64
-	Atime, Mtime, Ctime, Btime time.Time // Btime: zero where the filesystem keeps none
-	Attributes, AttributesMask uint64
-}
-
-// statxMask is what a Stat needs of statx(2); statxSync (AT_STATX_SYNC_AS_STAT)
-// asks for what stat(2) would say, talking to a network filesystem's server
-// if it must.
+// statxMask is what an fsstat.Stat needs of statx(2); statxSync
+// (AT_STATX_SYNC_AS_STAT) asks for what stat(2) would say, talking to a
+// network filesystem's server if it must.
 const (
 	statxMask = unix.STATX_BASIC_STATS | unix.STATX_BTIME
 	statxSync = unix.AT_STATX_SYNC_AS_STAT
 )
 
 // StatOf converts what statx(2) filled in.
-func StatOf(st *unix.Statx_t) Stat {
+func StatOf(st *unix.Statx_t) fsstat.Stat {
 	ts := func(t unix.StatxTimestamp) time.Time { return time.Unix(t.Sec, int64(t.Nsec)) }
-	s := Stat{
+	s := fsstat.Stat{
 		Dev: unix.Mkdev(st.Dev_major, st.Dev_minor), Ino: st.Ino, Mode: FileMode(uint32(st.Mode)),
 		Nlink: uint64(st.Nlink), Uid: st.Uid, Gid: st.Gid, Rdev: unix.Mkdev(st.Rdev_major, st.Rdev_minor),
 		Size: int64(st.Size), Blocks: int64(st.Blocks), Blksize: int64(st.Blksize),
@@ -176,20 +164,20 @@ func StatOf(st *unix.Statx_t) Stat {
 }
 
 // Fstat describes the open file fd (statx(2) with AT_EMPTY_PATH).
-func Fstat(fd int) (Stat, error) { return statx(fd, "", unix.AT_EMPTY_PATH) }
+func Fstat(fd int) (fsstat.Stat, error) { return statx(fd, "", unix.AT_EMPTY_PATH) }
 
 // Statat describes path in dir, following a final symbolic link if follow.
-func Statat(dir int, path string, follow bool) (Stat, error) {
+func Statat(dir int, path string, follow bool) (fsstat.Stat, error) {
 	if path == "" {
-		return Stat{}, unix.ENOENT // statx with an empty path and no AT_EMPTY_PATH
+		return fsstat.Stat{}, unix.ENOENT // statx with an empty path and no AT_EMPTY_PATH
 	}
 	return statx(dir, path, nofollow(follow))
 }
 
-func statx(dir int, path string, flags int) (Stat, error) {
+func statx(dir int, path string, flags int) (fsstat.Stat, error) {
 	var st unix.Statx_t
 	if err := Statx(dir, path, flags|statxSync, statxMask, &st); err != nil {
-		return Stat{}, err
+		return fsstat.Stat{}, err
 	}
 	return StatOf(&st), nil
 }
@@ -205,11 +193,11 @@ func StatatOp(dir int, path string, follow bool) *Op {
 	return StatxOp(dir, path, nofollow(follow)|statxSync, statxMask, new(unix.Statx_t))
 }
 
-// Stat returns the Stat of a statx Op that succeeded; ok is false for any
+// Stat returns what a statx Op that succeeded says; ok is false for any
 // other Op.
-func (op *Op) Stat() (st Stat, ok bool) {
+func (op *Op) Stat() (st fsstat.Stat, ok bool) {
 	if op == nil || op.st == nil || op.err != nil {
-		return Stat{}, false
+		return fsstat.Stat{}, false
 	}
 	return StatOf(op.st), true
 }

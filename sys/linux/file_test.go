@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/extfs/extfs/internal/fsstat"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,7 +45,7 @@ func TestStat(t *testing.T) {
 	}
 	defer unix.Close(fd)
 	want := fstat(t, fd)
-	check := func(what string, s Stat, err error) {
+	check := func(what string, s fsstat.Stat, err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)

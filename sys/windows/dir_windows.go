@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/extfs/extfs/internal/beneath"
+	"github.com/extfs/extfs/internal/fsstat"
 	"golang.org/x/sys/windows"
 )
 
@@ -393,10 +394,11 @@ func DirReadlink(dirfd Handle, name string) (target string, err error) {
 	return target, err
 }
 
-// DirStat describes name beneath dirfd, following a final link if follow.
-func DirStat(dirfd Handle, name string, follow bool) (st *FileStat, err error) {
+// DirStat describes name beneath dirfd for extfs.Stat (FileStat.Info),
+// following a final link if follow.
+func DirStat(dirfd Handle, name string, follow bool) (st fsstat.Stat, err error) {
 	err = at(dirfd, name, follow, windows.FILE_READ_ATTRIBUTES, func(h windows.Handle) (err error) {
-		st, err = Fstat(h)
+		st, err = info(Fstat(h))
 		return err
 	})
 	return st, err

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/extfs/extfs/internal/fsstat"
 	"golang.org/x/sys/windows"
 )
 
@@ -116,6 +117,40 @@ func Fstat(h windows.Handle) (*FileStat, error) {
 	st.VolumeSerial = vol.VolumeSerialNumber
 	st.ClusterSize, _ = ClusterSize(h) // Blksize is a hint: 0 when the volume does not say
 	return st, nil
+}
+
+// FstatInfo is Fstat for extfs.Stat (FileStat.Info), of a HANDLE as
+// extfs holds it.
+func FstatInfo(h Handle) (fsstat.Stat, error) { return info(Fstat(windows.Handle(h))) }
+
+// Info converts st for extfs.Stat: the volume serial number and the file
+// ID as device and inode, the mode as package os derives it (FileMode),
+// the allocation size in 512-byte units, the change time as Ctime and the
+// creation time as Btime, and FILE_ATTRIBUTE_COMPRESSED and _ENCRYPTED as
+// statx attributes.
+func (st *FileStat) Info() fsstat.Stat {
+	ts := TimeFromFiletime
+	i := fsstat.Stat{
+		Dev: uint64(st.VolumeSerial), Ino: st.FileIndex, Mode: FileMode(st), Nlink: uint64(st.Links),
+		Size: st.Size, Blocks: (st.AllocationSize + 511) / 512, Blksize: st.ClusterSize,
+		Atime: ts(st.LastAccessTime), Mtime: ts(st.LastWriteTime), Ctime: ts(st.ChangeTime), Btime: ts(st.CreationTime),
+		AttributesMask: fsstat.AttrCompressed | fsstat.AttrEncrypted,
+	}
+	if st.Attributes&windows.FILE_ATTRIBUTE_COMPRESSED != 0 {
+		i.Attributes |= fsstat.AttrCompressed
+	}
+	if st.Attributes&windows.FILE_ATTRIBUTE_ENCRYPTED != 0 {
+		i.Attributes |= fsstat.AttrEncrypted
+	}
+	return i
+}
+
+// info is st.Info(), or err.
+func info(st *FileStat, err error) (fsstat.Stat, error) {
+	if err != nil {
+		return fsstat.Stat{}, err
+	}
+	return st.Info(), nil
 }
 
 // AttributeTag returns the FILE_ATTRIBUTE_* of h and its reparse tag, 0

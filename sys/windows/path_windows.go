@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/extfs/extfs/internal/fsstat"
 	"golang.org/x/sys/windows"
 )
 
@@ -122,13 +123,13 @@ func OpenName(name string, flag int, perm uint32) (windows.Handle, error) {
 	return windows.Handle(h), err
 }
 
-// StatPath describes the file at path, or with follow false a final
-// symbolic link itself.
-func StatPath(path string, follow bool) (*FileStat, error) {
+// StatPath describes the file at path for extfs.Stat (FileStat.Info), or
+// with follow false a final symbolic link itself.
+func StatPath(path string, follow bool) (fsstat.Stat, error) {
 	h, err := OpenPath(path, windows.FILE_READ_ATTRIBUTES, !follow)
 	if err != nil {
-		return nil, err
+		return fsstat.Stat{}, err
 	}
 	defer windows.CloseHandle(h)
-	return Fstat(h)
+	return info(Fstat(h))
 }
