@@ -76,34 +76,26 @@ func Clone(src, dst string) error {
 // match f's (ReFS sets it only on an empty file). A cluster shared too many
 // times fails with ErrCloneLimit.
 func (f *File) CloneRange(dst *File, srcOff, dstOff, n int64) error {
-	const op = "ficlonerange"
-	if err := checkRanges("CloneRange", f, dst, srcOff, dstOff, n); err != nil {
-		return copyErr(op, f.Name(), dst.Name(), err)
-	}
-	err := withFDs(f, dst, func(sfd, dfd uintptr) error {
-		si, di, err := checkCopyPair(sfd, dfd)
-		if err != nil {
-			return err
-		}
+	c := rangeCall{op: "ficlonerange", what: "CloneRange", src: f, dst: dst, srcOff: srcOff, dstOff: dstOff, n: n}
+	return c.run(func(sfd, dfd uintptr, si, di fileInfo) error {
 		if !si.regular || !di.regular {
 			return errInvalid("CloneRange: clones are made between regular files only")
 		}
-		n = max(0, min(n, si.size-srcOff)) // the kernel refuses to clone past the end
-		if n == 0 {
+		c.n = max(0, min(c.n, si.size-srcOff)) // the kernel refuses to clone past the end
+		if c.n == 0 {
 			return nil
 		}
-		if err := checkBlocks(dfd, srcOff, dstOff, n, si.size, di.size); err != nil {
+		if err := checkBlocks(dfd, srcOff, dstOff, c.n, si.size, di.size); err != nil {
 			return err
 		}
-		if sameFile(si, di) && srcOff < dstOff+n && dstOff < srcOff+n {
-			return errInvalid("CloneRange: [%d, %d) and [%d, %d) overlap in the same file", srcOff, srcOff+n, dstOff, dstOff+n)
+		if err := c.overlap(si, di); err != nil {
+			return err
 		}
-		if err := sysCopy.cloneRange(dfd, sfd, srcOff, dstOff, n); err != nil {
-			return cloneError(op, sfd, dfd, err)
+		if err := sysCopy.cloneRange(dfd, sfd, srcOff, dstOff, c.n); err != nil {
+			return cloneError(c.op, sfd, dfd, err)
 		}
 		return nil
 	})
-	return copyErr(op, f.Name(), dst.Name(), err)
 }
 
 // checkBlocks applies checkCloneAlignment with the block size of the

@@ -50,29 +50,56 @@ func (f *File) CopyRange(dst *File, srcOff, dstOff, n int64) (int64, error) {
 
 // copyRange is CopyRange with the mechanisms to try and the bytes each moved.
 func (f *File) copyRange(dst *File, srcOff, dstOff, n int64, how copyHow, acct *copyAcct) (int64, error) {
-	const op = "copy_file_range"
-	if err := checkRanges("CopyRange", f, dst, srcOff, dstOff, n); err != nil {
-		return 0, copyErr(op, f.Name(), dst.Name(), err)
-	}
+	c := rangeCall{op: "copy_file_range", what: "CopyRange", src: f, dst: dst, srcOff: srcOff, dstOff: dstOff, n: n}
 	var written int64
-	err := withFDs(f, dst, func(sfd, dfd uintptr) error {
-		si, di, err := checkCopyPair(sfd, dfd)
-		if err != nil {
-			return err
-		}
+	err := c.run(func(sfd, dfd uintptr, si, di fileInfo) (err error) {
 		if si.regular {
-			n = max(0, min(n, si.size-srcOff)) // nothing past the end of the source
+			c.n = max(0, min(c.n, si.size-srcOff)) // nothing past the end of the source
 		}
-		if n == 0 {
+		if c.n == 0 {
 			return nil
 		}
-		if sameFile(si, di) && srcOff < dstOff+n && dstOff < srcOff+n {
-			return errInvalid("CopyRange: [%d, %d) and [%d, %d) overlap in the same file", srcOff, srcOff+n, dstOff, dstOff+n)
+		if err := c.overlap(si, di); err != nil {
+			return err
 		}
-		written, err = copyFDs(&copyJob{src: f, dst: dst, sfd: sfd, dfd: dfd, srcOff: srcOff, dstOff: dstOff, n: n}, how, acct)
+		written, err = copyFDs(&copyJob{src: f, dst: dst, sfd: sfd, dfd: dfd, srcOff: srcOff, dstOff: dstOff, n: c.n}, how, acct)
 		return err
 	})
-	return written, copyErr(op, f.Name(), dst.Name(), err)
+	return written, err
+}
+
+// rangeCall is a call from a range of one file to a range of another
+// (CopyRange, CloneRange, DedupeRange): its arguments are checked once, it
+// runs with both descriptors held and both files described, and its error
+// names both files.
+type rangeCall struct {
+	op, what       string // the system call, and the method named in messages
+	src, dst       *File
+	srcOff, dstOff int64
+	n              int64
+	anyMode        bool // the open modes are the kernel's to judge (a dedupe)
+}
+
+func (c *rangeCall) run(fn func(sfd, dfd uintptr, si, di fileInfo) error) error {
+	err := checkRanges(c.what, c.src, c.dst, c.srcOff, c.dstOff, c.n)
+	if err == nil {
+		err = withFDs(c.src, c.dst, func(sfd, dfd uintptr) error {
+			si, di, err := describePair(sfd, dfd, c.anyMode)
+			if err != nil {
+				return err
+			}
+			return fn(sfd, dfd, si, di)
+		})
+	}
+	return copyErr(c.op, c.src.Name(), c.dst.Name(), err)
+}
+
+// overlap refuses ranges that overlap in one file.
+func (c *rangeCall) overlap(si, di fileInfo) error {
+	if sameFile(si, di) && c.srcOff < c.dstOff+c.n && c.dstOff < c.srcOff+c.n {
+		return errInvalid("%s: [%d, %d) and [%d, %d) overlap in the same file", c.what, c.srcOff, c.srcOff+c.n, c.dstOff, c.dstOff+c.n)
+	}
+	return nil
 }
 
 // checkRanges validates the files and ranges of a call between two files,
@@ -113,6 +140,13 @@ type openMode struct{ read, write, append bool }
 // checkCopyPair refuses a pair of files no copy can work on, with the reason
 // the kernel would only hint at (EBADF, EISDIR).
 func checkCopyPair(sfd, dfd uintptr) (si, di fileInfo, err error) {
+	return describePair(sfd, dfd, false)
+}
+
+// describePair describes both files and refuses directories; unless anyMode,
+// also a source not open for reading and a destination not open for writing
+// at offsets.
+func describePair(sfd, dfd uintptr, anyMode bool) (si, di fileInfo, err error) {
 	if si, err = sysCopy.fileInfo(sfd); err != nil {
 		return si, di, os.NewSyscallError("fstat", err)
 	}
@@ -121,6 +155,9 @@ func checkCopyPair(sfd, dfd uintptr) (si, di fileInfo, err error) {
 	}
 	if si.dir || di.dir {
 		return si, di, syscall.EISDIR
+	}
+	if anyMode {
+		return si, di, nil
 	}
 	if m, ok := sysCopy.openMode(sfd); ok && !m.read {
 		return si, di, &hintError{err: syscall.EBADF, hint: "source not open for reading"}

@@ -32,15 +32,11 @@ var ErrContentDiffers = errors.New("extfs: contents differ")
 //
 // FIDEDUPERANGE (ioctl_fideduperange(2)), on XFS with reflink and btrfs.
 func (f *File) DedupeRange(src *File, srcOff, dstOff, n int64) (int64, error) {
-	const op = "fideduperange"
-	if err := checkRanges("DedupeRange", src, f, srcOff, dstOff, n); err != nil {
-		return 0, copyErr(op, src.Name(), f.Name(), err)
-	}
+	c := rangeCall{op: "fideduperange", what: "DedupeRange", src: src, dst: f, srcOff: srcOff, dstOff: dstOff, n: n, anyMode: true}
 	var done int64
-	err := withFDs(src, f, func(sfd, dfd uintptr) error {
-		si, di, err := dedupePair(sfd, dfd)
-		if err != nil {
-			return err
+	err := c.run(func(sfd, dfd uintptr, si, di fileInfo) (err error) {
+		if !si.regular || !di.regular {
+			return errInvalid("dedupe: only regular files share blocks")
 		}
 		n = max(0, min(n, si.size-srcOff))
 		if n == 0 {
@@ -55,26 +51,7 @@ func (f *File) DedupeRange(src *File, srcOff, dstOff, n int64) (int64, error) {
 		done, err = dedupeLoop(nil, sfd, dfd, srcOff, dstOff, n)
 		return err
 	})
-	return done, copyErr(op, src.Name(), f.Name(), err)
-}
-
-// dedupePair describes both files, refusing what cannot share blocks. The
-// open modes are the kernel's to judge: dst may be open read-only if the
-// caller owns it.
-func dedupePair(sfd, dfd uintptr) (si, di fileInfo, err error) {
-	if si, err = sysCopy.fileInfo(sfd); err != nil {
-		return si, di, os.NewSyscallError("fstat", err)
-	}
-	if di, err = sysCopy.fileInfo(dfd); err != nil {
-		return si, di, os.NewSyscallError("fstat", err)
-	}
-	if si.dir || di.dir {
-		return si, di, syscall.EISDIR
-	}
-	if !si.regular || !di.regular {
-		return si, di, errInvalid("dedupe: only regular files share blocks")
-	}
-	return si, di, nil
+	return done, err
 }
 
 // dedupeLoop shares [srcOff, srcOff+n) of sfd with dfd at dstOff, one
@@ -141,17 +118,16 @@ func Dedupe(ctx context.Context, src, dst string) (int64, error) {
 }
 
 func dedupeWith(ctx context.Context, s *File, dst string, flag int) (int64, error) {
-	const op = "fideduperange"
 	d, err := OpenFile(dst, flag, 0)
 	if err != nil {
 		return 0, err
 	}
 	defer d.Close()
+	c := rangeCall{op: "fideduperange", what: "Dedupe", src: s, dst: d, anyMode: true}
 	var done int64
-	err = withFDs(s, d, func(sfd, dfd uintptr) error {
-		si, di, err := dedupePair(sfd, dfd)
-		if err != nil {
-			return err
+	err = c.run(func(sfd, dfd uintptr, si, di fileInfo) (err error) {
+		if !si.regular || !di.regular {
+			return errInvalid("dedupe: only regular files share blocks")
 		}
 		if si.size != di.size {
 			return ErrContentDiffers
@@ -159,5 +135,5 @@ func dedupeWith(ctx context.Context, s *File, dst string, flag int) (int64, erro
 		done, err = dedupeLoop(ctx, sfd, dfd, 0, 0, si.size)
 		return err
 	})
-	return done, copyErr(op, s.Name(), dst, err)
+	return done, err
 }
