@@ -22,14 +22,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-type copySys struct{ noDedupe }
+// copySys takes copyFallback's answers where macOS has nothing to do: no
+// offload, no unnamed files, no refused clone for CopyTree to remember, no
+// sparse flag (every file can have holes).
+type copySys struct{ copyFallback }
 
 var _ copyOS = copySys{}
 
-// srcOpenFlags open a file to copy: O_NONBLOCK, so that a FIFO put at the
-// name since CopyFile looked does not block the open; O_NOCTTY, nor may a
-// terminal become the controlling one.
-const srcOpenFlags = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY
+const srcOpenFlags = darwin.SrcOpenFlags
 
 var (
 	// errCloneOpen is clone's answer: clonefile makes a new file and
@@ -42,14 +42,9 @@ var (
 
 func (copySys) sourceBlocking(fd uintptr) error                            { return fdmode.Blocking(fd) }
 func (copySys) saveOffset(fd uintptr) func()                               { return fdmode.KeepOffset(fd) }
-func (copySys) offload(*copyJob, copyHow, *copyAcct) (int64, bool, error)  { return 0, false, nil }
 func (copySys) clone(dst, src uintptr) error                               { return errCloneOpen }
 func (copySys) cloneRange(dst, src uintptr, srcOff, dstOff, n int64) error { return errCloneRange }
-func (copySys) cloneNeverHere(error) bool                                  { return false }
-func (copySys) sparseDest(dst, src uintptr, always bool) error             { return nil } // every file can have holes
 func (copySys) truncate(fd uintptr, size int64) error                      { return darwin.Ftruncate(int(fd), size) }
-func (copySys) unnamedTemp(string, *Stat) *File                            { return nil }
-func (copySys) linkUnnamed(*File, string) error                            { return notSupportedErr("naming an unnamed file") }
 func (copySys) noXattr(err error) bool                                     { return errors.Is(err, darwin.ENOATTR) }
 
 func (copySys) openMode(fd uintptr) (openMode, bool) {
@@ -107,33 +102,25 @@ func (copySys) copyByName(r *byNameReq) (copyTemp, error) {
 		return copyTemp{}, errInvalid("destination %q is not a file name", r.dst)
 	}
 	c := newDarwinClone(r.src, r.st, r.o, unix.AT_FDCWD, dir, base)
-	var spareName string
+	var spare copyTemp
 	if r.o.Preserve&PreserveMode == 0 {
 		var err error
-		if c.spare, spareName, err = createTemp(r.dst, r.st.Mode.Perm()); err != nil {
+		if spare.f, spare.name, err = createTemp(r.dst, r.st.Mode.Perm()); err != nil {
 			return copyTemp{}, err
 		}
+		c.spare = spare.f
 	}
-	tmp, tmpName, stats, err := c.make(r.ctx)
-	if err == nil && tmp == nil {
-		return copyTemp{f: c.spare, name: spareName}, nil // copy into the spare file
+	t, err := c.make(r.ctx)
+	if err == nil && !t.done {
+		return spare, nil // copy into the spare file
 	}
-	if c.spare != nil {
-		c.spare.Close()
-		if rerr := os.Remove(spareName); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) && err == nil {
-			err = rerr
-		}
+	if spare.f != nil {
+		err = dropTemp(spare.f, spare.name, err)
 	}
-	if err != nil {
-		if tmp != nil {
-			tmp.Close()
-			if rerr := os.Remove(tmpName); rerr != nil {
-				err = errors.Join(err, rerr)
-			}
-		}
-		return copyTemp{}, err
+	if err != nil && t.done {
+		return copyTemp{}, dropTemp(t.f, t.name, err)
 	}
-	return copyTemp{f: tmp, name: tmpName, stats: stats, done: true}, nil
+	return t, err
 }
 
 // darwinClone is one darwin.CloneAsNew for CopyFile (copyByName) or
@@ -159,14 +146,14 @@ func newDarwinClone(src *File, st *Stat, o *CopyOptions, dirfd int, dir, base st
 }
 
 // make makes the clone and counts it as copyOpenFile counts a copy: it
-// reports progress and stops if ctx is done. It returns the clone open, its
-// name (relative to the directory) and the statistics; a nil File and
-// error mean "copy instead". A clone it cannot finish is removed.
-func (c *darwinClone) make(ctx context.Context) (*File, string, CopyStats, error) {
+// reports progress and stops if ctx is done. It returns the clone, open and
+// named relative to the directory, or, not done, "copy instead". A clone it
+// cannot finish is removed.
+func (c *darwinClone) make(ctx context.Context) (copyTemp, error) {
 	if !c.req.KeepMode {
 		sp, err := c.spare.Statx()
 		if err != nil {
-			return nil, "", CopyStats{}, err
+			return copyTemp{}, err
 		}
 		c.req.Want = darwin.PermBits(sp.Mode.Perm())
 	}
@@ -176,20 +163,15 @@ func (c *darwinClone) make(ctx context.Context) (*File, string, CopyStats, error
 		err = &hintError{err: fs.ErrClosed, hint: "source"}
 	}
 	if err != nil || fd < 0 {
-		return nil, "", CopyStats{}, c.err(err)
+		return copyTemp{}, c.err(err)
 	}
 	f := NewFile(os.NewFile(uintptr(fd), c.path(name)))
 	ctl := newCopyCtl(ctx, c.o.Progress, c.size)
 	if err = ctl.add(c.size); err != nil {
 		f.Close()
-		return nil, "", CopyStats{}, errors.Join(err, c.remove(name))
+		return copyTemp{}, errors.Join(err, c.remove(name))
 	}
-	ctl.finish()
-	stats := CopyStats{Files: 1, Bytes: c.size, ClonedBytes: c.size}
-	if c.size > 0 {
-		stats.countMethod(MethodClone)
-	}
-	return f, name, stats, nil
+	return madeByName(f, name, c.size, MethodClone, ctl), nil
 }
 
 // err is a *darwin.CloneError as CopyFile reports it: with a Why, an error

@@ -5,7 +5,9 @@ import "errors"
 // copyFallback is copyOS on a system without a mechanism of its own: every
 // mechanism answers "not handled" and every question an error matching
 // ErrNotSupported, so that CopyRange, CopyFile, Clone and Probe fail with
-// ErrNotSupported, never a silent success. The no-backend copySys embeds it.
+// ErrNotSupported, never a silent success. Every copySys embeds it: the
+// no-backend one takes all its answers, macOS's and Windows' those their
+// systems have no mechanism for.
 type copyFallback struct{ noDedupe }
 
 func (copyFallback) sourceBlocking(uintptr) error          { return nil }

@@ -2,31 +2,29 @@
 
 package extfs
 
-// Windows hooks for copying and cloning. The loops live in copy.go,
-// copyrange.go, clone.go, sparse.go and pipeline.go; the mechanisms, and
-// the rules of when each is used, in sys/windows: block cloning
+// The Windows answers to copyOS (sys.go), around sys/windows: block cloning
 // (winsys.CloneFile, planned by the pure winsys.PlanClone), overlapped I/O
 // (winsys.OffloadCopy), CopyFileExW (winsys.CopyTemp), and the data map of
 // sparse files (winsys.DataRange).
 
 import (
-	"errors"
-	"io/fs"
 	"os"
 
 	winsys "github.com/extfs/extfs/sys/windows"
 	"golang.org/x/sys/windows"
 )
 
-type copySys struct{ noDedupe }
+// copySys takes copyFallback's answers where Windows has nothing to do: no
+// FIFO a source could block on, no offset for seekData to restore
+// (FSCTL_QUERY_ALLOCATED_RANGES moves none), no unnamed files or xattrs, and
+// no refused clone for CopyTree to remember.
+type copySys struct{ copyFallback }
 
 var _ copyOS = copySys{}
 
 // srcOpenFlags open a file to copy (CopyFile, Clone): Windows has no FIFO
 // that an open could wait on (a named pipe's open fails when busy).
 const srcOpenFlags = os.O_RDONLY
-
-func (copySys) sourceBlocking(uintptr) error { return nil }
 
 // offload copies with overlapped I/O where winsys.OffloadCopy says so
 // (Windows has no copy_file_range or splice); otherwise the portable
@@ -85,13 +83,6 @@ func (copySys) seekData(fd uintptr, off int64) (data, hole int64, ok bool, err e
 	return winsys.DataRange(windows.Handle(fd), off)
 }
 
-// saveOffset: FSCTL_QUERY_ALLOCATED_RANGES moves no file pointer.
-func (copySys) saveOffset(uintptr) func() { return func() {} }
-
-func (copySys) unnamedTemp(string, *Stat) *File { return nil }
-
-func (copySys) linkUnnamed(*File, string) error { return notSupportedErr("naming an unnamed file") }
-
 func (copySys) truncate(fd uintptr, size int64) error {
 	return winsys.SetEndOfFile(windows.Handle(fd), size)
 }
@@ -100,8 +91,6 @@ func (copySys) truncate(fd uintptr, size int64) error {
 func (copySys) sparseDest(dfd, sfd uintptr, always bool) error {
 	return winsys.SparseDest(windows.Handle(dfd), windows.Handle(sfd), always)
 }
-
-func (copySys) noXattr(error) bool { return false }
 
 // renameNoReplace renames with MoveFileExW without
 // MOVEFILE_REPLACE_EXISTING: one step that fails with ERROR_ALREADY_EXISTS
@@ -139,24 +128,11 @@ func (copySys) copyByName(r *byNameReq) (copyTemp, error) {
 	}
 	tmp := NewFile(os.NewFile(uintptr(h), name))
 	if err := preserve(r.src, tmp, r.st, o.Preserve, nil); err != nil {
-		tmp.Close()
-		if rerr := os.Remove(name); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-			err = errors.Join(err, rerr)
-		}
-		return copyTemp{}, err
+		return copyTemp{}, dropTemp(tmp, name, err)
 	}
-	ctl.finish()
-	stats := CopyStats{Files: 1, Bytes: size, CopiedBytes: size}
-	if size > 0 {
-		stats.countMethod(MethodCopyFileRange) // the system copied it
-	}
-	return copyTemp{f: tmp, name: name, stats: stats, done: true}, nil
+	return madeByName(tmp, name, size, MethodCopyFileRange, ctl), nil // the system copied it
 }
 
 // probeClone clones Probe's trial file a, holding data, to the empty
 // trial file b.
 func (copySys) probeClone(afd, bfd uintptr, _ string) error { return sysCopy.clone(bfd, afd) }
-
-// cloneNeverHere: CopyTree remembers no refused clone here; each file
-// tries again.
-func (copySys) cloneNeverHere(error) bool { return false }

@@ -1,7 +1,7 @@
 package extfs
 
-// CopyFile's temporary file: its name, its creation, and the commit that
-// moves it into place.
+// CopyFile's temporary file: its name, its creation (or what the system made
+// whole by name), and the commit that moves it into place.
 
 import (
 	"errors"
@@ -105,4 +105,32 @@ func commitUnnamed(tmp *File, dst string, replace bool) error {
 		return nil
 	}
 	return fmt.Errorf("extfs: no unused temporary name for %s", dst)
+}
+
+// madeByName is the copyTemp of a temporary file the system made whole by
+// name (sysCopy.copyByName, and macOS's CopyTree clone): f, named name,
+// holding size bytes that m moved (MethodClone: they share the source's
+// blocks). It makes ctl's last progress call.
+func madeByName(f *File, name string, size int64, m Method, ctl *copyCtl) copyTemp {
+	ctl.finish()
+	stats := CopyStats{Files: 1, Bytes: size}
+	if m == MethodClone {
+		stats.ClonedBytes = size
+	} else {
+		stats.CopiedBytes = size
+	}
+	if size > 0 {
+		stats.countMethod(m)
+	}
+	return copyTemp{f: f, name: name, stats: stats, done: true}
+}
+
+// dropTemp closes and removes the temporary file f, named name, that err
+// leaves unused, and returns err joined with a failure to remove it.
+func dropTemp(f *File, name string, err error) error {
+	f.Close()
+	if rerr := os.Remove(name); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+		err = errors.Join(err, rerr)
+	}
+	return err
 }

@@ -55,36 +55,24 @@ func (fileSys) fsync(fd uintptr, datasync bool) error {
 	return winsys.Flush(windows.Handle(fd), datasync)
 }
 
+// fadvise: see winsys.Fadvise; winsys.Advice has Advice's values.
 func (fileSys) fadvise(fd uintptr, _, _ int64, a Advice) error {
-	switch a {
-	case AdviceSequential, AdviceNormal, AdviceRandom:
-		// FILE_RANDOM_ACCESS can only be given at open: clearing the
-		// sequential hint leaves the cache manager's own read-ahead, which
-		// notices random access by itself.
-		return winsys.SetSequential(windows.Handle(fd), a == AdviceSequential)
-	case AdviceNoReuse:
-		return nil // a pure hint, which Windows has no use for (see Fadvise)
+	if !winsys.AdviceOK(winsys.Advice(a)) {
+		return notSupportedErr(a.String() + " advice on Windows")
 	}
-	// AdviceWillNeed, AdviceDontNeed: Windows has no call that reads a range
-	// of a file into the cache, or drops it from there.
-	return notSupportedErr(a.String() + " advice on Windows")
+	return winsys.Fadvise(windows.Handle(fd), winsys.Advice(a))
 }
 
+// fallocate: see winsys.Fallocate; winsys.AllocMode has AllocMode's values.
 func (fileSys) fallocate(fd uintptr, mode AllocMode, off, n int64) error {
-	h, keep := windows.Handle(fd), mode&AllocKeepSize != 0
-	switch mode &^ AllocKeepSize {
-	case 0:
-		refused, err := winsys.Preallocate(h, off+n, keep)
-		if refused {
-			return notSupportedErr("preallocating a sparse or compressed file on Windows")
-		}
-		return err
-	case AllocPunchHole:
-		return winsys.PunchHole(h, off, off+n)
-	case AllocZeroRange:
-		return winsys.ZeroRange(h, off, off+n, keep)
+	if !winsys.AllocModeOK(winsys.AllocMode(mode)) {
+		return notSupportedErr(mode.String() + " on Windows")
 	}
-	return notSupportedErr(mode.String() + " on Windows") // collapse, insert, unshare
+	refused, err := winsys.Fallocate(windows.Handle(fd), winsys.AllocMode(mode), off, n)
+	if refused {
+		return notSupportedErr("preallocating a sparse or compressed file on Windows")
+	}
+	return err
 }
 
 func (fileSys) fstat(fd uintptr) (*Stat, error) { return statOf(winsys.FstatInfo(fd)) }

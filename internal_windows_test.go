@@ -66,3 +66,23 @@ func TestWindowsStatOf(t *testing.T) {
 		t.Errorf("Attributes %#x mask %#x", st.Attributes, st.AttributesMask)
 	}
 }
+
+// winsys.Advice and winsys.AllocMode carry Advice's and AllocMode's values.
+func TestWindowsAdviceAllocValues(t *testing.T) {
+	for a, wa := range map[Advice]winsys.Advice{
+		AdviceNormal: winsys.AdviceNormal, AdviceSequential: winsys.AdviceSequential,
+		AdviceRandom: winsys.AdviceRandom, AdviceWillNeed: winsys.AdviceWillNeed,
+		AdviceDontNeed: winsys.AdviceDontNeed, AdviceNoReuse: winsys.AdviceNoReuse,
+	} {
+		if winsys.Advice(a) != wa {
+			t.Errorf("winsys.Advice(%v) = %d; want %d", a, winsys.Advice(a), wa)
+		}
+	}
+	for m, wm := range map[AllocMode]winsys.AllocMode{
+		AllocKeepSize: winsys.AllocKeepSize, AllocPunchHole: winsys.AllocPunchHole, AllocZeroRange: winsys.AllocZeroRange,
+	} {
+		if winsys.AllocMode(m) != wm {
+			t.Errorf("winsys.AllocMode(%v) = %#x; want %#x", m, winsys.AllocMode(m), wm)
+		}
+	}
+}

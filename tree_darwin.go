@@ -28,16 +28,16 @@ func (treeSys) clone(ctx context.Context, src *File, st *Stat, nf *treeFile, o *
 	err = nf.d.control(func(dirfd int) error {
 		c := newDarwinClone(src, st, o, dirfd, "", nf.name)
 		c.shown, c.spare = nf.d.Name(), nf.f
-		clone, name, s, err := c.make(ctx)
-		if err != nil || clone == nil {
+		t, err := c.make(ctx)
+		if err != nil || !t.done {
 			return err
 		}
 		// Over CopyTree's own empty file: the name stays taken throughout.
-		if err := darwin.Renameat(dirfd, name, dirfd, spot); err != nil {
-			clone.Close()
-			return errors.Join(linkErr("renameat", c.path(name), c.path(spot), err), c.remove(name))
+		if err := darwin.Renameat(dirfd, t.name, dirfd, spot); err != nil {
+			t.f.Close()
+			return errors.Join(linkErr("renameat", c.path(t.name), c.path(spot), err), c.remove(t.name))
 		}
-		f, stats = clone, s
+		f, stats = t.f, t.stats
 		return nil
 	})
 	if err != nil || f == nil {

@@ -12,6 +12,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// SrcOpenFlags open a file to copy (CopyFile, Clone). O_NONBLOCK: a FIFO put
+// at the name since the caller looked does not block the open; O_NOCTTY: nor
+// may a terminal become the controlling one.
+const SrcOpenFlags = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY
+
 // Compile-time proof that clone.go's values match golang.org/x/sys/unix (see
 // check_darwin.go).
 func _() {

@@ -16,6 +16,31 @@ import (
 	"golang.org/x/sys/windows"
 )
 
+// Fadvise takes advice a, one AdviceOK allows, on h. AdviceSequential sets
+// FILE_SEQUENTIAL_ONLY; AdviceNormal and AdviceRandom clear it (the
+// FILE_RANDOM_ACCESS flag can only be given at open; without the sequential
+// hint the cache manager's own read-ahead notices random access by itself).
+// AdviceNoReuse is a pure hint that Windows has no use for.
+func Fadvise(h windows.Handle, a Advice) error {
+	if a == AdviceNoReuse {
+		return nil
+	}
+	return SetSequential(h, a == AdviceSequential)
+}
+
+// Fallocate carries out mode, one AllocModeOK allows, on [off, off+n) of h
+// (Preallocate, PunchHole, ZeroRange). refused is Preallocate's.
+func Fallocate(h windows.Handle, mode AllocMode, off, n int64) (refused bool, err error) {
+	keep := mode&AllocKeepSize != 0
+	switch mode &^ AllocKeepSize {
+	case AllocPunchHole:
+		return false, PunchHole(h, off, off+n)
+	case AllocZeroRange:
+		return false, ZeroRange(h, off, off+n, keep)
+	}
+	return Preallocate(h, off+n, keep)
+}
+
 // Preallocate makes [0, end) of h allocated, growing the file to end unless
 // keep. A file that is not sparse has no holes: growing it allocates the new
 // clusters (NTFS, ReFS, FAT), and allocation past the end of file is
