@@ -68,6 +68,24 @@ func _() {
 	_ = same[XATTR_NOFOLLOW-unix.XATTR_NOFOLLOW]
 	_ = same[XATTR_CREATE-unix.XATTR_CREATE]
 	_ = same[XATTR_REPLACE-unix.XATTR_REPLACE]
+
+	_ = same[ENXIO-unix.ENXIO]
+	_ = same[EACCES-unix.EACCES]
+	_ = same[EXDEV-unix.EXDEV]
+	_ = same[CLONE_NOFOLLOW-unix.CLONE_NOFOLLOW]
+	_ = same[CLONE_NOOWNERCOPY-unix.CLONE_NOOWNERCOPY]
+	_ = same[RENAME_EXCL-unix.RENAME_EXCL]
+	_ = same[SEEK_HOLE-unix.SEEK_HOLE]
+	_ = same[SEEK_DATA-unix.SEEK_DATA]
+	_ = same[UF_DATAVAULT-unix.UF_DATAVAULT]
+	_ = same[UF_SETTABLE-unix.UF_SETTABLE]
+	_ = same[SF_NOUNLINK-unix.SF_NOUNLINK]
+	_ = same[ATTR_BIT_MAP_COUNT-unix.ATTR_BIT_MAP_COUNT]
+	_ = same[ATTR_CMN_CRTIME-unix.ATTR_CMN_CRTIME]
+	_ = same[ATTR_CMN_MODTIME-unix.ATTR_CMN_MODTIME]
+	_ = same[ATTR_CMN_ACCTIME-unix.ATTR_CMN_ACCTIME]
+	_ = same[ATTR_CMN_FLAGS-unix.ATTR_CMN_FLAGS]
+	_ = same[FSOPT_NOFOLLOW-unix.FSOPT_NOFOLLOW]
 }
 
 // The fcntl arguments ride in an unix.Fstore_t's storage (see fcntlPtr):

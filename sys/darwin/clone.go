@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -15,41 +14,6 @@ import (
 // can pass for a new file, setattrlist(2)'s buffers, renaming without
 // replacing, the data map, filesystem identity. Pure: the tests run on every
 // OS.
-
-// More macOS ABI values (see consts.go). copy_darwin.go proves at compile
-// time that each equals x/sys/unix's value.
-const (
-	ENXIO  = syscall.Errno(6)
-	EACCES = syscall.Errno(13)
-	EXDEV  = syscall.Errno(18)
-
-	// clonefile(2) flags, from <sys/clonefile.h>. (CLONE_ACL, 0x4, exists
-	// from macOS 13 only; older kernels refuse it with EINVAL.)
-	CLONE_NOFOLLOW    = 0x1
-	CLONE_NOOWNERCOPY = 0x2
-
-	// renameatx_np(2) flag, from <stdio.h>: fail with EEXIST rather than
-	// replace.
-	RENAME_EXCL = 0x4
-
-	// lseek(2) whence, from <sys/unistd.h>. Not Linux's values: there
-	// SEEK_DATA is 3 and SEEK_HOLE 4.
-	SEEK_HOLE = 3
-	SEEK_DATA = 4
-
-	// st_flags, from <sys/stat.h> (see also consts.go).
-	UF_DATAVAULT = 0x80
-	UF_SETTABLE  = 0xffff // every flag the owner may set or clear
-	SF_NOUNLINK  = 0x100000
-
-	// setattrlist(2), from <sys/attr.h>.
-	ATTR_BIT_MAP_COUNT = 5
-	ATTR_CMN_CRTIME    = 0x200
-	ATTR_CMN_MODTIME   = 0x400
-	ATTR_CMN_ACCTIME   = 0x1000
-	ATTR_CMN_FLAGS     = 0x40000
-	FSOPT_NOFOLLOW     = 0x1
-)
 
 // CloneFallback reports whether err from clonefileat(2) or fclonefileat(2)
 // means "these files cannot share blocks here", rather than a failure of the

@@ -17,29 +17,6 @@ import (
 // may a terminal become the controlling one.
 const SrcOpenFlags = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY
 
-// Compile-time proof that clone.go's values match golang.org/x/sys/unix (see
-// check_darwin.go).
-func _() {
-	var same [1]struct{}
-	_ = same[ENXIO-unix.ENXIO]
-	_ = same[EACCES-unix.EACCES]
-	_ = same[EXDEV-unix.EXDEV]
-	_ = same[CLONE_NOFOLLOW-unix.CLONE_NOFOLLOW]
-	_ = same[CLONE_NOOWNERCOPY-unix.CLONE_NOOWNERCOPY]
-	_ = same[RENAME_EXCL-unix.RENAME_EXCL]
-	_ = same[SEEK_HOLE-unix.SEEK_HOLE]
-	_ = same[SEEK_DATA-unix.SEEK_DATA]
-	_ = same[UF_DATAVAULT-unix.UF_DATAVAULT]
-	_ = same[UF_SETTABLE-unix.UF_SETTABLE]
-	_ = same[SF_NOUNLINK-unix.SF_NOUNLINK]
-	_ = same[ATTR_BIT_MAP_COUNT-unix.ATTR_BIT_MAP_COUNT]
-	_ = same[ATTR_CMN_CRTIME-unix.ATTR_CMN_CRTIME]
-	_ = same[ATTR_CMN_MODTIME-unix.ATTR_CMN_MODTIME]
-	_ = same[ATTR_CMN_ACCTIME-unix.ATTR_CMN_ACCTIME]
-	_ = same[ATTR_CMN_FLAGS-unix.ATTR_CMN_FLAGS]
-	_ = same[FSOPT_NOFOLLOW-unix.FSOPT_NOFOLLOW]
-}
-
 // TimesAttrlist packs each time as a 16-byte struct timespec.
 var _ [unsafe.Sizeof(unix.Timespec{}) - 16]byte
 var _ [16 - unsafe.Sizeof(unix.Timespec{})]byte
