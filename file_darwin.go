@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"time"
 
+	"github.com/extfs/extfs/internal/fsenum"
 	"github.com/extfs/extfs/sys/darwin"
 	"golang.org/x/sys/unix"
 )
@@ -44,20 +45,20 @@ func (fileSys) supports(f Feature) bool {
 // fsync is F_FULLFSYNC for Sync and Datasync alike: see darwin.Fsync.
 func (fileSys) fsync(fd uintptr, _ bool) error { return darwin.Fsync(int(fd)) }
 
-// fadvise: see darwin.AdvicePlan; darwin.Advice has Advice's values.
+// fadvise: see darwin.AdvicePlan; fsenum.Advice has Advice's values.
 func (fileSys) fadvise(fd uintptr, off, n int64, a Advice) error {
-	if _, _, ok := darwin.AdvicePlan(darwin.Advice(a)); !ok {
+	if _, _, ok := darwin.AdvicePlan(fsenum.Advice(a)); !ok {
 		return notSupportedErr("fadvise " + a.String() + " on macOS")
 	}
-	return darwin.Fadvise(int(fd), off, n, darwin.Advice(a))
+	return darwin.Fadvise(int(fd), off, n, fsenum.Advice(a))
 }
 
-// fallocate: see darwin.Fallocate; darwin.AllocMode has AllocMode's values.
+// fallocate: see darwin.Fallocate; fsenum.AllocMode has AllocMode's values.
 func (fileSys) fallocate(fd uintptr, mode AllocMode, off, n int64) error {
-	if !darwin.AllocModeOK(darwin.AllocMode(mode)) {
+	if !darwin.AllocModeOK(fsenum.AllocMode(mode)) {
 		return notSupportedErr(mode.String() + " on macOS")
 	}
-	return darwin.Fallocate(int(fd), darwin.AllocMode(mode), off, n)
+	return darwin.Fallocate(int(fd), fsenum.AllocMode(mode), off, n)
 }
 
 func xflags(f XattrFlag) int { return xattrFlagBits(f, darwin.XATTR_CREATE, darwin.XATTR_REPLACE) }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/extfs/extfs/internal/fsenum"
 	"github.com/extfs/extfs/sys/darwin"
 )
 
@@ -17,8 +18,8 @@ import (
 const badFd = ^uintptr(0)
 
 func TestDarwinAlloc(t *testing.T) {
-	if darwin.AllocKeepSize != darwin.AllocMode(AllocKeepSize) || darwin.AllocPunchHole != darwin.AllocMode(AllocPunchHole) {
-		t.Fatal("darwin.AllocMode's values are not AllocMode's")
+	if fsenum.AllocKeepSize != fsenum.AllocMode(AllocKeepSize) || fsenum.AllocPunchHole != fsenum.AllocMode(AllocPunchHole) {
+		t.Fatal("fsenum.AllocMode's values are not AllocMode's")
 	}
 	for _, tt := range []struct {
 		mode AllocMode
@@ -55,13 +56,13 @@ func TestDarwinAlloc(t *testing.T) {
 }
 
 func TestDarwinAdvice(t *testing.T) {
-	for a, da := range map[Advice]darwin.Advice{
-		AdviceNormal: darwin.AdviceNormal, AdviceSequential: darwin.AdviceSequential,
-		AdviceRandom: darwin.AdviceRandom, AdviceWillNeed: darwin.AdviceWillNeed,
-		AdviceDontNeed: darwin.AdviceDontNeed, AdviceNoReuse: darwin.AdviceNoReuse,
+	for a, da := range map[Advice]fsenum.Advice{
+		AdviceNormal: fsenum.AdviceNormal, AdviceSequential: fsenum.AdviceSequential,
+		AdviceRandom: fsenum.AdviceRandom, AdviceWillNeed: fsenum.AdviceWillNeed,
+		AdviceDontNeed: fsenum.AdviceDontNeed, AdviceNoReuse: fsenum.AdviceNoReuse,
 	} {
-		if darwin.Advice(a) != da {
-			t.Errorf("darwin.Advice(%v) = %d; want %d", a, darwin.Advice(a), da)
+		if fsenum.Advice(a) != da {
+			t.Errorf("fsenum.Advice(%v) = %d; want %d", a, fsenum.Advice(a), da)
 		}
 	}
 	err := (fileSys{}).fadvise(badFd, 0, 0, AdviceDontNeed)

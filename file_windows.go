@@ -14,6 +14,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/extfs/extfs/internal/fsenum"
 	winsys "github.com/extfs/extfs/sys/windows"
 	"golang.org/x/sys/windows"
 )
@@ -55,20 +56,20 @@ func (fileSys) fsync(fd uintptr, datasync bool) error {
 	return winsys.Flush(windows.Handle(fd), datasync)
 }
 
-// fadvise: see winsys.Fadvise; winsys.Advice has Advice's values.
+// fadvise: see winsys.Fadvise; fsenum.Advice has Advice's values.
 func (fileSys) fadvise(fd uintptr, _, _ int64, a Advice) error {
-	if !winsys.AdviceOK(winsys.Advice(a)) {
+	if !winsys.AdviceOK(fsenum.Advice(a)) {
 		return notSupportedErr(a.String() + " advice on Windows")
 	}
-	return winsys.Fadvise(windows.Handle(fd), winsys.Advice(a))
+	return winsys.Fadvise(windows.Handle(fd), fsenum.Advice(a))
 }
 
-// fallocate: see winsys.Fallocate; winsys.AllocMode has AllocMode's values.
+// fallocate: see winsys.Fallocate; fsenum.AllocMode has AllocMode's values.
 func (fileSys) fallocate(fd uintptr, mode AllocMode, off, n int64) error {
-	if !winsys.AllocModeOK(winsys.AllocMode(mode)) {
+	if !winsys.AllocModeOK(fsenum.AllocMode(mode)) {
 		return notSupportedErr(mode.String() + " on Windows")
 	}
-	refused, err := winsys.Fallocate(windows.Handle(fd), winsys.AllocMode(mode), off, n)
+	refused, err := winsys.Fallocate(windows.Handle(fd), fsenum.AllocMode(mode), off, n)
 	if refused {
 		return notSupportedErr("preallocating a sparse or compressed file on Windows")
 	}

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"testing"
 
+	"github.com/extfs/extfs/internal/fsenum"
 	winsys "github.com/extfs/extfs/sys/windows"
 	"golang.org/x/sys/windows"
 )
@@ -67,22 +68,22 @@ func TestWindowsStatOf(t *testing.T) {
 	}
 }
 
-// winsys.Advice and winsys.AllocMode carry Advice's and AllocMode's values.
+// fsenum.Advice and fsenum.AllocMode carry Advice's and AllocMode's values.
 func TestWindowsAdviceAllocValues(t *testing.T) {
-	for a, wa := range map[Advice]winsys.Advice{
-		AdviceNormal: winsys.AdviceNormal, AdviceSequential: winsys.AdviceSequential,
-		AdviceRandom: winsys.AdviceRandom, AdviceWillNeed: winsys.AdviceWillNeed,
-		AdviceDontNeed: winsys.AdviceDontNeed, AdviceNoReuse: winsys.AdviceNoReuse,
+	for a, wa := range map[Advice]fsenum.Advice{
+		AdviceNormal: fsenum.AdviceNormal, AdviceSequential: fsenum.AdviceSequential,
+		AdviceRandom: fsenum.AdviceRandom, AdviceWillNeed: fsenum.AdviceWillNeed,
+		AdviceDontNeed: fsenum.AdviceDontNeed, AdviceNoReuse: fsenum.AdviceNoReuse,
 	} {
-		if winsys.Advice(a) != wa {
-			t.Errorf("winsys.Advice(%v) = %d; want %d", a, winsys.Advice(a), wa)
+		if fsenum.Advice(a) != wa {
+			t.Errorf("fsenum.Advice(%v) = %d; want %d", a, fsenum.Advice(a), wa)
 		}
 	}
-	for m, wm := range map[AllocMode]winsys.AllocMode{
-		AllocKeepSize: winsys.AllocKeepSize, AllocPunchHole: winsys.AllocPunchHole, AllocZeroRange: winsys.AllocZeroRange,
+	for m, wm := range map[AllocMode]fsenum.AllocMode{
+		AllocKeepSize: fsenum.AllocKeepSize, AllocPunchHole: fsenum.AllocPunchHole, AllocZeroRange: fsenum.AllocZeroRange,
 	} {
-		if winsys.AllocMode(m) != wm {
-			t.Errorf("winsys.AllocMode(%v) = %#x; want %#x", m, winsys.AllocMode(m), wm)
+		if fsenum.AllocMode(m) != wm {
+			t.Errorf("fsenum.AllocMode(%v) = %#x; want %#x", m, fsenum.AllocMode(m), wm)
 		}
 	}
 }

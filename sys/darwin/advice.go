@@ -1,18 +1,8 @@
 package darwin
 
+import "github.com/extfs/extfs/internal/fsenum"
+
 // Decisions of Fadvise. Pure: their tests run on every OS.
-
-// Advice is an access-pattern hint; the values are those of extfs.Advice.
-type Advice int
-
-const (
-	AdviceNormal Advice = iota
-	AdviceSequential
-	AdviceRandom
-	AdviceWillNeed
-	AdviceDontNeed
-	AdviceNoReuse
-)
 
 // Fcntl is one fcntl(fd, Cmd, Arg) call with an integer argument.
 type Fcntl struct{ Cmd, Arg int }
@@ -26,35 +16,35 @@ type Fcntl struct{ Cmd, Arg int }
 // POSIX_FADV_RANDOM, SEQUENTIAL and (since 6.3) NOREUSE also set flags of
 // the open file and ignore the range:
 //
-//   - AdviceNormal: read-ahead on (F_RDAHEAD 1) and caching on
+//   - fsenum.AdviceNormal: read-ahead on (F_RDAHEAD 1) and caching on
 //     (F_NOCACHE 0) — it undoes Random and NoReuse, as Linux's
 //     POSIX_FADV_NORMAL clears FMODE_RANDOM and FMODE_NOREUSE.
-//   - AdviceSequential: read-ahead on. macOS has no larger read-ahead window
+//   - fsenum.AdviceSequential: read-ahead on. macOS has no larger read-ahead window
 //     to ask for, as Linux doubles it.
-//   - AdviceRandom: read-ahead off (F_RDAHEAD 0).
-//   - AdviceWillNeed: F_RDADVISE, an asynchronous read of the range into the
+//   - fsenum.AdviceRandom: read-ahead off (F_RDAHEAD 0).
+//   - fsenum.AdviceWillNeed: F_RDADVISE, an asynchronous read of the range into the
 //     cache — the one advice that takes the range.
-//   - AdviceDontNeed: none. F_NOCACHE would not drop the cached pages of the
+//   - fsenum.AdviceDontNeed: none. F_NOCACHE would not drop the cached pages of the
 //     range (it changes how later I/O through the descriptor is cached), so
 //     macOS has no equivalent: ok is false.
-//   - AdviceNoReuse ("read once"): caching off for this open file
-//     (F_NOCACHE 1) until AdviceNormal. Later reads and writes through it
+//   - fsenum.AdviceNoReuse ("read once"): caching off for this open file
+//     (F_NOCACHE 1) until fsenum.AdviceNormal. Later reads and writes through it
 //     keep nothing in the cache, and page-aligned ones go straight to the
 //     disk: that is the price for small writes.
-func AdvicePlan(a Advice) (calls []Fcntl, rdadvise, ok bool) {
+func AdvicePlan(a fsenum.Advice) (calls []Fcntl, rdadvise, ok bool) {
 	switch a {
-	case AdviceNormal:
+	case fsenum.AdviceNormal:
 		return []Fcntl{{F_RDAHEAD, 1}, {F_NOCACHE, 0}}, false, true
-	case AdviceSequential:
+	case fsenum.AdviceSequential:
 		return []Fcntl{{F_RDAHEAD, 1}}, false, true
-	case AdviceRandom:
+	case fsenum.AdviceRandom:
 		return []Fcntl{{F_RDAHEAD, 0}}, false, true
-	case AdviceWillNeed:
+	case fsenum.AdviceWillNeed:
 		return nil, true, true
-	case AdviceNoReuse:
+	case fsenum.AdviceNoReuse:
 		return []Fcntl{{F_NOCACHE, 1}}, false, true
 	}
-	return nil, false, false // AdviceDontNeed, or unknown
+	return nil, false, false // fsenum.AdviceDontNeed, or unknown
 }
 
 // maxRdadvise bounds one F_RDADVISE: ra_count is a C int. 1 GiB keeps the

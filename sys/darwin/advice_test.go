@@ -4,23 +4,25 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/extfs/extfs/internal/fsenum"
 )
 
 func TestAdvicePlan(t *testing.T) {
 	tests := []struct {
-		a        Advice
+		a        fsenum.Advice
 		calls    []Fcntl
 		rdadvise bool
 		ok       bool
 	}{
-		{AdviceNormal, []Fcntl{{F_RDAHEAD, 1}, {F_NOCACHE, 0}}, false, true},
-		{AdviceSequential, []Fcntl{{F_RDAHEAD, 1}}, false, true},
-		{AdviceRandom, []Fcntl{{F_RDAHEAD, 0}}, false, true},
-		{AdviceWillNeed, nil, true, true},
-		{AdviceDontNeed, nil, false, false}, // nothing drops a range from the cache
-		{AdviceNoReuse, []Fcntl{{F_NOCACHE, 1}}, false, true},
-		{Advice(-1), nil, false, false},
-		{AdviceNoReuse + 1, nil, false, false},
+		{fsenum.AdviceNormal, []Fcntl{{F_RDAHEAD, 1}, {F_NOCACHE, 0}}, false, true},
+		{fsenum.AdviceSequential, []Fcntl{{F_RDAHEAD, 1}}, false, true},
+		{fsenum.AdviceRandom, []Fcntl{{F_RDAHEAD, 0}}, false, true},
+		{fsenum.AdviceWillNeed, nil, true, true},
+		{fsenum.AdviceDontNeed, nil, false, false}, // nothing drops a range from the cache
+		{fsenum.AdviceNoReuse, []Fcntl{{F_NOCACHE, 1}}, false, true},
+		{fsenum.Advice(-1), nil, false, false},
+		{fsenum.AdviceNoReuse + 1, nil, false, false},
 	}
 	for _, tt := range tests {
 		calls, rd, ok := AdvicePlan(tt.a)
@@ -30,19 +32,19 @@ func TestAdvicePlan(t *testing.T) {
 	}
 }
 
-// TestAdviceNormalUndoes checks that AdviceNormal resets every flag another
+// TestAdviceNormalUndoes checks that fsenum.AdviceNormal resets every flag another
 // advice sets, as Linux's POSIX_FADV_NORMAL does.
 func TestAdviceNormalUndoes(t *testing.T) {
-	normal, _, _ := AdvicePlan(AdviceNormal)
+	normal, _, _ := AdvicePlan(fsenum.AdviceNormal)
 	set := map[int]int{}
 	for _, c := range normal {
 		set[c.Cmd] = c.Arg
 	}
-	for a := AdviceNormal; a <= AdviceNoReuse; a++ {
+	for a := fsenum.AdviceNormal; a <= fsenum.AdviceNoReuse; a++ {
 		calls, _, _ := AdvicePlan(a)
 		for _, c := range calls {
 			if _, ok := set[c.Cmd]; !ok {
-				t.Errorf("advice %d sets fcntl %d, which AdviceNormal does not reset", a, c.Cmd)
+				t.Errorf("advice %d sets fcntl %d, which fsenum.AdviceNormal does not reset", a, c.Cmd)
 			}
 		}
 	}

@@ -1,24 +1,20 @@
 package darwin
 
-import "io/fs"
+import (
+	"io/fs"
+
+	"github.com/extfs/extfs/internal/fsenum"
+)
 
 // Decisions of Preallocate and PunchHole. Pure: their tests run on every OS.
 
-// AllocMode is a Fallocate mode; the values are those of extfs.AllocMode.
-type AllocMode uint32
-
-const (
-	AllocKeepSize AllocMode = 1 << iota
-	AllocPunchHole
-)
-
 // AllocModeOK reports whether macOS can carry out mode, one extfs accepts:
-// preallocate (0 or AllocKeepSize) and punch a hole
-// (AllocPunchHole|AllocKeepSize). macOS has no call for zero-range,
+// preallocate (0 or fsenum.AllocKeepSize) and punch a hole
+// (fsenum.AllocPunchHole|fsenum.AllocKeepSize). macOS has no call for zero-range,
 // collapse-range, insert-range or unshare-range.
-func AllocModeOK(mode AllocMode) bool {
+func AllocModeOK(mode fsenum.AllocMode) bool {
 	switch mode {
-	case 0, AllocKeepSize, AllocPunchHole | AllocKeepSize:
+	case 0, fsenum.AllocKeepSize, fsenum.AllocPunchHole | fsenum.AllocKeepSize:
 		return true
 	}
 	return false

@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/extfs/extfs/internal/fsenum"
 )
 
 func TestPreallocPlan(t *testing.T) {
@@ -205,21 +207,21 @@ func TestPunchCheck(t *testing.T) {
 
 func TestAllocModeOK(t *testing.T) {
 	const (
-		zero     AllocMode = 1 << 2 // extfs.AllocZeroRange
-		collapse AllocMode = 1 << 3
-		insert   AllocMode = 1 << 4
-		unshare  AllocMode = 1 << 5
+		zero     fsenum.AllocMode = 1 << 2 // extfs.AllocZeroRange
+		collapse fsenum.AllocMode = 1 << 3
+		insert   fsenum.AllocMode = 1 << 4
+		unshare  fsenum.AllocMode = 1 << 5
 	)
-	for mode, want := range map[AllocMode]bool{
-		0:                              true,
-		AllocKeepSize:                  true,
-		AllocPunchHole | AllocKeepSize: true,
+	for mode, want := range map[fsenum.AllocMode]bool{
+		0:                    true,
+		fsenum.AllocKeepSize: true,
+		fsenum.AllocPunchHole | fsenum.AllocKeepSize: true,
 		zero:                           false,
-		zero | AllocKeepSize:           false,
+		zero | fsenum.AllocKeepSize:    false,
 		collapse:                       false,
 		insert:                         false,
 		unshare:                        false,
-		unshare | AllocKeepSize:        false,
+		unshare | fsenum.AllocKeepSize: false,
 	} {
 		if got := AllocModeOK(mode); got != want {
 			t.Errorf("AllocModeOK(%#x) = %v; want %v", mode, got, want)

@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/extfs/extfs/internal/eintr"
+	"github.com/extfs/extfs/internal/fsenum"
 	"golang.org/x/sys/unix"
 )
 
@@ -48,7 +49,7 @@ func Fsync(fd int) error {
 
 // Fadvise carries out advice a for [off, off+n) (n == 0: to the end of the
 // file) as AdvicePlan says. Advice macOS has no call for fails with ENOTSUP.
-func Fadvise(fd int, off, n int64, a Advice) error {
+func Fadvise(fd int, off, n int64, a fsenum.Advice) error {
 	calls, rdadvise, ok := AdvicePlan(a)
 	switch {
 	case !ok:
@@ -89,14 +90,14 @@ func readAdvise(fd int, off, n int64) error {
 
 // Fallocate carries out mode over [off, off+n): Preallocate, or PunchHole;
 // ENOTSUP for a mode macOS has no call for (AllocModeOK).
-func Fallocate(fd int, mode AllocMode, off, n int64) error {
+func Fallocate(fd int, mode fsenum.AllocMode, off, n int64) error {
 	switch {
 	case !AllocModeOK(mode):
 		return ENOTSUP
-	case mode&AllocPunchHole != 0:
+	case mode&fsenum.AllocPunchHole != 0:
 		return PunchHole(fd, off, n)
 	}
-	return Preallocate(fd, off, n, mode&AllocKeepSize != 0)
+	return Preallocate(fd, off, n, mode&fsenum.AllocKeepSize != 0)
 }
 
 // Preallocate gives [off, off+n) storage with F_PREALLOCATE and, unless

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/extfs/extfs/internal/fsenum"
 	"golang.org/x/sys/unix"
 )
 
@@ -128,9 +129,9 @@ func TestPunchHoleRefused(t *testing.T) {
 
 func TestFadvise(t *testing.T) {
 	_, fd := tempFile(t, make([]byte, 1<<20), unix.O_RDONLY)
-	for a := AdviceNormal; a <= AdviceNoReuse; a++ {
+	for a := fsenum.AdviceNormal; a <= fsenum.AdviceNoReuse; a++ {
 		err := Fadvise(fd, 0, 0, a)
-		if a == AdviceDontNeed {
+		if a == fsenum.AdviceDontNeed {
 			if err != ENOTSUP {
 				t.Errorf("Fadvise(DontNeed) = %v; want ENOTSUP", err)
 			}
@@ -141,10 +142,10 @@ func TestFadvise(t *testing.T) {
 		}
 	}
 	// Past the end: nothing to read ahead, no EFBIG.
-	if err := Fadvise(fd, 2<<20, 4096, AdviceWillNeed); err != nil {
+	if err := Fadvise(fd, 2<<20, 4096, fsenum.AdviceWillNeed); err != nil {
 		t.Errorf("Fadvise(WillNeed) past the end = %v", err)
 	}
-	if err := Fadvise(fd, 0, 0, AdviceNormal); err != nil {
+	if err := Fadvise(fd, 0, 0, fsenum.AdviceNormal); err != nil {
 		t.Errorf("Fadvise(Normal) = %v", err)
 	}
 }

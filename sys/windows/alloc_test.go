@@ -1,11 +1,15 @@
 package windows
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/extfs/extfs/internal/fsenum"
+)
 
 func TestAdviceOK(t *testing.T) {
-	for a, want := range map[Advice]bool{
-		AdviceNormal: true, AdviceSequential: true, AdviceRandom: true, AdviceNoReuse: true,
-		AdviceWillNeed: false, AdviceDontNeed: false, Advice(42): false,
+	for a, want := range map[fsenum.Advice]bool{
+		fsenum.AdviceNormal: true, fsenum.AdviceSequential: true, fsenum.AdviceRandom: true, fsenum.AdviceNoReuse: true,
+		fsenum.AdviceWillNeed: false, fsenum.AdviceDontNeed: false, fsenum.Advice(42): false,
 	} {
 		if got := AdviceOK(a); got != want {
 			t.Errorf("AdviceOK(%d) = %v; want %v", a, got, want)
@@ -14,12 +18,12 @@ func TestAdviceOK(t *testing.T) {
 }
 
 func TestAllocModeOK(t *testing.T) {
-	const collapse, insert, unshare = AllocZeroRange << 1, AllocZeroRange << 2, AllocZeroRange << 3
-	for mode, want := range map[AllocMode]bool{
-		0: true, AllocKeepSize: true,
-		AllocPunchHole | AllocKeepSize: true,
-		AllocZeroRange:                 true, AllocZeroRange | AllocKeepSize: true,
-		collapse: false, insert: false, unshare: false, unshare | AllocKeepSize: false,
+	const collapse, insert, unshare = fsenum.AllocZeroRange << 1, fsenum.AllocZeroRange << 2, fsenum.AllocZeroRange << 3
+	for mode, want := range map[fsenum.AllocMode]bool{
+		0: true, fsenum.AllocKeepSize: true,
+		fsenum.AllocPunchHole | fsenum.AllocKeepSize: true,
+		fsenum.AllocZeroRange:                        true, fsenum.AllocZeroRange | fsenum.AllocKeepSize: true,
+		collapse: false, insert: false, unshare: false, unshare | fsenum.AllocKeepSize: false,
 	} {
 		if got := AllocModeOK(mode); got != want {
 			t.Errorf("AllocModeOK(%#x) = %v; want %v", mode, got, want)

@@ -13,29 +13,30 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/extfs/extfs/internal/fsenum"
 	"golang.org/x/sys/windows"
 )
 
-// Fadvise takes advice a, one AdviceOK allows, on h. AdviceSequential sets
-// FILE_SEQUENTIAL_ONLY; AdviceNormal and AdviceRandom clear it (the
+// Fadvise takes advice a, one AdviceOK allows, on h. fsenum.AdviceSequential sets
+// FILE_SEQUENTIAL_ONLY; fsenum.AdviceNormal and fsenum.AdviceRandom clear it (the
 // FILE_RANDOM_ACCESS flag can only be given at open; without the sequential
 // hint the cache manager's own read-ahead notices random access by itself).
-// AdviceNoReuse is a pure hint that Windows has no use for.
-func Fadvise(h windows.Handle, a Advice) error {
-	if a == AdviceNoReuse {
+// fsenum.AdviceNoReuse is a pure hint that Windows has no use for.
+func Fadvise(h windows.Handle, a fsenum.Advice) error {
+	if a == fsenum.AdviceNoReuse {
 		return nil
 	}
-	return SetSequential(h, a == AdviceSequential)
+	return SetSequential(h, a == fsenum.AdviceSequential)
 }
 
 // Fallocate carries out mode, one AllocModeOK allows, on [off, off+n) of h
 // (Preallocate, PunchHole, ZeroRange). refused is Preallocate's.
-func Fallocate(h windows.Handle, mode AllocMode, off, n int64) (refused bool, err error) {
-	keep := mode&AllocKeepSize != 0
-	switch mode &^ AllocKeepSize {
-	case AllocPunchHole:
+func Fallocate(h windows.Handle, mode fsenum.AllocMode, off, n int64) (refused bool, err error) {
+	keep := mode&fsenum.AllocKeepSize != 0
+	switch mode &^ fsenum.AllocKeepSize {
+	case fsenum.AllocPunchHole:
 		return false, PunchHole(h, off, off+n)
-	case AllocZeroRange:
+	case fsenum.AllocZeroRange:
 		return false, ZeroRange(h, off, off+n, keep)
 	}
 	return Preallocate(h, off+n, keep)
