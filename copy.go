@@ -94,6 +94,7 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 	if err := ctx.Err(); err != nil {
 		return fail("copy", err)
 	}
+	o.portable = portableCopies
 
 	sf, st, err := openSource(src)
 	if err != nil {
@@ -122,16 +123,20 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 
 	// Where the system makes the copy whole by name (macOS: a clone;
 	// Windows: CopyFileExW), the temporary file is that copy.
-	t, err := sysCopy.copyByName(&byNameReq{ctx: ctx, src: sf, st: st, dst: dst, o: &o})
+	var t copyTemp
+	if !o.portable { // copyFallback.copyByName: nothing by name
+		t, err = sysCopy.copyByName(&byNameReq{ctx: ctx, src: sf, st: st, dst: dst, o: &o})
+	}
 	if err != nil {
 		return fail("clone", err)
 	}
 	tmp, tmpName, stats := t.f, t.name, t.stats
+	if tmp == nil && !o.portable { // copyFallback.unnamedTemp: none
+		tmp = sysCopy.unnamedTemp(dst, st)
+	}
 	if tmp == nil {
-		if tmp = sysCopy.unnamedTemp(dst, st); tmp == nil {
-			if tmp, tmpName, err = createTemp(dst, st.Mode.Perm()); err != nil {
-				return fail("open", err)
-			}
+		if tmp, tmpName, err = createTemp(dst, st.Mode.Perm()); err != nil {
+			return fail("open", err)
 		}
 	}
 	if !t.done {
@@ -165,7 +170,7 @@ func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 		err = cerr
 	}
 	if err == nil && tmpName != "" {
-		err = commitTemp(tmpName, dst, replace)
+		err = commitTemp(tmpName, dst, replace, o.portable)
 	}
 	if err != nil {
 		err = copyErr("copy", src, dst, err)
@@ -341,9 +346,15 @@ func checkSourceSize(src *File, st *Stat) error {
 // o.Sparse say.
 func copyContents(j *copyJob, st *Stat, o *CopyOptions, acct *copyAcct, h *copyHints) error {
 	size, sfd, dfd := st.Size, j.sfd, j.dfd
+	how := copyHow{fileRange: true, splice: true}
+	if o.CoW == CoWNever {
+		how = physicalCopy
+	}
+	how.portable = o.portable
+	q := how.sys()
 	skipClone := h != nil && h.noClone && o.CoW == CoWAuto
 	if cloneWanted(o.CoW, size) && !skipClone {
-		err := sysCopy.clone(dfd, sfd)
+		err := q.clone(dfd, sfd)
 		if err == nil {
 			acct.by[MethodClone] += size
 			return j.ctl.add(size)
@@ -351,16 +362,12 @@ func copyContents(j *copyJob, st *Stat, o *CopyOptions, acct *copyAcct, h *copyH
 		if o.CoW == CoWAlways {
 			return cloneError("ficlone", sfd, dfd, err)
 		}
-		if !cloneFallback(err) {
+		if !errors.Is(err, ErrCloneLimit) && !q.cloneFallback(err) { // cloneFallback, asked of q
 			return os.NewSyscallError("ficlone", err)
 		}
-		if h != nil && sysCopy.cloneNeverHere(err) {
+		if h != nil && q.cloneNeverHere(err) {
 			h.noClone = true
 		}
-	}
-	how := copyHow{fileRange: true, splice: true}
-	if o.CoW == CoWNever {
-		how = physicalCopy
 	}
 	sparse := o.Sparse
 	if sparse == SparseAuto && size <= denseSmall && st.Blocks*512 >= size {

@@ -1,19 +1,41 @@
 package extfs
 
-import "errors"
+import (
+	"errors"
 
-// copyFallback is copyOS on a system without a mechanism of its own: every
-// mechanism answers "not handled" and every question an error matching
-// ErrNotSupported, so that CopyRange, CopyFile, Clone and Probe fail with
-// ErrNotSupported, never a silent success. Every copySys embeds it: the
-// no-backend one takes all its answers, macOS's and Windows' those their
-// systems have no mechanism for.
+	"github.com/extfs/extfs/internal/posix"
+)
+
+// copyFallback is copyOS on a system without a mechanism of its own
+// (FreeBSD, OpenBSD, NetBSD, ...): it answers what copying needs to know
+// with the calls every Unix has (internal/posix, fstat, F_GETFL,
+// SEEK_DATA where there is one), and leaves the copy to the portable read
+// and write pipeline and CopyFile's named temporary file. Clones fail with
+// an error matching ErrNotSupported, never a silent success. The
+// no-backend copySys embeds it; on Linux the tests force it (see
+// portableCopies). Every copySys embeds it: macOS's and Windows' take
+// the answers their systems have no mechanism for (internal/posix is not
+// built there: its calls answer ErrUnsupported, as these did before).
 type copyFallback struct{ noDedupe }
 
-func (copyFallback) sourceBlocking(uintptr) error          { return nil }
-func (copyFallback) openMode(uintptr) (openMode, bool)     { return openMode{}, false }
-func (copyFallback) fileInfo(uintptr) (fileInfo, error)    { return fileInfo{}, notSupportedErr("fstat") }
-func (copyFallback) fsInfo(uintptr) (string, int64, error) { return "", 0, notSupportedErr("fstatfs") }
+func (copyFallback) sourceBlocking(uintptr) error { return nil }
+
+func (copyFallback) openMode(fd uintptr) (openMode, bool) {
+	m, ok := posix.GetOpenMode(int(fd))
+	return openMode{read: m.Read, write: m.Write, append: m.Append}, ok
+}
+
+func (copyFallback) fileInfo(fd uintptr) (fileInfo, error) {
+	return fileInfoOf(posixStat(posix.Fstat(int(fd))))
+}
+
+// fsInfo: no portable call names the filesystem; its block size is what
+// fstat gives as the preferred I/O size (nothing is cloned here to align).
+func (copyFallback) fsInfo(fd uintptr) (string, int64, error) {
+	st, err := posixStat(posix.Fstat(int(fd)))
+	return "", st.Blksize, err
+}
+
 func (copyFallback) fsKey(string) (fsKey, error) {
 	return fsKey{}, notSupportedErr("filesystem identity")
 }
@@ -21,27 +43,48 @@ func (copyFallback) clone(uintptr, uintptr) error              { return notSuppo
 func (copyFallback) cloneFallback(err error) bool              { return errors.Is(err, ErrNotSupported) }
 func (copyFallback) cloneNeverHere(error) bool                 { return false }
 func (copyFallback) probeClone(uintptr, uintptr, string) error { return notSupportedErr("clone") }
-func (copyFallback) saveOffset(uintptr) func()                 { return func() {} }
 func (copyFallback) sparseDest(uintptr, uintptr, bool) error   { return nil }
-func (copyFallback) truncate(uintptr, int64) error             { return notSupportedErr("ftruncate") }
-func (copyFallback) unnamedTemp(string, *Stat) *File           { return nil }
+
+func (copyFallback) truncate(fd uintptr, size int64) error {
+	return posixErr("ftruncate", posix.Ftruncate(int(fd), size))
+}
+
+func (copyFallback) unnamedTemp(string, *Stat) *File { return nil }
 func (copyFallback) linkUnnamed(*File, string) error {
 	return notSupportedErr("naming an unnamed file")
 }
-func (copyFallback) noXattr(error) bool { return false }
+
+// noXattr: ENOATTR, which the BSDs and macOS give for a missing attribute
+// (Linux: ENODATA, its alias).
+func (copyFallback) noXattr(err error) bool { return posix.NoAttr(err) }
 
 func (copyFallback) cloneRange(uintptr, uintptr, int64, int64, int64) error {
 	return notSupportedErr("clone range")
 }
 
+// offload: FreeBSD 13's copy_file_range is not in x/sys/unix (neither the
+// call nor its number), so the pipeline copies everything.
 func (copyFallback) offload(*copyJob, copyHow, *copyAcct) (int64, bool, error) { return 0, false, nil }
 
-func (copyFallback) seekData(uintptr, int64) (int64, int64, bool, error) {
-	return 0, 0, false, notSupportedErr("SEEK_DATA")
+// seekData: SEEK_DATA where lseek has it (FreeBSD); elsewhere the error
+// matching ErrNotSupported makes copyData copy every byte.
+func (copyFallback) seekData(fd uintptr, off int64) (int64, int64, bool, error) {
+	data, hole, ok, err := posix.SeekData(int(fd), off)
+	return data, hole, ok, posixErr("SEEK_DATA", err)
 }
+
+func (copyFallback) saveOffset(fd uintptr) func() { return posix.KeepOffset(int(fd)) }
 
 func (copyFallback) copyByName(*byNameReq) (copyTemp, error)      { return copyTemp{}, nil }
 func (copyFallback) renameNoReplace(string, string) (bool, error) { return false, nil }
+
+// portableCopies makes CopyFile, CopyRange and CopyTree take the portable
+// fallbacks (copyFallback, treeFallback) even where the system has
+// mechanisms of its own, so that the tests on Linux exercise what FreeBSD,
+// OpenBSD and NetBSD run. Only tests set it (export_portable_test.go). A call
+// reads it once, as it starts (copyHow.portable, CopyOptions.portable):
+// what it chooses then holds for the whole call.
+var portableCopies bool
 
 // noDedupe is the dedupeRange of a system without FIDEDUPERANGE (Linux's).
 type noDedupe struct{}

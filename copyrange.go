@@ -45,12 +45,12 @@ import (
 // pread/pwrite on two goroutines, so neither file's offset moves.
 func (f *File) CopyRange(dst *File, srcOff, dstOff, n int64) (int64, error) {
 	var acct copyAcct
-	return f.copyRange(dst, srcOff, dstOff, n, copyHow{fileRange: true, splice: true}, &acct)
+	return f.copyRange(dst, srcOff, dstOff, n, copyHow{fileRange: true, splice: true, portable: portableCopies}, &acct)
 }
 
 // copyRange is CopyRange with the mechanisms to try and the bytes each moved.
 func (f *File) copyRange(dst *File, srcOff, dstOff, n int64, how copyHow, acct *copyAcct) (int64, error) {
-	c := rangeCall{op: "copy_file_range", what: "CopyRange", src: f, dst: dst, srcOff: srcOff, dstOff: dstOff, n: n}
+	c := rangeCall{op: "copy_file_range", what: "CopyRange", src: f, dst: dst, srcOff: srcOff, dstOff: dstOff, n: n, portable: how.portable}
 	var written int64
 	err := c.run(func(sfd, dfd uintptr, si, di fileInfo) (err error) {
 		if si.regular {
@@ -78,13 +78,14 @@ type rangeCall struct {
 	srcOff, dstOff int64
 	n              int64
 	anyMode        bool // the open modes are the kernel's to judge (a dedupe)
+	portable       bool // the files are described by copyFallback (copyHow.portable)
 }
 
 func (c *rangeCall) run(fn func(sfd, dfd uintptr, si, di fileInfo) error) error {
 	err := checkRanges(c.what, c.src, c.dst, c.srcOff, c.dstOff, c.n)
 	if err == nil {
 		err = withFDs(c.src, c.dst, func(sfd, dfd uintptr) error {
-			si, di, err := describePair(sfd, dfd, c.anyMode)
+			si, di, err := describePair(copyHow{portable: c.portable}.sys(), sfd, dfd, c.anyMode)
 			if err != nil {
 				return err
 			}
@@ -140,17 +141,17 @@ type openMode struct{ read, write, append bool }
 // checkCopyPair refuses a pair of files no copy can work on, with the reason
 // the kernel would only hint at (EBADF, EISDIR).
 func checkCopyPair(sfd, dfd uintptr) (si, di fileInfo, err error) {
-	return describePair(sfd, dfd, false)
+	return describePair(sysCopy, sfd, dfd, false)
 }
 
-// describePair describes both files and refuses directories; unless anyMode,
-// also a source not open for reading and a destination not open for writing
-// at offsets.
-func describePair(sfd, dfd uintptr, anyMode bool) (si, di fileInfo, err error) {
-	if si, err = sysCopy.fileInfo(sfd); err != nil {
+// describePair describes both files, with q's answers, and refuses
+// directories; unless anyMode, also a source not open for reading and a
+// destination not open for writing at offsets.
+func describePair(q copyQueries, sfd, dfd uintptr, anyMode bool) (si, di fileInfo, err error) {
+	if si, err = q.fileInfo(sfd); err != nil {
 		return si, di, os.NewSyscallError("fstat", err)
 	}
-	if di, err = sysCopy.fileInfo(dfd); err != nil {
+	if di, err = q.fileInfo(dfd); err != nil {
 		return si, di, os.NewSyscallError("fstat", err)
 	}
 	if si.dir || di.dir {
@@ -159,10 +160,10 @@ func describePair(sfd, dfd uintptr, anyMode bool) (si, di fileInfo, err error) {
 	if anyMode {
 		return si, di, nil
 	}
-	if m, ok := sysCopy.openMode(sfd); ok && !m.read {
+	if m, ok := q.openMode(sfd); ok && !m.read {
 		return si, di, &hintError{err: syscall.EBADF, hint: "source not open for reading"}
 	}
-	if m, ok := sysCopy.openMode(dfd); ok {
+	if m, ok := q.openMode(dfd); ok {
 		if !m.write {
 			return si, di, &hintError{err: syscall.EBADF, hint: "destination not open for writing"}
 		}
@@ -179,6 +180,31 @@ type copyHow struct {
 	fileRange bool  // copy_file_range (shares blocks on XFS and btrfs)
 	splice    bool  // splice through a pipe
 	zeroBlock int64 // > 0: read and write only, and leave all-zero blocks of this size unwritten
+	portable  bool  // the portable fallbacks only (portableCopies)
+}
+
+// sys is the system's answers to the questions a copy asks about its
+// files, or the portable fallback's (how.portable): chosen once per copy.
+// Its methods take no pointers, so the interface makes nothing escape.
+func (h copyHow) sys() copyQueries {
+	if h.portable {
+		return copyFallback{}
+	}
+	return sysCopy
+}
+
+// copyQueries is the part of copyOS that copyHow.sys chooses.
+type copyQueries interface {
+	fileInfo(fd uintptr) (fileInfo, error)
+	openMode(fd uintptr) (m openMode, known bool)
+	fsInfo(fd uintptr) (name string, bsize int64, err error)
+	clone(dst, src uintptr) error
+	cloneFallback(err error) bool
+	cloneNeverHere(err error) bool
+	seekData(fd uintptr, off int64) (data, hole int64, ok bool, err error)
+	saveOffset(fd uintptr) (restore func())
+	sparseDest(dst, src uintptr, always bool) error
+	truncate(fd uintptr, size int64) error
 }
 
 // copyAcct counts the bytes each method moved, and the zero bytes left as holes.
@@ -280,7 +306,14 @@ type copyJob struct {
 // copy_file_range today may accept it for another pair of files.
 func copyFDs(j *copyJob, how copyHow, acct *copyAcct) (written int64, err error) {
 	if how.zeroBlock == 0 {
-		w, handled, err := sysCopy.offload(j, how, acct)
+		// Two direct calls, not a func value: j and acct stay unescaped.
+		var w int64
+		var handled bool
+		if how.portable {
+			w, handled, err = copyFallback{}.offload(j, how, acct)
+		} else {
+			w, handled, err = sysCopy.offload(j, how, acct)
+		}
 		if handled || err != nil {
 			return w, err
 		}

@@ -46,8 +46,9 @@ func tempName(base string) string {
 }
 
 // commitTemp moves the complete temporary file tmp to dst: over it with
-// replace, otherwise only if dst does not exist.
-func commitTemp(tmp, dst string, replace bool) error {
+// replace, otherwise only if dst does not exist (portable: by link and
+// unlink, as copyFallback.renameNoReplace says).
+func commitTemp(tmp, dst string, replace, portable bool) error {
 	if replace {
 		err := os.Rename(tmp, dst)
 		if err != nil {
@@ -59,12 +60,10 @@ func commitTemp(tmp, dst string, replace bool) error {
 		}
 		return err
 	}
-	handled, err := sysCopy.renameNoReplace(tmp, dst)
-	if handled {
-		if err != nil {
-			return os.NewSyscallError("renameat2", err)
+	if !portable {
+		if handled, err := sysCopy.renameNoReplace(tmp, dst); handled {
+			return os.NewSyscallError("renameat2", err) // nil when it worked
 		}
-		return nil
 	}
 	// link(2) fails if dst exists, so this never replaces either; but for a
 	// moment the file has two names.
@@ -96,7 +95,7 @@ func commitUnnamed(tmp *File, dst string, replace bool) error {
 		if err != nil {
 			return &os.LinkError{Op: "linkat", Old: tmp.Name(), New: name, Err: err}
 		}
-		if err := commitTemp(name, dst, true); err != nil {
+		if err := commitTemp(name, dst, true, false); err != nil {
 			if rerr := os.Remove(name); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
 				err = errors.Join(err, rerr)
 			}

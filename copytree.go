@@ -109,6 +109,7 @@ func CopyTree(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats
 		return fail("copy", err)
 	}
 
+	o.portable = portableCopies
 	t := &treeCopy{opt: o, srcPath: src, dstPath: dst, progress: o.Progress, reported: -1}
 	t.ctx, t.cancel = context.WithCancel(ctx)
 	defer t.cancel()

@@ -16,13 +16,16 @@ type treeFile struct {
 	name   string // the name it is to have
 	direct bool   // made at its name, in a directory CopyTree made
 	tmp    string // else its temporary name; "" for an unnamed file (O_TMPFILE)
+
+	portable bool // treeFallback's ways only (CopyOptions.portable)
 }
 
 // newTreeFile makes the file that will be name in d. In a directory
 // CopyTree made (direct), which nobody sees until it is complete, the file
 // is made at its name; elsewhere unnamed where the system can
-// (sysTree.tempFile), else under a temporary name.
-func newTreeFile(d *Dir, name string, perm fs.FileMode, direct bool) (*treeFile, error) {
+// (sysTree.tempFile, unless portable: treeFallback makes none), else under
+// a temporary name.
+func newTreeFile(d *Dir, name string, perm fs.FileMode, direct, portable bool) (*treeFile, error) {
 	if direct {
 		f, err := openTreeFile(d, name, sysTree.openFlags().new, perm)
 		if err != nil {
@@ -30,12 +33,13 @@ func newTreeFile(d *Dir, name string, perm fs.FileMode, direct bool) (*treeFile,
 		}
 		return &treeFile{f: f, d: d, name: name, direct: true}, nil
 	}
-	f, handled, err := sysTree.tempFile(d, perm)
-	if handled {
-		if err != nil {
-			return nil, err
+	if !portable {
+		if f, handled, err := sysTree.tempFile(d, perm); handled {
+			if err != nil {
+				return nil, err
+			}
+			return &treeFile{f: f, d: d, name: name}, nil
 		}
-		return &treeFile{f: f, d: d, name: name}, nil
 	}
 	for range 100 {
 		tmp := tempName(name)
@@ -46,7 +50,7 @@ func newTreeFile(d *Dir, name string, perm fs.FileMode, direct bool) (*treeFile,
 		if err != nil {
 			return nil, err
 		}
-		return &treeFile{f: f, d: d, name: name, tmp: tmp}, nil
+		return &treeFile{f: f, d: d, name: name, tmp: tmp, portable: portable}, nil
 	}
 	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrExist}
 }
@@ -70,7 +74,7 @@ func (nf *treeFile) commit(replace bool) error {
 	case nf.tmp == "":
 		err = sysTree.linkFile(nf.f, nf.d, nf.name)
 	default:
-		err = renameNoReplace(nf.d, nf.tmp, nf.name)
+		err = renameNoReplace(nf.d, nf.tmp, nf.name, nf.portable)
 	}
 	if err != nil && replace && errors.Is(err, fs.ErrExist) {
 		err = nf.f.Datasync()
@@ -114,9 +118,17 @@ func (nf *treeFile) abort() error {
 // (fs.ErrExist), in one step where the system can, else by linking and
 // unlinking (link(2) never replaces either; directories cannot be linked,
 // but the system calls that rename without replacing are older than any
-// filesystem that lacks them and has directories to publish).
-func renameNoReplace(d *Dir, old, name string) error {
-	if handled, err := sysTree.renameNoReplace(d, old, name); handled {
+// filesystem that lacks them and has directories to publish). portable:
+// treeFallback's way, link and unlink.
+func renameNoReplace(d *Dir, old, name string, portable bool) error {
+	var handled bool
+	var err error
+	if portable {
+		handled, err = treeFallback{}.renameNoReplace(d, old, name)
+	} else {
+		handled, err = sysTree.renameNoReplace(d, old, name)
+	}
+	if handled {
 		return err
 	}
 	if err := d.Link(old, nil, name); err != nil {
@@ -260,7 +272,7 @@ func (t *treeCopy) publish(d *treeDir) error {
 			return t.errAt("unlinkat", d.rel, err)
 		}
 	}
-	if err := renameNoReplace(pd, d.tmpName, name); err != nil {
+	if err := renameNoReplace(pd, d.tmpName, name, t.opt.portable); err != nil {
 		if d == t.root {
 			return t.errAt("rename", d.rel, err) // cleanUp removes it
 		}

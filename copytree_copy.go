@@ -204,7 +204,7 @@ func (t *treeCopy) copyRegular(sd, dd *Dir, d *treeDir, e *treeEntry) (CopyStats
 		return CopyStats{}, methodDeferred, nil // a link, made in phase 3
 	}
 	perm := st.Mode.Perm()
-	nf, err := newTreeFile(dd, name, perm, d.made)
+	nf, err := newTreeFile(dd, name, perm, d.made, t.opt.portable)
 	if err != nil {
 		return CopyStats{}, 0, err
 	}

@@ -2,6 +2,7 @@ package extfs
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 )
@@ -23,7 +24,23 @@ func (treeFallback) linkFile(f *File, _ *Dir, name string) error {
 	return linkErr("link", f.Name(), name, notSupportedErr("naming an unnamed file"))
 }
 
-func (treeFallback) renameNoReplace(*Dir, string, string) (bool, error) { return false, nil }
+// renameNoReplace: a file is the caller's (not handled: link, which never
+// replaces, and unlink). A directory cannot be linked: it is renamed after
+// a look at name, and rename(2) then fails on anything put at name in
+// between but an empty directory, which it replaces. That race is the
+// price of a system without a rename that refuses to replace (OpenBSD,
+// NetBSD, FreeBSD before 15); it loses nothing but that empty directory.
+func (treeFallback) renameNoReplace(d *Dir, old, name string) (bool, error) {
+	if st, err := d.Lstatx(old); err != nil || !st.Mode.IsDir() {
+		return false, nil // not a directory, or gone: link says which
+	}
+	if _, err := d.Lstatx(name); err == nil {
+		return true, linkErr("rename", old, name, fs.ErrExist)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return true, err
+	}
+	return true, d.Rename(old, nil, name)
+}
 
 func (treeFallback) syncDirs() bool { return true }
 

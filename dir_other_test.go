@@ -13,8 +13,8 @@ import (
 	"github.com/extfs/extfs"
 )
 
-// The macOS side of the Dir tests (dir_test.go), and of systems where Dir
-// has no backend, which skip them.
+// The macOS side of the Dir tests (dir_test.go), and of the BSDs, where Dir
+// is dirFallback's walk (internal/posix); other systems skip them.
 
 var dirWant = dirExpect{
 	maxLinks:   32, // MAXSYMLINKS
@@ -30,7 +30,9 @@ var dirAbsNames = []string{"/etc/passwd"}
 
 func eachDirEnv(t *testing.T, fn func(t *testing.T, base string)) {
 	t.Helper()
-	if runtime.GOOS != "darwin" {
+	switch runtime.GOOS {
+	case "darwin", "freebsd", "openbsd", "netbsd":
+	default:
 		t.Skipf("Dir has no backend on %s", runtime.GOOS)
 	}
 	fn(t, t.TempDir())

@@ -2,39 +2,138 @@ package extfs
 
 import (
 	"io/fs"
+	"strings"
 	"time"
+
+	"github.com/extfs/extfs/internal/fsstat"
+	"github.com/extfs/extfs/internal/posix"
+	"github.com/extfs/extfs/internal/unixmode"
 )
 
 // fileFallback is fileOS on a system without a backend: no io_uring, no
-// data engine, no xattrs, Batch on the worker pool, and every operation an
-// error matching ErrNotSupported (never a silent nil). The no-backend
+// data engine, Batch on the worker pool; stat, times, modes, owners,
+// links, fsync, posix_fallocate and extattr (FreeBSD, NetBSD) through the
+// calls every Unix has (internal/posix), and an error matching
+// ErrNotSupported for the rest (never a silent nil). The no-backend
 // fileSys embeds it.
 type fileFallback struct {
 	noRing
 	noData
-	noXattr
 	funcOps
 }
 
-func (fileFallback) supports(Feature) bool                       { return false }
-func (fileFallback) fsync(uintptr, bool) error                   { return notSupportedErr("fsync") }
+// supports: no io_uring, statx, openat2 or fadvise here, nor Linux's
+// fallocate modes.
+func (fileFallback) supports(f Feature) bool {
+	switch f {
+	case FeatureFallocate:
+		return posix.HasFallocate
+	case FeatureXattr:
+		return posix.XattrNames != ""
+	case FeatureLink, FeatureSymlink, FeatureChown, FeatureMknod:
+		return posix.Available
+	}
+	return false
+}
+
+func (fileFallback) fsync(fd uintptr, _ bool) error              { return posixErr("fsync", posix.Fsync(int(fd))) }
 func (fileFallback) fadvise(uintptr, int64, int64, Advice) error { return notSupportedErr("fadvise") }
-func (fileFallback) fallocate(uintptr, AllocMode, int64, int64) error {
-	return notSupportedErr("fallocate")
+
+// fallocate: mode 0 is posix_fallocate where the system has it (FreeBSD);
+// the other modes are Linux's and macOS's.
+func (fileFallback) fallocate(fd uintptr, mode AllocMode, off, n int64) error {
+	if mode != 0 {
+		return notSupportedErr("fallocate mode " + mode.String())
+	}
+	return posixErr("posix_fallocate", posix.Fallocate(int(fd), off, n))
 }
-func (fileFallback) fstat(uintptr) (*Stat, error)            { return nil, notSupportedErr("statx") }
-func (fileFallback) statat(int, string, bool) (*Stat, error) { return nil, notSupportedErr("statx") }
-func (fileFallback) futimes(uintptr, time.Time, time.Time) error {
-	return notSupportedErr("utimensat")
+
+func (fileFallback) fstat(fd uintptr) (*Stat, error) { return statOf(posixStat(posix.Fstat(int(fd)))) }
+func (fileFallback) statat(dir int, path string, follow bool) (*Stat, error) {
+	return statOf(posixStat(posix.Fstatat(dir, path, follow)))
 }
-func (fileFallback) fchmod(uintptr, fs.FileMode) error     { return notSupportedErr("chmod") }
-func (fileFallback) fchown(uintptr, int, int) error        { return notSupportedErr("chown") }
-func (fileFallback) linkat(int, string, int, string) error { return notSupportedErr("link") }
-func (fileFallback) symlinkat(string, int, string) error   { return notSupportedErr("symlink") }
-func (fileFallback) readlinkat(int, string) (string, error) {
-	return "", notSupportedErr("readlink")
+
+// futimes: to the microsecond, the precision of futimes(2).
+func (fileFallback) futimes(fd uintptr, atime, mtime time.Time) error {
+	return posixErr("futimes", posix.Futimes(int(fd), atime, mtime))
 }
-func (fileFallback) unlinkat(int, string, bool) error { return notSupportedErr("unlinkat") }
+func (fileFallback) fchmod(fd uintptr, mode fs.FileMode) error {
+	return posixErr("fchmod", posix.Fchmod(int(fd), unixmode.PermBits(mode)))
+}
+func (fileFallback) fchown(fd uintptr, uid, gid int) error {
+	return posixErr("fchown", posix.Fchown(int(fd), uid, gid))
+}
+func (fileFallback) linkat(olddir int, oldname string, newdir int, newname string) error {
+	return posixErr("link", posix.Linkat(olddir, oldname, newdir, newname))
+}
+func (fileFallback) symlinkat(target string, dir int, name string) error {
+	return posixErr("symlink", posix.Symlinkat(target, dir, name))
+}
+func (fileFallback) readlinkat(dir int, name string) (string, error) {
+	target, err := posix.Readlinkat(dir, name)
+	return target, posixErr("readlink", err)
+}
+func (fileFallback) unlinkat(dir int, name string, isDir bool) error {
+	return posixErr("unlinkat", posix.Unlinkat(dir, name, isDir))
+}
+
+// Extended attributes: extattr's user and system namespaces (FreeBSD,
+// NetBSD); errNoXattr where there are none (OpenBSD).
+
+func (fileFallback) xattrNameProblem(name string) string {
+	if posix.XattrNames != "" && !strings.HasPrefix(name, "user.") && !strings.HasPrefix(name, "system.") {
+		return "names on " + systemName() + " are " + posix.XattrNames
+	}
+	return ""
+}
+func (fileFallback) xattrHint(string, error) string { return "" }
+func (fileFallback) fgetxattr(fd uintptr, name string) ([]byte, error) {
+	return xattrResult(posix.Xattr{Fd: int(fd)}.Get(name))
+}
+func (fileFallback) fsetxattr(fd uintptr, name string, v []byte, f XattrFlag) error {
+	return xattrFallbackErr(posix.Xattr{Fd: int(fd)}.Set(name, v, f&XattrCreate != 0, f&XattrReplace != 0))
+}
+func (fileFallback) flistxattr(fd uintptr) ([]string, error) {
+	return xattrResult(posix.Xattr{Fd: int(fd)}.List())
+}
+func (fileFallback) fremovexattr(fd uintptr, name string) error {
+	return xattrFallbackErr(posix.Xattr{Fd: int(fd)}.Remove(name))
+}
+func (fileFallback) getxattr(path, name string, follow bool) ([]byte, error) {
+	return xattrResult(posix.Xattr{Path: path, NoFollow: !follow}.Get(name))
+}
+func (fileFallback) setxattr(path, name string, v []byte, f XattrFlag, follow bool) error {
+	x := posix.Xattr{Path: path, NoFollow: !follow}
+	return xattrFallbackErr(x.Set(name, v, f&XattrCreate != 0, f&XattrReplace != 0))
+}
+func (fileFallback) listxattr(path string, follow bool) ([]string, error) {
+	return xattrResult(posix.Xattr{Path: path, NoFollow: !follow}.List())
+}
+func (fileFallback) removexattr(path, name string, follow bool) error {
+	return xattrFallbackErr(posix.Xattr{Path: path, NoFollow: !follow}.Remove(name))
+}
+
+func xattrResult[T any](v T, err error) (T, error) { return v, xattrFallbackErr(err) }
+
+func xattrFallbackErr(err error) error {
+	if err == posix.ErrUnsupported {
+		return errNoXattr
+	}
+	return err
+}
+
+// posixStat passes fstat's answer on, with posixErr's error.
+func posixStat(st fsstat.Stat, err error) (fsstat.Stat, error) { return st, posixErr("fstat", err) }
+
+// posixErr makes a call the system lacks (posix.ErrUnsupported) an error
+// matching ErrNotSupported, naming it; errnos pass through.
+func posixErr(call string, err error) error {
+	if err == posix.ErrUnsupported {
+		return notSupportedErr(call)
+	}
+	return err
+}
+
 func (fileFallback) mkdiratOp(int, string, fs.FileMode) *funcOp {
 	return errOp(func() error { return notSupportedErr("mkdir") })
 }

@@ -147,6 +147,9 @@ type CopyOptions struct {
 	// a time, with what was done. With OnError, failed entries are reported
 	// too, with Err set.
 	OnEntry func(CopyEntry)
+
+	// portable is portableCopies as the call started (copy_fallback.go).
+	portable bool
 }
 
 // ExistingMode says what a copy does where its destination exists.

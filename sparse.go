@@ -43,6 +43,7 @@ func (m SparseMode) String() string {
 // neither file's offset.
 func copyData(j *copyJob, how copyHow, sparse SparseMode, acct *copyAcct) error {
 	src, dst, sfd, dfd, size, ctl := j.src, j.dst, j.sfd, j.dfd, j.n, j.ctl
+	q := how.sys()
 	if size == 0 {
 		return nil
 	}
@@ -52,34 +53,34 @@ func copyData(j *copyJob, how copyHow, sparse SparseMode, acct *copyAcct) error 
 			// The source shrank while we copied. The copy fails after this
 			// (checkSourceCopied: ErrSourceChanged, the temp file removed);
 			// meanwhile the file keeps the size it was given.
-			err = truncate(dfd, size)
+			err = truncate(q, dfd, size)
 		}
 		return err
 	}
 
 	if sparse == SparseAlways {
-		_, bs, err := sysCopy.fsInfo(dfd)
+		_, bs, err := q.fsInfo(dfd)
 		if err != nil || bs <= 0 {
 			bs = 4096
 		}
-		how = copyHow{zeroBlock: bs}
+		how = copyHow{zeroBlock: bs, portable: how.portable}
 	}
 	// Where only some files can have holes (Windows: sparse files), dst
 	// becomes one if the copy may leave any.
-	if err := sysCopy.sparseDest(dfd, sfd, sparse == SparseAlways); err != nil {
+	if err := q.sparseDest(dfd, sfd, sparse == SparseAlways); err != nil {
 		return err
 	}
 	// Size the copy first: the holes, including one at the end, are then
 	// there already, and no write extends the file, which keeps XFS from
 	// preallocating past each data range (blocks the source does not have).
-	if err := truncate(dfd, size); err != nil {
+	if err := truncate(q, dfd, size); err != nil {
 		return err
 	}
 
 	// SEEK_DATA moves the offset: put it back for the caller.
-	defer sysCopy.saveOffset(sfd)()
+	defer q.saveOffset(sfd)()
 	for off := int64(0); off < size; {
-		data, hole, ok, err := sysCopy.seekData(sfd, off)
+		data, hole, ok, err := q.seekData(sfd, off)
 		if err != nil {
 			if off == 0 {
 				// No SEEK_DATA here (a kernel before 3.1, some FUSE
@@ -114,8 +115,8 @@ func copyData(j *copyJob, how copyHow, sparse SparseMode, acct *copyAcct) error 
 	return nil
 }
 
-func truncate(fd uintptr, size int64) error {
-	if err := sysCopy.truncate(fd, size); err != nil {
+func truncate(q copyQueries, fd uintptr, size int64) error {
+	if err := q.truncate(fd, size); err != nil {
 		return os.NewSyscallError("ftruncate", err)
 	}
 	return nil

@@ -1,4 +1,4 @@
-//go:build linux || darwin
+//go:build linux || darwin || freebsd || openbsd || netbsd
 
 package beneath
 
@@ -286,4 +286,30 @@ func SplitLast(name string) (parent, base string, slash bool) {
 func EndsAtDir(name string) bool {
 	_, base, slash := SplitLast(name)
 	return slash || base == "." || base == ".."
+}
+
+// AtFollow resolves name beneath dirfd, following symbolic links in every
+// component, the last one included, and runs fn with the directory holding
+// what it names and its name there, which was not a symbolic link when
+// looked at: fn is for *at calls with AT_SYMLINK_NOFOLLOW, so a link put
+// there meanwhile is acted on itself, inside the tree. A name that ends at
+// a directory gives fn that directory and ".".
+func (u *Unix) AtFollow(dirfd int, name string, fn func(fd int, path string) error) error {
+	return Walk(&u.Rules, unixOpener{u}, dirfd, name, func(dir int, base string, dirOnly bool) (*Link, error) {
+		if base == "" {
+			return nil, fn(dir, ".")
+		}
+		if target, err := u.Calls.Readlinkat(dir, base); err == nil {
+			return &Link{Target: target}, nil
+		}
+		if !dirOnly {
+			return nil, fn(dir, base)
+		}
+		fd, err := u.Sys.OpenDir(dir, base) // a trailing slash: must be a directory
+		if err != nil {
+			return nil, err
+		}
+		defer u.Calls.Close(fd)
+		return nil, fn(fd, ".")
+	})
 }

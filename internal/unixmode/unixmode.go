@@ -65,3 +65,17 @@ func PermBits(mode fs.FileMode) uint32 {
 	}
 	return m
 }
+
+// NodeType is the S_IF* type of a node mknod(2) makes for an fs.FileMode
+// type: a FIFO, a block or character device, else a regular file.
+func NodeType(typ fs.FileMode) uint32 {
+	switch typ {
+	case fs.ModeNamedPipe:
+		return S_IFIFO
+	case fs.ModeDevice:
+		return S_IFBLK
+	case fs.ModeDevice | fs.ModeCharDevice:
+		return S_IFCHR
+	}
+	return S_IFREG
+}

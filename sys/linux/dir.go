@@ -24,6 +24,7 @@ import (
 
 	"github.com/extfs/extfs/internal/beneath"
 	"github.com/extfs/extfs/internal/fsstat"
+	"github.com/extfs/extfs/internal/unixmode"
 	"golang.org/x/sys/unix"
 )
 
@@ -241,14 +242,4 @@ func DirStat(dirfd int, name string, follow bool) (fsstat.Stat, error) {
 
 // NodeType is the S_IF type of a node of the given fs.FileMode type for
 // mknodat(2): a regular file for none.
-func NodeType(typ fs.FileMode) uint32 {
-	switch typ {
-	case fs.ModeNamedPipe:
-		return unix.S_IFIFO
-	case fs.ModeDevice:
-		return unix.S_IFBLK
-	case fs.ModeDevice | fs.ModeCharDevice:
-		return unix.S_IFCHR
-	}
-	return unix.S_IFREG
-}
+func NodeType(typ fs.FileMode) uint32 { return unixmode.NodeType(typ) }

@@ -1,0 +1,7 @@
+//go:build freebsd || openbsd || netbsd
+
+package posix
+
+import "golang.org/x/sys/unix"
+
+const enoattr = unix.ENOATTR
