@@ -134,12 +134,15 @@ func posixErr(call string, err error) error {
 	return err
 }
 
-func (fileFallback) mkdiratOp(int, string, fs.FileMode) *funcOp {
-	return errOp(func() error { return notSupportedErr("mkdir") })
+func (fileFallback) mkdiratOp(dir int, name string, perm fs.FileMode) *funcOp {
+	return errOp(func() error { return posixErr("mkdir", posix.Mkdirat(dir, name, unixmode.PermBits(perm))) })
 }
-func (fileFallback) renameatOp(int, string, int, string) *funcOp {
-	return errOp(func() error { return notSupportedErr("rename") })
+func (fileFallback) renameatOp(olddir int, oldname string, newdir int, newname string) *funcOp {
+	return errOp(func() error { return posixErr("rename", posix.Renameat(olddir, oldname, newdir, newname)) })
 }
-func (fileFallback) openatOp(int, string, int, fs.FileMode) *funcOp {
-	return errOp(func() error { return notSupportedErr("open") })
+func (fileFallback) openatOp(dir int, name string, flag int, perm fs.FileMode) *funcOp {
+	return &funcOp{run: func() opResult {
+		fd, err := posix.Openat(dir, name, flag, unixmode.PermBits(perm))
+		return opResult{n: fd, err: posixErr("open", err)}
+	}}
 }

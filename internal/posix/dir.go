@@ -99,6 +99,19 @@ func openat(dir int, name string, flags int, mode uint32) (int, error) {
 	return fd, err
 }
 
+// Mkdirat is mkdirat(2).
+func Mkdirat(dir int, name string, mode uint32) error { return mkdirat(dir, name, mode) }
+
+// Renameat is renameat(2).
+func Renameat(olddir int, oldname string, newdir int, newname string) error {
+	return dirSys{}.Renameat(olddir, oldname, newdir, newname)
+}
+
+// Openat is openat(2) with O_CLOEXEC; it returns the new descriptor.
+func Openat(dir int, name string, flags int, mode uint32) (int, error) {
+	return openat(dir, name, flags|unix.O_CLOEXEC, mode)
+}
+
 func mkdirat(dir int, name string, mode uint32) error {
 	return eintr.Retry(func() error { return unix.Mkdirat(dir, name, mode) })
 }

@@ -49,3 +49,6 @@ func DirChmod(int, string, uint32) error                { return ErrUnsupported 
 func DirSetTimes(int, string, time.Time, time.Time, bool) error {
 	return ErrUnsupported
 }
+func Mkdirat(int, string, uint32) error            { return ErrUnsupported }
+func Renameat(int, string, int, string) error      { return ErrUnsupported }
+func Openat(int, string, int, uint32) (int, error) { return -1, ErrUnsupported }
