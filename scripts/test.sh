@@ -123,7 +123,7 @@ if [[ $(uname -s) == Linux && -w $uring_sysctl ]]; then
 		only=()
 		[[ $engine != auto ]] && only=(-skip "$skip")
 		step "go test, io_uring disabled, EXTFS_ENGINE=$engine" EXTFS_ENGINE=$engine EXTFS_NO_IO_URING=1 \
-			EXTFS_REQUIRE_IO_URING= go test ${race[@]+"${race[@]}"} -count=1 -timeout=5m "${only[@]}" . ./sys/linux
+			EXTFS_REQUIRE_IO_URING= go test ${race[@]+"${race[@]}"} -count=1 -timeout=5m ${only[@]+"${only[@]}"} . ./sys/linux
 	done
 	echo "$uring_saved" >"$uring_sysctl"
 	trap - EXIT
