@@ -2,7 +2,7 @@
 
 package extfs_test
 
-// The portable fallbacks (copy_fallback.go, copytree_fallback.go), which
+// The portable fallbacks (copy_fallback.go, tree_fallback.go), which
 // are all that FreeBSD, OpenBSD and NetBSD have, tested on Linux: with
 // ForcePortableCopies, CopyFile, CopyRange and CopyTree use no clone, no
 // copy_file_range or splice, no O_TMPFILE and no renameat2, only fstat,

@@ -237,7 +237,7 @@ var sysDir dirSys
 // treeOS is what CopyTree (copytree*.go) asks the system beyond what Dir
 // offers. Every name is one component in a directory the caller holds open.
 // handled == false means "not here": the caller takes the portable way.
-// treeFallback (copytree_fallback.go) gives the answers of a system without
+// treeFallback (tree_fallback.go) gives the answers of a system without
 // a mechanism of its own; an OS's treeSys embeds it and overrides the rest.
 type treeOS interface {
 	// openFlags are the flags that open a tree's directories, its source
