@@ -9,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/extfs/extfs/internal/batchop"
 )
 
 // A Batch collects operations and runs them together with Submit, in as few
@@ -32,10 +34,10 @@ type Batch struct {
 }
 
 type batchEntry struct {
-	file  *File                  // nil for path operations
-	build func(fd uintptr) sysOp // nil when the entry failed validation
-	p     finisher               // the *Pending to store the result in
-	pre   error                  // the validation error, when build is nil
+	file *File        // nil for path operations
+	op   batchop.Desc // the operation; Submit fills in op.Fd and op.File
+	p    finisher     // the *Pending to store the result in
+	pre  error        // the validation error: the operation does not run
 }
 
 // finisher is a *Pending[T] of any T: finish stores the result and returns
@@ -49,6 +51,10 @@ type opResult struct {
 	names []string
 	stat  *Stat
 	err   error
+	// ran says the operation was handed to the system; fd is its file's
+	// descriptor then, still held while its Pending takes the result.
+	ran bool
+	fd  uintptr
 }
 
 // ErrNotSubmitted is the error of a Pending read before Submit has run its
@@ -108,9 +114,9 @@ func (b *Batch) Len() int {
 	return len(b.entries)
 }
 
-// add queues an operation. pre is a validation error (then build is not
-// called); wrap turns the raw result into the Pending's value and a wrapped error.
-func add[T any](b *Batch, f *File, pre error, build func(fd uintptr) sysOp, wrap func(r opResult) (T, error)) *Pending[T] {
+// add queues the operation d. pre is a validation error (then d does not
+// run); wrap turns the raw result into the Pending's value and a wrapped error.
+func add[T any](b *Batch, f *File, pre error, d batchop.Desc, wrap func(r opResult) (T, error)) *Pending[T] {
 	// One allocation for the Pending; the entry lives in the slice. Per-op
 	// allocations were most of a batch's overhead over a plain loop.
 	p := &Pending[T]{wrap: wrap}
@@ -118,20 +124,17 @@ func add[T any](b *Batch, f *File, pre error, build func(fd uintptr) sysOp, wrap
 		p.finish(opResult{err: errNilBatch})
 		return p
 	}
-	if pre != nil {
-		build = nil
-	}
-	b.entries = append(b.entries, batchEntry{file: f, build: build, p: p, pre: pre})
+	b.entries = append(b.entries, batchEntry{file: f, op: d, p: p, pre: pre})
 	return p
 }
 
 // addFile queues an operation on the open file f. A nil f is refused here:
 // add would take it for a path operation and run the op on descriptor 0.
-func addFile[T any](b *Batch, f *File, pre error, build func(fd uintptr) sysOp, wrap func(r opResult) (T, error)) *Pending[T] {
+func addFile[T any](b *Batch, f *File, pre error, d batchop.Desc, wrap func(r opResult) (T, error)) *Pending[T] {
 	if pre == nil && f == nil {
 		pre = errInvalid("nil *File")
 	}
-	return add(b, f, pre, build, wrap)
+	return add(b, f, pre, d, wrap)
 }
 
 // Submit runs every queued operation and waits for all of them. It returns the
@@ -161,7 +164,7 @@ func (b *Batch) Submit(ctx context.Context) error {
 	holdEntries(b.entries, fds, 0, func() {
 		// Where the platform runs the batch as direct calls, each of k
 		// goroutines takes one contiguous run of entries and does all of
-		// their work: build, call, result. Splitting only the calls left
+		// their work: op, call, result. Splitting only the calls left
 		// the rest in a serial prologue and epilogue that took a third of a
 		// 256-op batch on 2 vCPU.
 		k := sysFile.split(n)
@@ -190,7 +193,7 @@ func (b *Batch) Submit(ctx context.Context) error {
 	return nil
 }
 
-// runEntries builds the ops of entries with the descriptors in fds, runs
+// runEntries makes the ops of entries with the descriptors in fds, runs
 // them with run, and stores each result in its Pending and its error in errs.
 func (b *Batch) runEntries(ctx context.Context, fds []uintptr, entries []batchEntry, errs []error, run func(context.Context, []sysOp)) {
 	results := make([]opResult, len(entries))
@@ -202,19 +205,19 @@ func (b *Batch) runEntries(ctx context.Context, fds []uintptr, entries []batchEn
 	for i := range entries {
 		e := &entries[i]
 		switch {
-		case e.build == nil:
+		case e.pre != nil:
 			results[i].err = e.pre
 			continue
 		case e.file != nil && e.file.f == nil:
 			results[i].err = fs.ErrInvalid
 			continue
-		}
-		fd := fds[i]
-		if e.file != nil && fd == noFd {
+		case e.file != nil && fds[i] == noFd:
 			results[i].err = fs.ErrClosed
 			continue
+		case e.file != nil:
+			e.op.Fd, e.op.File = fds[i], e.file.f
 		}
-		ops = append(ops, e.build(fd))
+		ops = append(ops, sysFile.op(&e.op))
 		owner = append(owner, int32(i))
 	}
 	if cerr := ctx.Err(); cerr != nil {
@@ -225,6 +228,7 @@ func (b *Batch) runEntries(ctx context.Context, fds []uintptr, entries []batchEn
 		run(ctx, ops) // ops that did not start for ctx report its error
 		for k, i := range owner {
 			results[i] = ops[k].result()
+			results[i].ran, results[i].fd = true, fds[i]
 		}
 	}
 	for i := range entries {
@@ -278,7 +282,7 @@ func (b *Batch) Fadvise(f *File, off, n int64, advice Advice) *Pending[struct{}]
 	if pre == nil && (advice < AdviceNormal || advice > AdviceNoReuse) {
 		pre = errInvalid("unknown advice %d", int(advice))
 	}
-	return addFile(b, f, pre, func(fd uintptr) sysOp { return sysFile.fadviseOp(fd, off, n, advice) },
+	return addFile(b, f, pre, batchop.Desc{Kind: batchop.Fadvise, Off: off, N: n, Flags: int(advice)},
 		noValue("fadvise", f, ""))
 }
 
@@ -288,25 +292,19 @@ func (b *Batch) Fallocate(f *File, mode AllocMode, off, n int64) *Pending[struct
 	if pre == nil {
 		pre = mode.check()
 	}
+	d := batchop.Desc{Kind: batchop.Fallocate, Off: off, N: n, Flags: int(mode)}
 	if mode&(AllocCollapseRange|AllocInsertRange) == 0 {
-		return addFile(b, f, pre, func(fd uintptr) sysOp { return sysFile.fallocateOp(fd, mode, off, n) },
-			noValue("fallocate", f, mode.String()))
+		return addFile(b, f, pre, d, noValue("fallocate", f, mode.String()))
 	}
-	// The kernel's EINVAL is explained while the descriptor is still held
-	// (results are stored before Submit lets go of it).
-	held, ok := uintptr(0), false
-	return addFile(b, f, pre,
-		func(fd uintptr) sysOp {
-			held, ok = fd, true
-			return sysFile.fallocateOp(fd, mode, off, n)
-		},
-		func(r opResult) (struct{}, error) {
-			err := r.err
-			if ok {
-				err = allocError(held, mode, off, n, err)
-			}
-			return struct{}{}, pathErr("fallocate", f.Name(), classify(mode.String(), err))
-		})
+	return addFile(b, f, pre, d, func(r opResult) (struct{}, error) {
+		err := r.err
+		if r.ran {
+			// The kernel's EINVAL is explained while the descriptor is
+			// still held (results are stored before Submit lets go of it).
+			err = allocError(r.fd, mode, off, n, err)
+		}
+		return struct{}{}, pathErr("fallocate", f.Name(), classify(mode.String(), err))
+	})
 }
 
 // PunchHole queues File.PunchHole.
@@ -316,7 +314,7 @@ func (b *Batch) PunchHole(f *File, off, n int64) *Pending[struct{}] {
 
 // Sync queues File.Sync.
 func (b *Batch) Sync(f *File) *Pending[struct{}] {
-	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFile.fsyncOp(fd, false) }, noValue("fsync", f, ""))
+	return addFile(b, f, nil, batchop.Desc{Kind: batchop.Sync}, noValue("fsync", f, ""))
 }
 
 // ReadAt queues File.ReadAt: a read of len(p) bytes at off, with its
@@ -325,7 +323,7 @@ func (b *Batch) Sync(f *File) *Pending[struct{}] {
 // must wait for the disk go to the kernel as one io_uring submission; on
 // Windows all of them run as overlapped I/O on one completion port.
 func (b *Batch) ReadAt(f *File, p []byte, off int64) *Pending[int] {
-	return addFile(b, f, checkDataRange(p, off), func(fd uintptr) sysOp { return sysFile.readAtOp(f.f, fd, p, off) },
+	return addFile(b, f, checkDataRange(p, off), batchop.Desc{Kind: batchop.ReadAt, Value: p, Off: off},
 		func(r opResult) (int, error) {
 			if r.err == nil && r.n < len(p) {
 				return r.n, io.EOF
@@ -341,7 +339,7 @@ func (b *Batch) WriteAt(f *File, p []byte, off int64) *Pending[int] {
 	if pre == nil && f != nil && f.f != nil && f.appendMode() {
 		pre = errInvalid("WriteAt on a file opened with O_APPEND")
 	}
-	return addFile(b, f, pre, func(fd uintptr) sysOp { return sysFile.writeAtOp(f.f, fd, p, off) },
+	return addFile(b, f, pre, batchop.Desc{Kind: batchop.WriteAt, Value: p, Off: off},
 		func(r opResult) (int, error) {
 			if r.err == nil && r.n < len(p) {
 				r.err = io.ErrShortWrite
@@ -363,8 +361,7 @@ func checkDataRange(p []byte, off int64) error {
 
 // GetXattr queues File.GetXattr.
 func (b *Batch) GetXattr(f *File, name string) *Pending[[]byte] {
-	return addFile(b, f, checkXattr(name, nil, 0),
-		func(fd uintptr) sysOp { return sysFile.fgetxattrOp(fd, name) },
+	return addFile(b, f, checkXattr(name, nil, 0), batchop.Desc{Kind: batchop.GetXattr, Name: name},
 		func(r opResult) ([]byte, error) {
 			return r.value, pathErr("fgetxattr", f.Name(), xattrErr(name, r.err))
 		})
@@ -373,8 +370,8 @@ func (b *Batch) GetXattr(f *File, name string) *Pending[[]byte] {
 // SetXattr queues File.SetXattr. The batch keeps a reference to value: do not
 // modify it before Submit returns.
 func (b *Batch) SetXattr(f *File, name string, value []byte, flags XattrFlag) *Pending[struct{}] {
-	return addFile(b, f, checkXattr(name, value, flags),
-		func(fd uintptr) sysOp { return sysFile.fsetxattrOp(fd, name, value, flags) },
+	d := batchop.Desc{Kind: batchop.SetXattr, Name: name, Value: value, Flags: int(flags)}
+	return addFile(b, f, checkXattr(name, value, flags), d,
 		func(r opResult) (struct{}, error) {
 			return struct{}{}, pathErr("fsetxattr", f.Name(), xattrErr(name, r.err))
 		})
@@ -382,8 +379,7 @@ func (b *Batch) SetXattr(f *File, name string, value []byte, flags XattrFlag) *P
 
 // RemoveXattr queues File.RemoveXattr.
 func (b *Batch) RemoveXattr(f *File, name string) *Pending[struct{}] {
-	return addFile(b, f, checkXattr(name, nil, 0),
-		func(fd uintptr) sysOp { return sysFile.fremovexattrOp(fd, name) },
+	return addFile(b, f, checkXattr(name, nil, 0), batchop.Desc{Kind: batchop.RemoveXattr, Name: name},
 		func(r opResult) (struct{}, error) {
 			return struct{}{}, pathErr("fremovexattr", f.Name(), xattrErr(name, r.err))
 		})
@@ -391,77 +387,78 @@ func (b *Batch) RemoveXattr(f *File, name string) *Pending[struct{}] {
 
 // ListXattr queues File.ListXattr.
 func (b *Batch) ListXattr(f *File) *Pending[[]string] {
-	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFile.flistxattrOp(fd) },
+	return addFile(b, f, nil, batchop.Desc{Kind: batchop.ListXattr},
 		func(r opResult) ([]string, error) { return r.names, pathErr("flistxattr", f.Name(), r.err) })
 }
 
 // Fstatx queues File.Statx.
 func (b *Batch) Fstatx(f *File) *Pending[*Stat] {
-	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFile.fstatOp(fd) },
+	return addFile(b, f, nil, batchop.Desc{Kind: batchop.Fstatx},
 		func(r opResult) (*Stat, error) { return r.stat, pathErr("statx", f.Name(), r.err) })
 }
 
 // Statx queues the package-level Statx.
-func (b *Batch) Statx(path string) *Pending[*Stat] { return b.statx(path, true) }
+func (b *Batch) Statx(path string) *Pending[*Stat] { return b.statx(path, batchop.Statx) }
 
 // Lstatx queues the package-level Lstatx.
-func (b *Batch) Lstatx(path string) *Pending[*Stat] { return b.statx(path, false) }
+func (b *Batch) Lstatx(path string) *Pending[*Stat] { return b.statx(path, batchop.Lstatx) }
 
-func (b *Batch) statx(path string, follow bool) *Pending[*Stat] {
+func (b *Batch) statx(path string, k batchop.Kind) *Pending[*Stat] {
 	pre := checkPath("path", path)
 	if path == "" {
 		pre = fs.ErrNotExist
 	}
-	return add(b, nil, pre, func(uintptr) sysOp { return sysFile.statatOp(atCWD, path, follow) },
+	return add(b, nil, pre, batchop.Desc{Kind: k, Name: path},
 		func(r opResult) (*Stat, error) { return r.stat, pathErr("statx", path, r.err) })
 }
 
 // SetTimes queues File.SetTimes.
 func (b *Batch) SetTimes(f *File, atime, mtime time.Time) *Pending[struct{}] {
-	return addFile(b, f, nil, func(fd uintptr) sysOp { return sysFile.futimesOp(fd, atime, mtime) },
+	return addFile(b, f, nil, batchop.Desc{Kind: batchop.SetTimes, Atime: atime, Mtime: mtime},
 		noValue("utimensat", f, ""))
 }
 
 // Chmod queues File.Chmod.
 func (b *Batch) Chmod(f *File, mode fs.FileMode) *Pending[struct{}] {
-	return addFile(b, f, checkChmod(mode), func(fd uintptr) sysOp { return sysFile.fchmodOp(fd, mode) },
+	return addFile(b, f, checkChmod(mode), batchop.Desc{Kind: batchop.Chmod, Perm: mode},
 		noValue("chmod", f, ""))
 }
 
 // Chown queues File.Chown.
 func (b *Batch) Chown(f *File, uid, gid int) *Pending[struct{}] {
-	return addFile(b, f, checkChown(uid, gid), func(fd uintptr) sysOp { return sysFile.fchownOp(fd, uid, gid) },
+	return addFile(b, f, checkChown(uid, gid), batchop.Desc{Kind: batchop.Chown, Uid: uid, Gid: gid},
 		noValue("chown", f, ""))
 }
 
 // Link queues the package-level Link.
 func (b *Batch) Link(oldname, newname string) *Pending[struct{}] {
 	pre := checkPaths("old name", oldname, "new name", newname)
-	return add(b, nil, pre, func(uintptr) sysOp { return sysFile.linkatOp(atCWD, oldname, atCWD, newname) },
+	return add(b, nil, pre, batchop.Desc{Kind: batchop.Link, Name: oldname, Name2: newname},
 		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("link", oldname, newname, r.err) })
 }
 
 // Symlink queues the package-level Symlink.
 func (b *Batch) Symlink(target, linkname string) *Pending[struct{}] {
-	return add(b, nil, checkSymlink(target, linkname), func(uintptr) sysOp { return sysFile.symlinkatOp(target, atCWD, linkname) },
+	d := batchop.Desc{Kind: batchop.Symlink, Name: target, Name2: linkname}
+	return add(b, nil, checkSymlink(target, linkname), d,
 		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("symlink", target, linkname, r.err) })
 }
 
 // Readlink queues the package-level Readlink.
 func (b *Batch) Readlink(name string) *Pending[string] {
-	return add(b, nil, checkPath("path", name), func(uintptr) sysOp { return sysFile.readlinkatOp(atCWD, name) },
+	return add(b, nil, checkPath("path", name), batchop.Desc{Kind: batchop.Readlink, Name: name},
 		func(r opResult) (string, error) { return string(r.value), pathErr("readlink", name, r.err) })
 }
 
 // Mkdir queues os.Mkdir.
 func (b *Batch) Mkdir(name string, perm fs.FileMode) *Pending[struct{}] {
-	return add(b, nil, checkPathPerm(name, perm), func(uintptr) sysOp { return sysFile.mkdiratOp(atCWD, name, perm) },
+	return add(b, nil, checkPathPerm(name, perm), batchop.Desc{Kind: batchop.Mkdir, Name: name, Perm: perm},
 		func(r opResult) (struct{}, error) { return struct{}{}, pathErr("mkdir", name, r.err) })
 }
 
 // Remove queues the removal of a file or an empty directory, like os.Remove.
 func (b *Batch) Remove(name string) *Pending[struct{}] {
-	return add(b, nil, checkPath("path", name), func(uintptr) sysOp { return sysFile.unlinkatOp(atCWD, name, false) },
+	return add(b, nil, checkPath("path", name), batchop.Desc{Kind: batchop.Remove, Name: name},
 		func(r opResult) (struct{}, error) {
 			if errors.Is(r.err, syscall.EISDIR) {
 				// A directory: the batch could not know before asking.
@@ -474,13 +471,14 @@ func (b *Batch) Remove(name string) *Pending[struct{}] {
 // Rename queues os.Rename.
 func (b *Batch) Rename(oldname, newname string) *Pending[struct{}] {
 	pre := checkPaths("old name", oldname, "new name", newname)
-	return add(b, nil, pre, func(uintptr) sysOp { return sysFile.renameatOp(atCWD, oldname, atCWD, newname) },
+	return add(b, nil, pre, batchop.Desc{Kind: batchop.Rename, Name: oldname, Name2: newname},
 		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("rename", oldname, newname, r.err) })
 }
 
 // OpenFile queues OpenFile; the caller closes the File it returns.
 func (b *Batch) OpenFile(name string, flag int, perm fs.FileMode) *Pending[*File] {
-	return add(b, nil, checkPathPerm(name, perm), func(uintptr) sysOp { return sysFile.openatOp(atCWD, name, flag, perm) },
+	d := batchop.Desc{Kind: batchop.OpenFile, Name: name, Flags: flag, Perm: perm}
+	return add(b, nil, checkPathPerm(name, perm), d,
 		func(r opResult) (*File, error) {
 			if r.err != nil {
 				return nil, pathErr("open", name, r.err)

@@ -1,18 +1,18 @@
 package extfs
 
 // A batched operation as its single call, run later: the Batch of a system
-// without io_uring. Its fileSys embeds funcOps for the builders and, where
-// it has nothing better, for run, which spreads the calls over the worker
-// pool. Only mkdir, rename and open, whose single calls are not hooks of
-// their own, are built by each OS.
+// without io_uring. Its fileSys embeds funcOps for op and, where it has
+// nothing better, for run, which spreads the calls over the worker pool.
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"time"
+
+	"github.com/extfs/extfs/internal/batchop"
 )
 
 type funcOp struct {
@@ -42,86 +42,76 @@ func (funcOps) split(int) int { return 1 }
 // runHere is never called (split is 1); it is run, for the interface.
 func (o funcOps) runHere(ctx context.Context, ops []*funcOp) { o.run(ctx, ops) }
 
-func (funcOps) fadviseOp(fd uintptr, off, n int64, a Advice) *funcOp {
-	return errOp(func() error { return sysFile.fadvise(fd, off, n, a) })
-}
-func (funcOps) fallocateOp(fd uintptr, mode AllocMode, off, n int64) *funcOp {
-	return errOp(func() error { return sysFile.fallocate(fd, mode, off, n) })
-}
-func (funcOps) fsyncOp(fd uintptr, datasync bool) *funcOp {
-	return errOp(func() error { return sysFile.fsync(fd, datasync) })
-}
-func (funcOps) fgetxattrOp(fd uintptr, name string) *funcOp {
-	return &funcOp{run: func() opResult {
-		v, err := sysFile.fgetxattr(fd, name)
-		return opResult{value: v, err: err}
-	}}
-}
-func (funcOps) fsetxattrOp(fd uintptr, name string, v []byte, f XattrFlag) *funcOp {
-	return errOp(func() error { return sysFile.fsetxattr(fd, name, v, f) })
-}
-func (funcOps) fremovexattrOp(fd uintptr, name string) *funcOp {
-	return errOp(func() error { return sysFile.fremovexattr(fd, name) })
-}
-func (funcOps) flistxattrOp(fd uintptr) *funcOp {
-	return &funcOp{run: func() opResult {
-		names, err := sysFile.flistxattr(fd)
-		return opResult{names: names, err: err}
-	}}
-}
-func (funcOps) fstatOp(fd uintptr) *funcOp {
-	return &funcOp{run: func() opResult {
-		st, err := sysFile.fstat(fd)
-		return opResult{stat: st, err: err}
-	}}
-}
-func (funcOps) statatOp(dir int, path string, follow bool) *funcOp {
-	return &funcOp{run: func() opResult {
-		st, err := sysFile.statat(dir, path, follow)
-		return opResult{stat: st, err: err}
-	}}
-}
-func (funcOps) futimesOp(fd uintptr, atime, mtime time.Time) *funcOp {
-	return errOp(func() error { return sysFile.futimes(fd, atime, mtime) })
-}
-func (funcOps) fchmodOp(fd uintptr, mode fs.FileMode) *funcOp {
-	return errOp(func() error { return sysFile.fchmod(fd, mode) })
-}
-func (funcOps) fchownOp(fd uintptr, uid, gid int) *funcOp {
-	return errOp(func() error { return sysFile.fchown(fd, uid, gid) })
-}
-func (funcOps) linkatOp(olddir int, oldname string, newdir int, newname string) *funcOp {
-	return errOp(func() error { return sysFile.linkat(olddir, oldname, newdir, newname) })
-}
-func (funcOps) symlinkatOp(target string, dir int, name string) *funcOp {
-	return errOp(func() error { return sysFile.symlinkat(target, dir, name) })
-}
-func (funcOps) readlinkatOp(dir int, name string) *funcOp {
-	return &funcOp{run: func() opResult {
-		target, err := sysFile.readlinkat(dir, name)
-		return opResult{value: []byte(target), err: err}
-	}}
-}
-func (funcOps) unlinkatOp(dir int, name string, isDir bool) *funcOp {
-	return errOp(func() error { return sysFile.unlinkat(dir, name, isDir) })
-}
-
-// readAtOp and writeAtOp are the *os.File calls, where there is no kernel
-// queue to submit them to.
-func (funcOps) readAtOp(f *os.File, _ uintptr, p []byte, off int64) *funcOp {
-	return &funcOp{run: func() opResult {
-		n, err := f.ReadAt(p, off)
-		if err == io.EOF {
-			err = nil // the Pending reports io.EOF for a short read
-		}
-		return opResult{n: n, err: osErr(err)}
-	}}
-}
-func (funcOps) writeAtOp(f *os.File, _ uintptr, p []byte, off int64) *funcOp {
-	return &funcOp{run: func() opResult {
-		n, err := f.WriteAt(p, off)
-		return opResult{n: n, err: osErr(err)}
-	}}
+// op is d's single call, through the hooks of sysFile; d is the Batch's
+// own and stays put until Submit returns. Mkdir, Rename and OpenFile, whose
+// single calls are not hooks of their own, are each OS's: its fileSys.op
+// makes them and hands the rest to this one.
+func (funcOps) op(d *batchop.Desc) *funcOp {
+	switch d.Kind {
+	case batchop.Fadvise:
+		return errOp(func() error { return sysFile.fadvise(d.Fd, d.Off, d.N, Advice(d.Flags)) })
+	case batchop.Fallocate:
+		return errOp(func() error { return sysFile.fallocate(d.Fd, AllocMode(d.Flags), d.Off, d.N) })
+	case batchop.Sync:
+		return errOp(func() error { return sysFile.fsync(d.Fd, false) })
+	case batchop.GetXattr:
+		return &funcOp{run: func() opResult {
+			v, err := sysFile.fgetxattr(d.Fd, d.Name)
+			return opResult{value: v, err: err}
+		}}
+	case batchop.SetXattr:
+		return errOp(func() error { return sysFile.fsetxattr(d.Fd, d.Name, d.Value, XattrFlag(d.Flags)) })
+	case batchop.RemoveXattr:
+		return errOp(func() error { return sysFile.fremovexattr(d.Fd, d.Name) })
+	case batchop.ListXattr:
+		return &funcOp{run: func() opResult {
+			names, err := sysFile.flistxattr(d.Fd)
+			return opResult{names: names, err: err}
+		}}
+	case batchop.Fstatx:
+		return &funcOp{run: func() opResult {
+			st, err := sysFile.fstat(d.Fd)
+			return opResult{stat: st, err: err}
+		}}
+	case batchop.Statx, batchop.Lstatx:
+		return &funcOp{run: func() opResult {
+			st, err := sysFile.statat(atCWD, d.Name, d.Kind == batchop.Statx)
+			return opResult{stat: st, err: err}
+		}}
+	case batchop.SetTimes:
+		return errOp(func() error { return sysFile.futimes(d.Fd, d.Atime, d.Mtime) })
+	case batchop.Chmod:
+		return errOp(func() error { return sysFile.fchmod(d.Fd, d.Perm) })
+	case batchop.Chown:
+		return errOp(func() error { return sysFile.fchown(d.Fd, d.Uid, d.Gid) })
+	case batchop.Link:
+		return errOp(func() error { return sysFile.linkat(atCWD, d.Name, atCWD, d.Name2) })
+	case batchop.Symlink:
+		return errOp(func() error { return sysFile.symlinkat(d.Name, atCWD, d.Name2) })
+	case batchop.Readlink:
+		return &funcOp{run: func() opResult {
+			target, err := sysFile.readlinkat(atCWD, d.Name)
+			return opResult{value: []byte(target), err: err}
+		}}
+	case batchop.Remove:
+		return errOp(func() error { return sysFile.unlinkat(atCWD, d.Name, false) })
+	case batchop.ReadAt:
+		// Reads and writes are the *os.File calls, where there is no
+		// kernel queue to submit them to.
+		return &funcOp{run: func() opResult {
+			n, err := d.File.ReadAt(d.Value, d.Off)
+			if err == io.EOF {
+				err = nil // the Pending reports io.EOF for a short read
+			}
+			return opResult{n: n, err: osErr(err)}
+		}}
+	case batchop.WriteAt:
+		return &funcOp{run: func() opResult {
+			n, err := d.File.WriteAt(d.Value, d.Off)
+			return opResult{n: n, err: osErr(err)}
+		}}
+	}
+	return errOp(func() error { return notSupportedErr(fmt.Sprintf("batched operation %d", d.Kind)) })
 }
 
 // osErr returns the errno inside an error of package os; the Pending wraps

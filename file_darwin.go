@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"time"
 
+	"github.com/extfs/extfs/internal/batchop"
 	"github.com/extfs/extfs/internal/fsenum"
 	"github.com/extfs/extfs/sys/darwin"
 	"golang.org/x/sys/unix"
@@ -110,15 +111,19 @@ func (fileSys) unlinkat(dir int, name string, isDir bool) error {
 	return darwin.RemoveAt(dir, name, isDir)
 }
 
-func (fileSys) mkdiratOp(dir int, name string, perm fs.FileMode) sysOp {
-	return errOp(func() error { return darwin.Mkdirat(dir, name, darwin.PermBits(perm)) })
-}
-func (fileSys) renameatOp(olddir int, oldname string, newdir int, newname string) sysOp {
-	return errOp(func() error { return darwin.Renameat(olddir, oldname, newdir, newname) })
-}
-func (fileSys) openatOp(dir int, name string, flag int, perm fs.FileMode) sysOp {
-	return &funcOp{run: func() opResult {
-		fd, err := darwin.Openat(dir, name, flag|unix.O_CLOEXEC, darwin.PermBits(perm))
-		return opResult{n: fd, err: err}
-	}}
+// op makes Mkdir, Rename and OpenFile with sys/darwin's calls, and the
+// other operations as funcOps does.
+func (fileSys) op(d *batchop.Desc) sysOp {
+	switch d.Kind {
+	case batchop.Mkdir:
+		return errOp(func() error { return darwin.Mkdirat(atCWD, d.Name, darwin.PermBits(d.Perm)) })
+	case batchop.Rename:
+		return errOp(func() error { return darwin.Renameat(atCWD, d.Name, atCWD, d.Name2) })
+	case batchop.OpenFile:
+		return &funcOp{run: func() opResult {
+			fd, err := darwin.Openat(atCWD, d.Name, d.Flags|unix.O_CLOEXEC, darwin.PermBits(d.Perm))
+			return opResult{n: fd, err: err}
+		}}
+	}
+	return funcOps{}.op(d)
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/extfs/extfs/internal/batchop"
 	"github.com/extfs/extfs/internal/fsstat"
 	"github.com/extfs/extfs/internal/posix"
 	"github.com/extfs/extfs/internal/unixmode"
@@ -134,15 +135,19 @@ func posixErr(call string, err error) error {
 	return err
 }
 
-func (fileFallback) mkdiratOp(dir int, name string, perm fs.FileMode) *funcOp {
-	return errOp(func() error { return posixErr("mkdir", posix.Mkdirat(dir, name, unixmode.PermBits(perm))) })
-}
-func (fileFallback) renameatOp(olddir int, oldname string, newdir int, newname string) *funcOp {
-	return errOp(func() error { return posixErr("rename", posix.Renameat(olddir, oldname, newdir, newname)) })
-}
-func (fileFallback) openatOp(dir int, name string, flag int, perm fs.FileMode) *funcOp {
-	return &funcOp{run: func() opResult {
-		fd, err := posix.Openat(dir, name, flag, unixmode.PermBits(perm))
-		return opResult{n: fd, err: posixErr("open", err)}
-	}}
+// op makes Mkdir, Rename and OpenFile with internal/posix's calls, and the
+// other operations as funcOps does.
+func (fileFallback) op(d *batchop.Desc) *funcOp {
+	switch d.Kind {
+	case batchop.Mkdir:
+		return errOp(func() error { return posixErr("mkdir", posix.Mkdirat(atCWD, d.Name, unixmode.PermBits(d.Perm))) })
+	case batchop.Rename:
+		return errOp(func() error { return posixErr("rename", posix.Renameat(atCWD, d.Name, atCWD, d.Name2)) })
+	case batchop.OpenFile:
+		return &funcOp{run: func() opResult {
+			fd, err := posix.Openat(atCWD, d.Name, d.Flags, unixmode.PermBits(d.Perm))
+			return opResult{n: fd, err: posixErr("open", err)}
+		}}
+	}
+	return funcOps{}.op(d)
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/extfs/extfs/internal/batchop"
 	"github.com/extfs/extfs/internal/fsenum"
 	winsys "github.com/extfs/extfs/sys/windows"
 	"golang.org/x/sys/windows"
@@ -98,34 +99,28 @@ func (fileSys) symlinkat(target string, _ int, name string) error {
 func (fileSys) readlinkat(_ int, name string) (string, error) { return winsys.Readlink(name) }
 func (fileSys) unlinkat(_ int, name string, isDir bool) error { return winsys.Remove(name, isDir) }
 
-func (fileSys) mkdiratOp(_ int, name string, perm fs.FileMode) sysOp {
-	return errOp(func() error { return osErr(os.Mkdir(name, perm)) })
-}
-func (fileSys) renameatOp(_ int, oldname string, _ int, newname string) sysOp {
-	return errOp(func() error { return osErr(os.Rename(oldname, newname)) })
-}
-func (fileSys) openatOp(_ int, name string, flag int, perm fs.FileMode) sysOp {
-	return &funcOp{run: func() opResult {
-		h, err := winsys.OpenName(name, flag, uint32(perm.Perm())) // made a File of after the run
-		if err != nil {
-			return opResult{err: err}
-		}
-		return opResult{n: int(h)}
-	}}
-}
-
-// Reads and writes are the *os.File calls, which run may do instead as
-// overlapped I/O on one completion port per Submit (winsys.IOBatch).
-
-func (fileSys) readAtOp(f *os.File, fd uintptr, p []byte, off int64) sysOp {
-	o := funcOps{}.readAtOp(f, fd, p, off)
-	o.data = &winsys.IO{File: windows.Handle(fd), Buf: p, Off: off}
-	return o
-}
-
-func (fileSys) writeAtOp(f *os.File, fd uintptr, p []byte, off int64) sysOp {
-	o := funcOps{}.writeAtOp(f, fd, p, off)
-	o.data = &winsys.IO{File: windows.Handle(fd), Buf: p, Off: off, Write: true}
+// op makes Mkdir, Rename and OpenFile by name, and the other operations as
+// funcOps does; its reads and writes carry what run needs to do them
+// instead as overlapped I/O on one completion port per Submit (winsys.IOBatch).
+func (fileSys) op(d *batchop.Desc) sysOp {
+	switch d.Kind {
+	case batchop.Mkdir:
+		return errOp(func() error { return osErr(os.Mkdir(d.Name, d.Perm)) })
+	case batchop.Rename:
+		return errOp(func() error { return osErr(os.Rename(d.Name, d.Name2)) })
+	case batchop.OpenFile:
+		return &funcOp{run: func() opResult {
+			h, err := winsys.OpenName(d.Name, d.Flags, uint32(d.Perm.Perm())) // made a File of after the run
+			if err != nil {
+				return opResult{err: err}
+			}
+			return opResult{n: int(h)}
+		}}
+	}
+	o := funcOps{}.op(d)
+	if d.Kind == batchop.ReadAt || d.Kind == batchop.WriteAt {
+		o.data = &winsys.IO{File: windows.Handle(d.Fd), Buf: d.Value, Off: d.Off, Write: d.Kind == batchop.WriteAt}
+	}
 	return o
 }
 

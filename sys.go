@@ -3,10 +3,10 @@ package extfs
 import (
 	"context"
 	"io/fs"
-	"os"
 	"sync/atomic"
 	"time"
 
+	"github.com/extfs/extfs/internal/batchop"
 	"github.com/extfs/extfs/internal/fscaps"
 )
 
@@ -84,34 +84,14 @@ type fileOS interface {
 	open(name string, flag int, perm fs.FileMode) (fd uintptr, handled bool, err error)
 	prepareFd(fd uintptr) // readies a descriptor open made for os.NewFile
 
-	// Batch: the builders describe one operation each (nothing runs yet);
-	// run runs ops and leaves each one's result in it. split is the number
-	// of goroutines to share n ops among, each with runHere; 1 when run
+	// Batch: op makes what runs the operation d (nothing runs yet); run
+	// runs ops and leaves each one's result in it. split is the number of
+	// goroutines to share n ops among, each with runHere; 1 when run
 	// spreads them itself.
+	op(d *batchop.Desc) sysOp
 	run(ctx context.Context, ops []sysOp)
 	split(n int) int
 	runHere(ctx context.Context, ops []sysOp)
-	fadviseOp(fd uintptr, off, n int64, a Advice) sysOp
-	fallocateOp(fd uintptr, mode AllocMode, off, n int64) sysOp
-	fsyncOp(fd uintptr, datasync bool) sysOp
-	fgetxattrOp(fd uintptr, name string) sysOp
-	fsetxattrOp(fd uintptr, name string, v []byte, f XattrFlag) sysOp
-	fremovexattrOp(fd uintptr, name string) sysOp
-	flistxattrOp(fd uintptr) sysOp
-	fstatOp(fd uintptr) sysOp
-	statatOp(dir int, path string, follow bool) sysOp
-	futimesOp(fd uintptr, atime, mtime time.Time) sysOp
-	fchmodOp(fd uintptr, mode fs.FileMode) sysOp
-	fchownOp(fd uintptr, uid, gid int) sysOp
-	linkatOp(olddir int, oldname string, newdir int, newname string) sysOp
-	symlinkatOp(target string, dir int, name string) sysOp
-	readlinkatOp(dir int, name string) sysOp
-	mkdiratOp(dir int, name string, perm fs.FileMode) sysOp
-	unlinkatOp(dir int, name string, isDir bool) sysOp
-	renameatOp(olddir int, oldname string, newdir int, newname string) sysOp
-	openatOp(dir int, name string, flag int, perm fs.FileMode) sysOp // result n is the descriptor
-	readAtOp(f *os.File, fd uintptr, p []byte, off int64) sysOp      // result n: bytes read; short at EOF, no error
-	writeAtOp(f *os.File, fd uintptr, p []byte, off int64) sysOp
 }
 
 var sysFile fileSys

@@ -104,8 +104,9 @@ func SetPollable(fd int) {
 }
 
 // The extfs enumerations, in their order: Advice (AdviceNormal, Sequential,
-// Random, WillNeed, DontNeed, NoReuse) and the bits of AllocMode (KeepSize,
-// PunchHole, ZeroRange, CollapseRange, InsertRange, UnshareRange).
+// Random, WillNeed, DontNeed, NoReuse), the bits of AllocMode (KeepSize,
+// PunchHole, ZeroRange, CollapseRange, InsertRange, UnshareRange) and those
+// of XattrFlag (XattrCreate, XattrReplace).
 var (
 	fadvice = [...]int{
 		unix.FADV_NORMAL, unix.FADV_SEQUENTIAL, unix.FADV_RANDOM,
@@ -115,6 +116,7 @@ var (
 		unix.FALLOC_FL_KEEP_SIZE, unix.FALLOC_FL_PUNCH_HOLE, unix.FALLOC_FL_ZERO_RANGE,
 		unix.FALLOC_FL_COLLAPSE_RANGE, unix.FALLOC_FL_INSERT_RANGE, unix.FALLOC_FL_UNSHARE_RANGE,
 	}
+	xattrFlags = [...]int{unix.XATTR_CREATE, unix.XATTR_REPLACE}
 )
 
 // Advice is the posix_fadvise(2) advice of extfs's Advice a (a valid one).
@@ -128,6 +130,16 @@ func AllocFlags(m uint32) (mode uint32) {
 		}
 	}
 	return mode
+}
+
+// XattrFlags is the setxattr(2) flags of extfs's XattrFlag f.
+func XattrFlags(f int) (flags int) {
+	for i, fl := range xattrFlags {
+		if f&(1<<i) != 0 {
+			flags |= fl
+		}
+	}
+	return flags
 }
 
 // UnlinkFlags is the unlinkat(2) flags that remove a directory, if isDir,

@@ -12,8 +12,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestEnumTables checks the tables that give extfs's Advice and AllocMode
-// their kernel values, in extfs's order.
+// TestEnumTables checks the tables that give extfs's Advice, AllocMode and
+// XattrFlag their kernel values, in extfs's order.
 func TestEnumTables(t *testing.T) {
 	for a, want := range []int{unix.FADV_NORMAL, unix.FADV_SEQUENTIAL, unix.FADV_RANDOM,
 		unix.FADV_WILLNEED, unix.FADV_DONTNEED, unix.FADV_NOREUSE} {
@@ -26,6 +26,11 @@ func TestEnumTables(t *testing.T) {
 	}
 	if got := AllocFlags(1 << 5); got != unix.FALLOC_FL_UNSHARE_RANGE {
 		t.Errorf("AllocFlags(UnshareRange) = %#x", got)
+	}
+	for f, want := range []int{0, unix.XATTR_CREATE, unix.XATTR_REPLACE, unix.XATTR_CREATE | unix.XATTR_REPLACE} {
+		if got := XattrFlags(f); got != want {
+			t.Errorf("XattrFlags(%d) = %#x, want %#x", f, got, want)
+		}
 	}
 }
 
