@@ -34,10 +34,10 @@ type Batch struct {
 }
 
 type batchEntry struct {
-	file *File        // nil for path operations
-	op   batchop.Desc // the operation; Submit fills in op.Fd and op.File
-	p    finisher     // the *Pending to store the result in
-	pre  error        // the validation error: the operation does not run
+	file *File         // nil for path operations
+	op   *batchop.Desc // the operation; Submit fills in op.Fd and op.File
+	p    finisher      // the *Pending to store the result in
+	pre  error         // the validation error: the operation does not run
 }
 
 // finisher is a *Pending[T] of any T: finish stores the result and returns
@@ -116,7 +116,7 @@ func (b *Batch) Len() int {
 
 // add queues the operation d. pre is a validation error (then d does not
 // run); wrap turns the raw result into the Pending's value and a wrapped error.
-func add[T any](b *Batch, f *File, pre error, d batchop.Desc, wrap func(r opResult) (T, error)) *Pending[T] {
+func add[T any](b *Batch, f *File, pre error, d *batchop.Desc, wrap func(r opResult) (T, error)) *Pending[T] {
 	// One allocation for the Pending; the entry lives in the slice. Per-op
 	// allocations were most of a batch's overhead over a plain loop.
 	p := &Pending[T]{wrap: wrap}
@@ -130,7 +130,7 @@ func add[T any](b *Batch, f *File, pre error, d batchop.Desc, wrap func(r opResu
 
 // addFile queues an operation on the open file f. A nil f is refused here:
 // add would take it for a path operation and run the op on descriptor 0.
-func addFile[T any](b *Batch, f *File, pre error, d batchop.Desc, wrap func(r opResult) (T, error)) *Pending[T] {
+func addFile[T any](b *Batch, f *File, pre error, d *batchop.Desc, wrap func(r opResult) (T, error)) *Pending[T] {
 	if pre == nil && f == nil {
 		pre = errInvalid("nil *File")
 	}
@@ -217,7 +217,7 @@ func (b *Batch) runEntries(ctx context.Context, fds []uintptr, entries []batchEn
 		case e.file != nil:
 			e.op.Fd, e.op.File = fds[i], e.file.f
 		}
-		ops = append(ops, sysFile.op(&e.op))
+		ops = append(ops, sysFile.op(e.op))
 		owner = append(owner, int32(i))
 	}
 	if cerr := ctx.Err(); cerr != nil {
@@ -282,7 +282,7 @@ func (b *Batch) Fadvise(f *File, off, n int64, advice Advice) *Pending[struct{}]
 	if pre == nil && (advice < AdviceNormal || advice > AdviceNoReuse) {
 		pre = errInvalid("unknown advice %d", int(advice))
 	}
-	return addFile(b, f, pre, batchop.Desc{Kind: batchop.Fadvise, Off: off, N: n, Flags: int(advice)},
+	return addFile(b, f, pre, &batchop.Desc{Kind: batchop.Fadvise, Off: off, N: n, Flags: int(advice)},
 		noValue("fadvise", f, ""))
 }
 
@@ -292,7 +292,7 @@ func (b *Batch) Fallocate(f *File, mode AllocMode, off, n int64) *Pending[struct
 	if pre == nil {
 		pre = mode.check()
 	}
-	d := batchop.Desc{Kind: batchop.Fallocate, Off: off, N: n, Flags: int(mode)}
+	d := &batchop.Desc{Kind: batchop.Fallocate, Off: off, N: n, Flags: int(mode)}
 	if mode&(AllocCollapseRange|AllocInsertRange) == 0 {
 		return addFile(b, f, pre, d, noValue("fallocate", f, mode.String()))
 	}
@@ -314,7 +314,7 @@ func (b *Batch) PunchHole(f *File, off, n int64) *Pending[struct{}] {
 
 // Sync queues File.Sync.
 func (b *Batch) Sync(f *File) *Pending[struct{}] {
-	return addFile(b, f, nil, batchop.Desc{Kind: batchop.Sync}, noValue("fsync", f, ""))
+	return addFile(b, f, nil, &batchop.Desc{Kind: batchop.Sync}, noValue("fsync", f, ""))
 }
 
 // ReadAt queues File.ReadAt: a read of len(p) bytes at off, with its
@@ -323,7 +323,7 @@ func (b *Batch) Sync(f *File) *Pending[struct{}] {
 // must wait for the disk go to the kernel as one io_uring submission; on
 // Windows all of them run as overlapped I/O on one completion port.
 func (b *Batch) ReadAt(f *File, p []byte, off int64) *Pending[int] {
-	return addFile(b, f, checkDataRange(p, off), batchop.Desc{Kind: batchop.ReadAt, Value: p, Off: off},
+	return addFile(b, f, checkDataRange(p, off), &batchop.Desc{Kind: batchop.ReadAt, Value: p, Off: off},
 		func(r opResult) (int, error) {
 			if r.err == nil && r.n < len(p) {
 				return r.n, io.EOF
@@ -339,7 +339,7 @@ func (b *Batch) WriteAt(f *File, p []byte, off int64) *Pending[int] {
 	if pre == nil && f != nil && f.f != nil && f.appendMode() {
 		pre = errInvalid("WriteAt on a file opened with O_APPEND")
 	}
-	return addFile(b, f, pre, batchop.Desc{Kind: batchop.WriteAt, Value: p, Off: off},
+	return addFile(b, f, pre, &batchop.Desc{Kind: batchop.WriteAt, Value: p, Off: off},
 		func(r opResult) (int, error) {
 			if r.err == nil && r.n < len(p) {
 				r.err = io.ErrShortWrite
@@ -361,7 +361,7 @@ func checkDataRange(p []byte, off int64) error {
 
 // GetXattr queues File.GetXattr.
 func (b *Batch) GetXattr(f *File, name string) *Pending[[]byte] {
-	return addFile(b, f, checkXattr(name, nil, 0), batchop.Desc{Kind: batchop.GetXattr, Name: name},
+	return addFile(b, f, checkXattr(name, nil, 0), &batchop.Desc{Kind: batchop.GetXattr, Name: name},
 		func(r opResult) ([]byte, error) {
 			return r.value, pathErr("fgetxattr", f.Name(), xattrErr(name, r.err))
 		})
@@ -370,7 +370,7 @@ func (b *Batch) GetXattr(f *File, name string) *Pending[[]byte] {
 // SetXattr queues File.SetXattr. The batch keeps a reference to value: do not
 // modify it before Submit returns.
 func (b *Batch) SetXattr(f *File, name string, value []byte, flags XattrFlag) *Pending[struct{}] {
-	d := batchop.Desc{Kind: batchop.SetXattr, Name: name, Value: value, Flags: int(flags)}
+	d := &batchop.Desc{Kind: batchop.SetXattr, Name: name, Value: value, Flags: int(flags)}
 	return addFile(b, f, checkXattr(name, value, flags), d,
 		func(r opResult) (struct{}, error) {
 			return struct{}{}, pathErr("fsetxattr", f.Name(), xattrErr(name, r.err))
@@ -379,7 +379,7 @@ func (b *Batch) SetXattr(f *File, name string, value []byte, flags XattrFlag) *P
 
 // RemoveXattr queues File.RemoveXattr.
 func (b *Batch) RemoveXattr(f *File, name string) *Pending[struct{}] {
-	return addFile(b, f, checkXattr(name, nil, 0), batchop.Desc{Kind: batchop.RemoveXattr, Name: name},
+	return addFile(b, f, checkXattr(name, nil, 0), &batchop.Desc{Kind: batchop.RemoveXattr, Name: name},
 		func(r opResult) (struct{}, error) {
 			return struct{}{}, pathErr("fremovexattr", f.Name(), xattrErr(name, r.err))
 		})
@@ -387,13 +387,13 @@ func (b *Batch) RemoveXattr(f *File, name string) *Pending[struct{}] {
 
 // ListXattr queues File.ListXattr.
 func (b *Batch) ListXattr(f *File) *Pending[[]string] {
-	return addFile(b, f, nil, batchop.Desc{Kind: batchop.ListXattr},
+	return addFile(b, f, nil, &batchop.Desc{Kind: batchop.ListXattr},
 		func(r opResult) ([]string, error) { return r.names, pathErr("flistxattr", f.Name(), r.err) })
 }
 
 // Fstatx queues File.Statx.
 func (b *Batch) Fstatx(f *File) *Pending[*Stat] {
-	return addFile(b, f, nil, batchop.Desc{Kind: batchop.Fstatx},
+	return addFile(b, f, nil, &batchop.Desc{Kind: batchop.Fstatx},
 		func(r opResult) (*Stat, error) { return r.stat, pathErr("statx", f.Name(), r.err) })
 }
 
@@ -408,57 +408,57 @@ func (b *Batch) statx(path string, k batchop.Kind) *Pending[*Stat] {
 	if path == "" {
 		pre = fs.ErrNotExist
 	}
-	return add(b, nil, pre, batchop.Desc{Kind: k, Name: path},
+	return add(b, nil, pre, &batchop.Desc{Kind: k, Name: path},
 		func(r opResult) (*Stat, error) { return r.stat, pathErr("statx", path, r.err) })
 }
 
 // SetTimes queues File.SetTimes.
 func (b *Batch) SetTimes(f *File, atime, mtime time.Time) *Pending[struct{}] {
-	return addFile(b, f, nil, batchop.Desc{Kind: batchop.SetTimes, Atime: atime, Mtime: mtime},
+	return addFile(b, f, nil, &batchop.Desc{Kind: batchop.SetTimes, Atime: atime, Mtime: mtime},
 		noValue("utimensat", f, ""))
 }
 
 // Chmod queues File.Chmod.
 func (b *Batch) Chmod(f *File, mode fs.FileMode) *Pending[struct{}] {
-	return addFile(b, f, checkChmod(mode), batchop.Desc{Kind: batchop.Chmod, Perm: mode},
+	return addFile(b, f, checkChmod(mode), &batchop.Desc{Kind: batchop.Chmod, Perm: mode},
 		noValue("chmod", f, ""))
 }
 
 // Chown queues File.Chown.
 func (b *Batch) Chown(f *File, uid, gid int) *Pending[struct{}] {
-	return addFile(b, f, checkChown(uid, gid), batchop.Desc{Kind: batchop.Chown, Uid: uid, Gid: gid},
+	return addFile(b, f, checkChown(uid, gid), &batchop.Desc{Kind: batchop.Chown, Uid: uid, Gid: gid},
 		noValue("chown", f, ""))
 }
 
 // Link queues the package-level Link.
 func (b *Batch) Link(oldname, newname string) *Pending[struct{}] {
 	pre := checkPaths("old name", oldname, "new name", newname)
-	return add(b, nil, pre, batchop.Desc{Kind: batchop.Link, Name: oldname, Name2: newname},
+	return add(b, nil, pre, &batchop.Desc{Kind: batchop.Link, Name: oldname, Name2: newname},
 		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("link", oldname, newname, r.err) })
 }
 
 // Symlink queues the package-level Symlink.
 func (b *Batch) Symlink(target, linkname string) *Pending[struct{}] {
-	d := batchop.Desc{Kind: batchop.Symlink, Name: target, Name2: linkname}
+	d := &batchop.Desc{Kind: batchop.Symlink, Name: target, Name2: linkname}
 	return add(b, nil, checkSymlink(target, linkname), d,
 		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("symlink", target, linkname, r.err) })
 }
 
 // Readlink queues the package-level Readlink.
 func (b *Batch) Readlink(name string) *Pending[string] {
-	return add(b, nil, checkPath("path", name), batchop.Desc{Kind: batchop.Readlink, Name: name},
+	return add(b, nil, checkPath("path", name), &batchop.Desc{Kind: batchop.Readlink, Name: name},
 		func(r opResult) (string, error) { return string(r.value), pathErr("readlink", name, r.err) })
 }
 
 // Mkdir queues os.Mkdir.
 func (b *Batch) Mkdir(name string, perm fs.FileMode) *Pending[struct{}] {
-	return add(b, nil, checkPathPerm(name, perm), batchop.Desc{Kind: batchop.Mkdir, Name: name, Perm: perm},
+	return add(b, nil, checkPathPerm(name, perm), &batchop.Desc{Kind: batchop.Mkdir, Name: name, Perm: perm},
 		func(r opResult) (struct{}, error) { return struct{}{}, pathErr("mkdir", name, r.err) })
 }
 
 // Remove queues the removal of a file or an empty directory, like os.Remove.
 func (b *Batch) Remove(name string) *Pending[struct{}] {
-	return add(b, nil, checkPath("path", name), batchop.Desc{Kind: batchop.Remove, Name: name},
+	return add(b, nil, checkPath("path", name), &batchop.Desc{Kind: batchop.Remove, Name: name},
 		func(r opResult) (struct{}, error) {
 			if errors.Is(r.err, syscall.EISDIR) {
 				// A directory: the batch could not know before asking.
@@ -471,13 +471,13 @@ func (b *Batch) Remove(name string) *Pending[struct{}] {
 // Rename queues os.Rename.
 func (b *Batch) Rename(oldname, newname string) *Pending[struct{}] {
 	pre := checkPaths("old name", oldname, "new name", newname)
-	return add(b, nil, pre, batchop.Desc{Kind: batchop.Rename, Name: oldname, Name2: newname},
+	return add(b, nil, pre, &batchop.Desc{Kind: batchop.Rename, Name: oldname, Name2: newname},
 		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("rename", oldname, newname, r.err) })
 }
 
 // OpenFile queues OpenFile; the caller closes the File it returns.
 func (b *Batch) OpenFile(name string, flag int, perm fs.FileMode) *Pending[*File] {
-	d := batchop.Desc{Kind: batchop.OpenFile, Name: name, Flags: flag, Perm: perm}
+	d := &batchop.Desc{Kind: batchop.OpenFile, Name: name, Flags: flag, Perm: perm}
 	return add(b, nil, checkPathPerm(name, perm), d,
 		func(r opResult) (*File, error) {
 			if r.err != nil {

@@ -12,7 +12,7 @@ import (
 )
 
 // Kind is the operation: the Batch method of the same name, with the
-// fields of Desc it uses.
+// fields of Desc it uses. The zero Kind is no operation.
 type Kind uint8
 
 const (
