@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/extfs/extfs/internal/batchop"
 )
 
 func TestFallbackFile(t *testing.T) {
@@ -52,10 +54,10 @@ func TestFallbackFile(t *testing.T) {
 		t.Errorf("fsync: %v", err)
 	}
 
-	op := fb.openatOp(atCWD, name, os.O_RDONLY, 0)
+	op := fb.op(&batchop.Desc{Kind: batchop.OpenFile, Name: name, Flags: os.O_RDONLY})
 	op.res = op.run()
 	if r := op.result(); r.err != nil || r.n < 0 {
-		t.Errorf("openatOp: %+v", r)
+		t.Errorf("op(OpenFile): %+v", r)
 	} else {
 		os.NewFile(uintptr(r.n), name).Close()
 	}
