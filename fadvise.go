@@ -1,18 +1,22 @@
 package extfs
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/extfs/extfs/internal/fsenum"
+)
 
 // Advice tells the kernel how a file's data will be accessed, so it can tune
 // read-ahead and caching.
 type Advice int
 
 const (
-	AdviceNormal     Advice = iota // no special treatment (the default)
-	AdviceSequential               // read sequentially: read ahead more
-	AdviceRandom                   // read at random: read ahead less
-	AdviceWillNeed                 // the range will be read soon: start reading it into the cache now
-	AdviceDontNeed                 // the range will not be read again soon: drop it from the cache
-	AdviceNoReuse                  // the range will be read once
+	AdviceNormal     = Advice(fsenum.AdviceNormal)     // no special treatment (the default)
+	AdviceSequential = Advice(fsenum.AdviceSequential) // read sequentially: read ahead more
+	AdviceRandom     = Advice(fsenum.AdviceRandom)     // read at random: read ahead less
+	AdviceWillNeed   = Advice(fsenum.AdviceWillNeed)   // the range will be read soon: start reading it into the cache now
+	AdviceDontNeed   = Advice(fsenum.AdviceDontNeed)   // the range will not be read again soon: drop it from the cache
+	AdviceNoReuse    = Advice(fsenum.AdviceNoReuse)    // the range will be read once
 )
 
 var adviceNames = [...]string{"normal", "sequential", "random", "willneed", "dontneed", "noreuse"}

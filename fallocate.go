@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"syscall"
+
+	"github.com/extfs/extfs/internal/fsenum"
 )
 
 // AllocMode selects what Fallocate does; the zero mode preallocates.
@@ -12,24 +14,24 @@ type AllocMode uint32
 
 const (
 	// AllocKeepSize allocates or frees blocks without changing the file size.
-	AllocKeepSize AllocMode = 1 << iota
+	AllocKeepSize = AllocMode(fsenum.AllocKeepSize)
 	// AllocPunchHole deallocates the range, which then reads as zeros.
 	// Needs AllocKeepSize (PunchHole adds it).
-	AllocPunchHole
+	AllocPunchHole = AllocMode(fsenum.AllocPunchHole)
 	// AllocZeroRange makes the range read as zeros, allocated (ZeroRange).
-	AllocZeroRange
+	AllocZeroRange = AllocMode(fsenum.AllocZeroRange)
 	// AllocCollapseRange removes the range and shifts the rest of the file
 	// down. Offset and length must be multiples of the filesystem block size
 	// (a misaligned range is an error matching fs.ErrInvalid that gives it),
 	// and the range must end before the end of the file.
-	AllocCollapseRange
+	AllocCollapseRange = AllocMode(fsenum.AllocCollapseRange)
 	// AllocInsertRange inserts a hole at offset, shifting the rest up.
 	// Offset and length must be multiples of the filesystem block size, as
 	// for AllocCollapseRange, and offset must be before the end of the file.
-	AllocInsertRange
+	AllocInsertRange = AllocMode(fsenum.AllocInsertRange)
 	// AllocUnshareRange gives shared (copy-on-write) blocks in the range
 	// their own copy, so later writes cannot fail for lack of space.
-	AllocUnshareRange
+	AllocUnshareRange = AllocMode(fsenum.AllocUnshareRange)
 
 	allocAll = AllocKeepSize | AllocPunchHole | AllocZeroRange | AllocCollapseRange |
 		AllocInsertRange | AllocUnshareRange

@@ -1,5 +1,6 @@
-// Package fsenum holds extfs's Advice and AllocMode values for the system
-// packages, which cannot import extfs: the same numbers, one definition.
+// Package fsenum defines the values of extfs's Advice and AllocMode, which
+// extfs's constants take from here, for the system packages, which cannot
+// import extfs.
 package fsenum
 
 // Advice is an access-pattern hint: extfs.Advice.
