@@ -2,6 +2,7 @@ package extfs
 
 import (
 	"errors"
+	"syscall"
 
 	"github.com/extfs/extfs/internal/posix"
 )
@@ -62,9 +63,44 @@ func (copyFallback) cloneRange(uintptr, uintptr, int64, int64, int64) error {
 	return notSupportedErr("clone range")
 }
 
-// offload: FreeBSD 13's copy_file_range is not in x/sys/unix (neither the
-// call nor its number), so the pipeline copies everything.
-func (copyFallback) offload(*copyJob, copyHow, *copyAcct) (int64, bool, error) { return 0, false, nil }
+// offload: copy_file_range where the system has it (FreeBSD 13+). What it
+// refuses (ENOSYS before FreeBSD 13; EXDEV, EINVAL, EOPNOTSUPP for a pair
+// it cannot copy) is left to the pipeline, from where it stopped.
+func (copyFallback) offload(j *copyJob, how copyHow, acct *copyAcct) (int64, bool, error) {
+	if !how.fileRange {
+		return 0, false, nil
+	}
+	srcOff, dstOff := j.srcOff, j.dstOff
+	var w int64
+	for w < j.n {
+		k, err := posix.CopyFileRange(int(j.sfd), &srcOff, int(j.dfd), &dstOff, int(min(j.n-w, j.ctl.round())))
+		if err != nil {
+			acct.by[MethodCopyFileRange] += w
+			if rangeFallback(err) {
+				return w, false, nil
+			}
+			return w, true, err
+		}
+		if k == 0 {
+			break // the end of the source
+		}
+		w += int64(k)
+		if err := j.ctl.add(int64(k)); err != nil {
+			acct.by[MethodCopyFileRange] += w
+			return w, true, err
+		}
+	}
+	acct.by[MethodCopyFileRange] += w
+	return w, true, nil
+}
+
+// rangeFallback reports whether copy_file_range's err leaves the copy to
+// the pipeline rather than failing it.
+func rangeFallback(err error) bool {
+	return errors.Is(err, posix.ErrUnsupported) || errors.Is(err, syscall.ENOSYS) ||
+		errors.Is(err, syscall.EXDEV) || errors.Is(err, syscall.EINVAL) ||
+		errors.Is(err, syscall.EOPNOTSUPP)
+}
 
 // seekData: SEEK_DATA where lseek has it (FreeBSD); elsewhere the error
 // matching ErrNotSupported makes copyData copy every byte.
