@@ -39,6 +39,14 @@ func TestFallbackFile(t *testing.T) {
 		got.Nlink != want.Nlink || !got.Mtime.Equal(want.Mtime) || !got.Ctime.Equal(want.Ctime) {
 		t.Errorf("fileFallback.fstat = %+v\nsysFile.fstat = %+v", got, want)
 	}
+	for a := AdviceNormal; a <= AdviceNoReuse; a++ {
+		if err := fb.fadvise(fd, 0, 0, a); err != nil {
+			t.Errorf("fileFallback.fadvise(%v): %v", a, err)
+		}
+	}
+	if !fb.supports(FeatureFadvise) {
+		t.Error("fileFallback.supports(FeatureFadvise) = false where posix_fadvise exists")
+	}
 	if err := fb.fallocate(fd, 0, 0, 1<<20); err != nil {
 		t.Errorf("fallocate mode 0: %v", err)
 	} else if st, _ := fb.fstat(fd); st.Size != 1<<20 {

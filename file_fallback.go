@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/extfs/extfs/internal/batchop"
+	"github.com/extfs/extfs/internal/fsenum"
 	"github.com/extfs/extfs/internal/fsstat"
 	"github.com/extfs/extfs/internal/posix"
 	"github.com/extfs/extfs/internal/unixmode"
@@ -23,12 +24,14 @@ type fileFallback struct {
 	funcOps
 }
 
-// supports: no io_uring, statx, openat2 or fadvise here, nor Linux's
-// fallocate modes.
+// supports: no io_uring, statx or openat2 here, nor Linux's fallocate
+// modes.
 func (fileFallback) supports(f Feature) bool {
 	switch f {
 	case FeatureFallocate:
 		return posix.HasFallocate
+	case FeatureFadvise:
+		return posix.HasFadvise
 	case FeatureXattr:
 		return posix.XattrNames != ""
 	case FeatureLink, FeatureSymlink, FeatureChown, FeatureMknod:
@@ -37,8 +40,12 @@ func (fileFallback) supports(f Feature) bool {
 	return false
 }
 
-func (fileFallback) fsync(fd uintptr, _ bool) error              { return posixErr("fsync", posix.Fsync(int(fd))) }
-func (fileFallback) fadvise(uintptr, int64, int64, Advice) error { return notSupportedErr("fadvise") }
+func (fileFallback) fsync(fd uintptr, _ bool) error { return posixErr("fsync", posix.Fsync(int(fd))) }
+
+// fadvise: posix_fadvise where the system has it (FreeBSD, NetBSD).
+func (fileFallback) fadvise(fd uintptr, off, n int64, a Advice) error {
+	return posixErr("posix_fadvise", posix.Fadvise(int(fd), off, n, fsenum.Advice(a)))
+}
 
 // fallocate: mode 0 is posix_fallocate where the system has it (FreeBSD);
 // the other modes are Linux's and macOS's.
