@@ -718,7 +718,7 @@ func TestCopyFileFIFOSwapRace(t *testing.T) {
 		if copies == 0 || refused == 0 {
 			t.Errorf("%d copies and %d refused FIFOs: the race was not exercised", copies, refused)
 		}
-		names := cpDirNames(t, dir)
+		names := dirNames(t, dir)
 		for _, n := range names {
 			if strings.HasPrefix(n, ".") {
 				t.Errorf("temporary file %s left behind", n)

@@ -43,21 +43,9 @@ var cpSystem = struct {
 	symlinks bool // a symbolic link to a file can be made and followed
 }{fileIDs: true, symlinks: true}
 
-// cpDirNames lists dir, so that a test can see leftover temporary files.
-func cpDirNames(t testing.TB, dir string) []string {
-	t.Helper()
-	ents, err := os.ReadDir(dir)
-	noErr(t, "readdir", err)
-	var names []string
-	for _, e := range ents {
-		names = append(names, e.Name())
-	}
-	return names
-}
-
 func cpWantNames(t testing.TB, dir string, want ...string) {
 	t.Helper()
-	got := cpDirNames(t, dir)
+	got := dirNames(t, dir)
 	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {

@@ -167,20 +167,6 @@ func crashDirs(t *testing.T, fsys *testfs.FS) (srcDir, dstDir string) {
 	return srcDir, dstDir
 }
 
-// dirNames lists dir.
-func dirNames(t *testing.T, dir string) []string {
-	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range ents {
-		names = append(names, e.Name())
-	}
-	return names
-}
-
 // TestCopyFileReplaceSIGKILL kills a process 16 times while CopyFile with
 // Replace copies 256 MiB over an existing file, at spread-out points of the
 // copy; each time dst must be the old content or the new, whole, and dst's

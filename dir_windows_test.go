@@ -71,19 +71,6 @@ func openTree(t *testing.T) (*extfs.Dir, string) {
 	return dir, d
 }
 
-func listDir(t *testing.T, path string) []string {
-	t.Helper()
-	ents, err := os.ReadDir(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range ents {
-		names = append(names, e.Name())
-	}
-	return names
-}
-
 // TestWindowsDirFiles: what only Windows has, beyond dir_test.go: backslash
 // names, the read-only attribute, device names that are not devices beneath
 // a Dir, and flags Windows cannot honour.
@@ -156,7 +143,7 @@ func TestWindowsDirOps(t *testing.T) {
 	if err := dir.Remove("f"); err != nil {
 		t.Errorf("Remove of a read-only file: %v", err)
 	}
-	if got, want := listDir(t, d), []string{"sub"}; !slices.Equal(got, want) {
+	if got, want := dirNames(t, d), []string{"sub"}; !slices.Equal(got, want) {
 		t.Errorf("the Dir's directory holds %q, want %q", got, want)
 	}
 }

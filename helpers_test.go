@@ -202,3 +202,16 @@ func removeTree(path string) error {
 	}
 	return os.Remove(path)
 }
+
+// dirNames lists dir's entries by name, so that a test can see leftover
+// temporary files.
+func dirNames(t testing.TB, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	noErr(t, "readdir "+dir, err)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}

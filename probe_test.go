@@ -253,12 +253,12 @@ func TestProbePair(t *testing.T) {
 		if fi, err := os.Stat(c.dst); err != nil || !fi.IsDir() {
 			dstDir = dirOf(c.dst)
 		}
-		before := cpDirNames(t, dstDir)
+		before := dirNames(t, dstDir)
 		got, err := extfs.ProbePair(c.src, c.dst)
 		if err != nil || got != c.want {
 			t.Errorf("ProbePair(%s, %s) = %v, %v; want %v", c.src, c.dst, got, err, c.want)
 		}
-		if after := cpDirNames(t, dstDir); !slices.Equal(before, after) {
+		if after := dirNames(t, dstDir); !slices.Equal(before, after) {
 			t.Errorf("ProbePair changed %s: %v, then %v", dstDir, before, after)
 		}
 		dst := c.dst

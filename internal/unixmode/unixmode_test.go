@@ -27,3 +27,15 @@ func TestFileMode(t *testing.T) {
 		}
 	}
 }
+
+func TestPermBits(t *testing.T) {
+	for _, m := range []fs.FileMode{0, 0o644, 0o777, fs.ModeSetuid | 0o4755&0o777, fs.ModeSetgid | fs.ModeSticky | 0o700} {
+		bits := PermBits(m)
+		if bits&^0o7777 != 0 {
+			t.Errorf("PermBits(%v) = %#o: has type bits", m, bits)
+		}
+		if got := FileMode(S_IFREG | bits); got != m {
+			t.Errorf("FileMode(S_IFREG|PermBits(%v)) = %v", m, got)
+		}
+	}
+}

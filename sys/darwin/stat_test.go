@@ -47,40 +47,6 @@ func TestFlagsAttrs(t *testing.T) {
 	}
 }
 
-func TestFileMode(t *testing.T) {
-	tests := []struct {
-		m    uint32
-		want fs.FileMode
-	}{
-		{S_IFREG | 0o644, 0o644},
-		{S_IFDIR | 0o755, fs.ModeDir | 0o755},
-		{S_IFLNK | 0o777, fs.ModeSymlink | 0o777},
-		{S_IFIFO | 0o600, fs.ModeNamedPipe | 0o600},
-		{S_IFSOCK | 0o700, fs.ModeSocket | 0o700},
-		{S_IFCHR | 0o620, fs.ModeDevice | fs.ModeCharDevice | 0o620},
-		{S_IFBLK | 0o640, fs.ModeDevice | 0o640},
-		{S_IFREG | S_ISUID | S_ISGID | 0o755, fs.ModeSetuid | fs.ModeSetgid | 0o755},
-		{S_IFDIR | S_ISVTX | 0o1777&0o777, fs.ModeDir | fs.ModeSticky | 0o777},
-	}
-	for _, tt := range tests {
-		if got := FileMode(tt.m); got != tt.want {
-			t.Errorf("FileMode(%#o) = %v; want %v", tt.m, got, tt.want)
-		}
-	}
-}
-
-func TestPermBits(t *testing.T) {
-	for _, m := range []fs.FileMode{0, 0o644, 0o777, fs.ModeSetuid | 0o4755&0o777, fs.ModeSetgid | fs.ModeSticky | 0o700} {
-		bits := PermBits(m)
-		if bits&^0o7777 != 0 {
-			t.Errorf("PermBits(%v) = %#o: has type bits", m, bits)
-		}
-		if got := FileMode(S_IFREG | bits); got != m {
-			t.Errorf("FileMode(S_IFREG|PermBits(%v)) = %v", m, got)
-		}
-	}
-}
-
 func TestMknodPlan(t *testing.T) {
 	tests := []struct {
 		typ, perm uint32
