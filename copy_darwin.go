@@ -11,15 +11,10 @@ package extfs
 // clones into open files answer errCloneOpen.
 
 import (
-	"context"
 	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/extfs/extfs/internal/fdmode"
 	"github.com/extfs/extfs/sys/darwin"
-	"golang.org/x/sys/unix"
 )
 
 // copySys takes copyFallback's answers where macOS has nothing to do: no
@@ -88,122 +83,12 @@ func (copySys) renameNoReplace(oldpath, newpath string) (bool, error) {
 	return true, darwin.RenameNoReplace(oldpath, newpath)
 }
 
-// copyByName makes CopyFile's temporary file, next to dst, a clone of src
-// that passes for the new file a copy would have made (darwin.CloneAsNew),
-// or, without a clone, returns the empty temporary file to copy into: the
-// one made, without PreserveMode, to learn the copy's permission bits (the
-// umask cannot be read without changing it for every thread).
-func (copySys) copyByName(r *byNameReq) (copyTemp, error) {
-	if !cloneWanted(r.o.CoW, r.st.Size) {
-		return copyTemp{}, nil
-	}
-	dir, base := filepath.Split(r.dst)
-	if base == "" || base == "." || base == ".." {
-		return copyTemp{}, errInvalid("destination %q is not a file name", r.dst)
-	}
-	c := newDarwinClone(r.src, r.st, r.o, unix.AT_FDCWD, dir, base)
-	var spare copyTemp
-	if r.o.Preserve&PreserveMode == 0 {
-		var err error
-		if spare.f, spare.name, err = createTemp(r.dst, r.st.Mode.Perm()); err != nil {
-			return copyTemp{}, err
-		}
-		c.spare = spare.f
-	}
-	t, err := c.make(r.ctx)
-	if err == nil && !t.done {
-		return spare, nil // copy into the spare file
-	}
-	if spare.f != nil {
-		err = dropTemp(spare.f, spare.name, err)
-	}
-	if err != nil && t.done {
-		return copyTemp{}, dropTemp(t.f, t.name, err)
-	}
-	return t, err
-}
+// copyByName: a clone (clonename.go), or the empty file to copy into.
+func (copySys) copyByName(r *byNameReq) (copyTemp, error) { return cloneByName(r, byName) }
 
-// darwinClone is one darwin.CloneAsNew for CopyFile (copyByName) or
-// CopyTree (treeSys.clone), in extfs's terms.
-type darwinClone struct {
-	req   darwin.CloneReq
-	src   *File
-	size  int64
-	o     *CopyOptions
-	shown string // what errors call req.Dirfd, unless AT_FDCWD (CopyTree's directory)
-	spare *File  // the file a copy would go into, with the copy's permission bits (not with PreserveMode)
-}
-
-func newDarwinClone(src *File, st *Stat, o *CopyOptions, dirfd int, dir, base string) *darwinClone {
-	p := o.Preserve
-	return &darwinClone{src: src, size: st.Size, o: o, req: darwin.CloneReq{
-		Dirfd: dirfd, Dir: dir, Base: base, TempName: tempName, Always: o.CoW == CoWAlways,
-		KeepMode: p&PreserveMode != 0, Mode: darwin.PermBits(st.Mode),
-		KeepOwner: p&PreserveOwner != 0, Uid: st.Uid, Gid: st.Gid,
-		KeepXattrs: p&PreserveXattrs != 0,
-		KeepTimes:  p&PreserveTimes != 0, Atime: st.Atime, Mtime: st.Mtime,
-	}}
-}
-
-// make makes the clone and counts it as copyOpenFile counts a copy: it
-// reports progress and stops if ctx is done. It returns the clone, open and
-// named relative to the directory, or, not done, "copy instead". A clone it
-// cannot finish is removed.
-func (c *darwinClone) make(ctx context.Context) (copyTemp, error) {
-	if !c.req.KeepMode {
-		sp, err := c.spare.Statx()
-		if err != nil {
-			return copyTemp{}, err
-		}
-		c.req.Want = darwin.PermBits(sp.Mode.Perm())
-	}
-	fd, name := -1, ""
-	var err error
-	if cerr := c.src.withFd(func(sfd uintptr) { c.req.Src = int(sfd); fd, name, err = darwin.CloneAsNew(&c.req) }); cerr != nil {
-		err = &hintError{err: fs.ErrClosed, hint: "source"}
-	}
-	if err != nil || fd < 0 {
-		return copyTemp{}, c.err(err)
-	}
-	f := NewFile(os.NewFile(uintptr(fd), c.path(name)))
-	ctl := newCopyCtl(ctx, c.o.Progress, c.size)
-	if err = ctl.add(c.size); err != nil {
-		f.Close()
-		return copyTemp{}, errors.Join(err, c.remove(name))
-	}
-	return madeByName(f, name, c.size, MethodClone, ctl), nil
-}
-
-// err is a *darwin.CloneError as CopyFile reports it: with a Why, an error
-// matching ErrNotSupported that says it.
-func (c *darwinClone) err(err error) error {
-	var e *darwin.CloneError
-	if !errors.As(err, &e) {
-		return err
-	}
-	switch {
-	case e.Why != "":
-		err = os.NewSyscallError(e.Op, &unsupportedError{what: e.Why, err: e.Err})
-	case e.Name == "":
-		err = os.NewSyscallError(e.Op, e.Err)
-	default:
-		err = pathErr(e.Op, c.path(e.Name), e.Err)
-	}
-	if e.Cleanup != nil {
-		err = errors.Join(err, pathErr("unlink", c.path(e.Name), e.Cleanup))
-	}
-	return err
-}
-
-// remove removes the clone name after a failure.
-func (c *darwinClone) remove(name string) error {
-	return pathErr("unlink", c.path(name), darwin.RemoveClone(c.req.Dirfd, name))
-}
-
-// path is what errors and the clone's File call name.
-func (c *darwinClone) path(name string) string {
-	if c.req.Dirfd == unix.AT_FDCWD {
-		return name
-	}
-	return joinRel(c.shown, name)
+// byName is clonefile(2) as clonename.go asks for it (darwin.CloneAsNew).
+var byName = nameCloner{
+	clone:  darwin.CloneAsNew,
+	remove: darwin.RemoveClone,
+	rename: func(dirfd int, old, new string) error { return darwin.Renameat(dirfd, old, dirfd, new) },
 }

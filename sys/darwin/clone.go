@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/extfs/extfs/internal/byname"
 )
 
 // Decisions of copying and cloning: which clonefile(2) errno means "cannot
@@ -216,63 +218,6 @@ func CloneWhat(err error, sname, dname string) string {
 	return "clone: the " + dname + " filesystem cannot clone files (clonefile needs APFS)"
 }
 
-// CloneReq asks CloneAsNew for a clone that passes for the new file a copy
-// would have made.
-type CloneReq struct {
-	Src   int    // the source, open for reading
-	Dirfd int    // the directory the clone is made in, or AT_FDCWD
-	Dir   string // joined before the clone's temporary name (with AT_FDCWD, a path)
-	Base  string // the copy's name, which TempName turns into the clone's
-	// TempName makes a fresh temporary name for Base; a taken one is
-	// tried again with another.
-	TempName func(base string) string
-	Always   bool // the copy must be a clone (CoWAlways); else "no clone" means "copy"
-
-	// What the copy is to be like. Its permission bits are Want, or with
-	// KeepMode the source's Mode (st_mode's 07777 bits); its owner Uid and
-	// Gid with KeepOwner, else the caller; its extended attributes the
-	// source's with KeepXattrs, else none (KeepXattr's aside); its access
-	// and modification times Atime and Mtime with KeepTimes, else now; its
-	// birth time now.
-	Want         uint32
-	KeepMode     bool
-	Mode         uint32
-	KeepOwner    bool
-	Uid, Gid     uint32
-	KeepXattrs   bool
-	KeepTimes    bool
-	Atime, Mtime time.Time
-}
-
-// CloneError is why CloneAsNew made no clone: a call that failed (Op, Err)
-// on the source (Name "") or on the clone Name (relative to Dirfd), or
-// CloneAsNew's own refusal (Op "clone", Err nil). Why, when set, says why no
-// clone is possible, for a copy that must be a clone: the caller reports the
-// error as "not supported". Cleanup is the failure to remove the unfinished
-// clone Name again (unlinkat), if it failed.
-type CloneError struct {
-	Op, Name string
-	Err      error
-	Why      string
-	Cleanup  error
-}
-
-func (e *CloneError) Error() string {
-	msg := e.Op
-	if e.Name != "" {
-		msg += " " + e.Name
-	}
-	switch {
-	case e.Err != nil:
-		msg += ": " + e.Err.Error()
-	case e.Why != "":
-		msg += ": " + e.Why
-	}
-	return msg
-}
-
-func (e *CloneError) Unwrap() error { return e.Err }
-
 // noClone is CloneAsNew's answer when no clone was made, by err from the
 // call op (nil: CloneRefusal), as NoCloneVerdict rules: (nil, nil) to copy
 // instead. why says why no clone is possible (CoWAlways).
@@ -281,9 +226,9 @@ func noClone(always bool, op string, err error, why func() string) error {
 	case NoCloneCopy:
 		return nil
 	case NoCloneUnsupported:
-		return &CloneError{Op: op, Err: err, Why: why()}
+		return &byname.Error{Op: op, Err: err, Why: why()}
 	}
-	return &CloneError{Op: op, Err: err}
+	return &byname.Error{Op: op, Err: err}
 }
 
 // CloneTimes are the birth, modification and access times to give a fresh
@@ -305,7 +250,7 @@ func timespec(t time.Time) Timespec { return Timespec{Sec: t.Unix(), Nsec: int64
 // Mode, unless the clone has them and was not chowned since (chown(2) may
 // clear setuid and setgid), as extfs's preserve does; else Want, unless it
 // has those.
-func CloneChmod(r *CloneReq, mode uint32, chowned bool) (set uint32, change bool) {
+func CloneChmod(r *byname.Req, mode uint32, chowned bool) (set uint32, change bool) {
 	if r.KeepMode {
 		return r.Mode, chowned || mode != r.Mode
 	}

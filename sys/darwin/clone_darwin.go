@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/extfs/extfs/internal/byname"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,9 +34,9 @@ func ProbeClone(src int, path string) error {
 
 // CloneAsNew clones r.Src under a temporary name in r.Dir, relative to
 // r.Dirfd, and makes the clone pass for the new file a copy would have
-// made (CloneReq). It returns the clone open for reading and writing and its
+// made (byname.Req). It returns the clone open for reading and writing and its
 // name; fd -1 with a nil error means "copy instead". Errors are
-// *CloneError.
+// *byname.Error.
 //
 // No clone is made of a file that would be immutable or give away more
 // permission than the copy may have (CloneRefusal), nor where clonefile
@@ -43,10 +44,10 @@ func ProbeClone(src int, path string) error {
 // clone that cannot be made to pass for a new file (an extended attribute
 // that cannot be removed, an owner that cannot be given) is removed, and
 // then copied unless r.Always.
-func CloneAsNew(r *CloneReq) (fd int, name string, err error) {
+func CloneAsNew(r *byname.Req) (fd int, name string, err error) {
 	sst, err := Fstat(r.Src)
 	if err != nil {
-		return -1, "", &CloneError{Op: "fstat", Err: err}
+		return -1, "", &byname.Error{Op: "fstat", Err: err}
 	}
 	want := r.Want
 	if r.KeepMode {
@@ -63,11 +64,11 @@ func CloneAsNew(r *CloneReq) (fd int, name string, err error) {
 	}
 	if err != nil {
 		return -1, "", noClone(r.Always, "fclonefileat", err, func() string {
-			sname, dname := r.fsNames()
+			sname, dname := fsNames(r)
 			return CloneWhat(err, sname, dname)
 		})
 	}
-	fd, cerr := r.fix(name)
+	fd, cerr := fix(r, name)
 	if cerr != nil {
 		cerr.Name, cerr.Cleanup = name, RemoveClone(r.Dirfd, name)
 		if cerr.Cleanup == nil && !r.Always {
@@ -89,7 +90,7 @@ func RemoveClone(dirfd int, name string) error {
 
 // fsNames names the source's filesystem and the clone directory's, or ""
 // where statfs fails, for CloneWhat.
-func (r *CloneReq) fsNames() (src, dst string) {
+func fsNames(r *byname.Req) (src, dst string) {
 	if fi, err := Fstatfs(r.Src); err == nil {
 		src = fi.Name
 	}
@@ -118,32 +119,32 @@ func (r *CloneReq) fsNames() (src, dst string) {
 // unreadable to its owner; the name is one the caller made, in the
 // destination's directory, and setattrlist and fchmodat follow no symbolic
 // link there. setattrlist has no *at form: it runs in r.Dirfd (InDir).
-func (r *CloneReq) fix(name string) (int, *CloneError) {
+func fix(r *byname.Req, name string) (int, *byname.Error) {
 	cst, err := Fstatat(r.Dirfd, name, unix.AT_SYMLINK_NOFOLLOW)
 	if err != nil {
-		return -1, &CloneError{Op: "lstat", Err: err}
+		return -1, &byname.Error{Op: "lstat", Err: err}
 	}
 	if flags, change := CloneFlags(cst.Flags); change {
 		if err := InDir(r.Dirfd, func() error { return SetFlags(name, flags) }); err != nil {
-			return -1, &CloneError{Op: "setattrlist", Err: err}
+			return -1, &byname.Error{Op: "setattrlist", Err: err}
 		}
 	}
 	mode := cst.Mode & 0o7777
 	if work, change := CloneWorkMode(mode); change {
 		if err := Fchmodat(r.Dirfd, name, work, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-			return -1, &CloneError{Op: "chmod", Err: err}
+			return -1, &byname.Error{Op: "chmod", Err: err}
 		}
 		mode = work
 	}
 	fd, err := Openat(r.Dirfd, name, unix.O_RDWR|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return -1, &CloneError{Op: "open", Err: err}
+		return -1, &byname.Error{Op: "open", Err: err}
 	}
-	cerr := r.fixOpen(fd, mode)
+	cerr := fixOpen(r, fd, mode)
 	if cerr == nil {
 		crtime, mtime, atime := CloneTimes(time.Now(), r.KeepTimes, r.Atime, r.Mtime)
 		if err := InDir(r.Dirfd, func() error { return SetTimes(name, &crtime, &mtime, &atime) }); err != nil {
-			cerr = &CloneError{Op: "setattrlist", Err: err}
+			cerr = &byname.Error{Op: "setattrlist", Err: err}
 		}
 	}
 	if cerr != nil {
@@ -156,21 +157,21 @@ func (r *CloneReq) fix(name string) (int, *CloneError) {
 // fixOpen is fix's part on the open clone fd, whose permission bits are
 // mode: the extended attributes, then the owner and the mode, in the order
 // and with the checks of extfs's preserve.
-func (r *CloneReq) fixOpen(fd int, mode uint32) *CloneError {
+func fixOpen(r *byname.Req, fd int, mode uint32) *byname.Error {
 	if !r.KeepXattrs {
 		if op, err := dropXattrs(fd); err != nil {
-			return &CloneError{Op: op, Err: err}
+			return &byname.Error{Op: op, Err: err}
 		}
 	}
 	chowned := false
 	if r.KeepOwner || r.KeepMode {
 		dt, err := Fstat(fd)
 		if err != nil {
-			return &CloneError{Op: "statx", Err: err}
+			return &byname.Error{Op: "statx", Err: err}
 		}
 		if r.KeepOwner && (dt.Uid != r.Uid || dt.Gid != r.Gid) {
 			if err := Fchown(fd, int(r.Uid), int(r.Gid)); err != nil {
-				return &CloneError{Op: "chown", Err: err}
+				return &byname.Error{Op: "chown", Err: err}
 			}
 			chowned = true
 		}
@@ -180,7 +181,7 @@ func (r *CloneReq) fixOpen(fd int, mode uint32) *CloneError {
 	}
 	if set, change := CloneChmod(r, mode, chowned); change {
 		if err := Fchmod(fd, set); err != nil {
-			return &CloneError{Op: "chmod", Err: err}
+			return &byname.Error{Op: "chmod", Err: err}
 		}
 	}
 	return nil

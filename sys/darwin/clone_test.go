@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/extfs/extfs/internal/byname"
 )
 
 func TestCloneFallback(t *testing.T) {
@@ -249,18 +251,18 @@ func TestFsidKey(t *testing.T) {
 func TestCloneChmod(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
-		r       CloneReq
+		r       byname.Req
 		mode    uint32
 		chowned bool
 		set     uint32
 		change  bool
 	}{
-		{"want, has it", CloneReq{Want: 0o644}, 0o644, false, 0o644, false},
-		{"want, work mode", CloneReq{Want: 0o644}, 0o744, false, 0o644, true},
-		{"want, chowned", CloneReq{Want: 0o640}, 0o640, true, 0o640, false},
-		{"keep, has it", CloneReq{KeepMode: true, Mode: 0o4755}, 0o4755, false, 0o4755, false},
-		{"keep, setuid lost", CloneReq{KeepMode: true, Mode: 0o4755}, 0o755, false, 0o4755, true},
-		{"keep, chowned", CloneReq{KeepMode: true, Mode: 0o755}, 0o755, true, 0o755, true},
+		{"want, has it", byname.Req{Want: 0o644}, 0o644, false, 0o644, false},
+		{"want, work mode", byname.Req{Want: 0o644}, 0o744, false, 0o644, true},
+		{"want, chowned", byname.Req{Want: 0o640}, 0o640, true, 0o640, false},
+		{"keep, has it", byname.Req{KeepMode: true, Mode: 0o4755}, 0o4755, false, 0o4755, false},
+		{"keep, setuid lost", byname.Req{KeepMode: true, Mode: 0o4755}, 0o755, false, 0o4755, true},
+		{"keep, chowned", byname.Req{KeepMode: true, Mode: 0o755}, 0o755, true, 0o755, true},
 	} {
 		set, change := CloneChmod(&tt.r, tt.mode, tt.chowned)
 		if change != tt.change || change && set != tt.set {
@@ -294,22 +296,19 @@ func TestNoClone(t *testing.T) {
 	if err := noClone(false, "clone", nil, why); err != nil {
 		t.Errorf("noClone(auto, refused) = %v; want nil (copy)", err)
 	}
-	var e *CloneError
+	var e *byname.Error
 	if err := noClone(true, "fclonefileat", EXDEV, why); !errors.As(err, &e) || e.Why != "because" || !errors.Is(err, EXDEV) {
-		t.Errorf("noClone(always, EXDEV) = %v; want a CloneError with Why, wrapping EXDEV", err)
+		t.Errorf("noClone(always, EXDEV) = %v; want a byname.Error with Why, wrapping EXDEV", err)
 	}
 	if err := noClone(true, "clone", nil, why); !errors.As(err, &e) || e.Why != "because" || e.Err != nil || err.Error() != "clone: because" {
-		t.Errorf("noClone(always, refused) = %v; want a CloneError with Why", err)
+		t.Errorf("noClone(always, refused) = %v; want a byname.Error with Why", err)
 	}
 	for _, errno := range []error{EPERM, EIO} {
 		if err := noClone(true, "fclonefileat", errno, why); !errors.As(err, &e) || e.Why != "" || !errors.Is(err, errno) {
-			t.Errorf("noClone(always, %v) = %v; want a CloneError without Why", errno, err)
+			t.Errorf("noClone(always, %v) = %v; want a byname.Error without Why", errno, err)
 		}
 	}
 	if err := noClone(false, "fclonefileat", EIO, why); !errors.Is(err, EIO) {
 		t.Errorf("noClone(auto, EIO) = %v; want the error", err)
-	}
-	if got := (&CloneError{Op: "chown", Name: "d/.x.tmp", Err: EPERM}).Error(); got != "chown d/.x.tmp: "+EPERM.Error() {
-		t.Errorf("CloneError.Error() = %q", got)
 	}
 }
