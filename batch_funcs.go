@@ -7,10 +7,10 @@ package extfs
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"strconv"
 
 	"github.com/extfs/extfs/internal/batchop"
 )
@@ -111,7 +111,7 @@ func (funcOps) op(d *batchop.Desc) *funcOp {
 			return opResult{n: n, err: osErr(err)}
 		}}
 	}
-	return errOp(func() error { return notSupportedErr(fmt.Sprintf("batched operation %d", d.Kind)) })
+	return errOp(func() error { return notSupportedErr("batched operation " + strconv.Itoa(int(d.Kind))) })
 }
 
 // osErr returns the errno inside an error of package os; the Pending wraps

@@ -75,26 +75,13 @@ import (
 // alternate data streams and attributes. CoWNever, a sparse src and
 // SparseAlways copy the data ranges by reading and writing.
 func CopyFile(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats, error) {
-	var o CopyOptions
-	if opt != nil {
-		o = *opt
-	}
 	fail := func(op string, err error) (CopyStats, error) {
 		return CopyStats{}, copyErr(op, src, dst, err)
 	}
-	if ctx == nil {
-		return fail("copy", errInvalid("CopyFile: nil context"))
-	}
-	if err := checkPaths("source", src, "destination", dst); err != nil {
+	o, err := copyArgs(ctx, "CopyFile", src, dst, opt)
+	if err != nil {
 		return fail("copy", err)
 	}
-	if err := o.check(); err != nil {
-		return fail("copy", err)
-	}
-	if err := ctx.Err(); err != nil {
-		return fail("copy", err)
-	}
-	o.portable = portableCopies
 
 	sf, st, err := openSource(src)
 	if err != nil {

@@ -89,34 +89,20 @@ import (
 // ErrNotSupported. Sockets, and with PreserveXattrs symbolic links and
 // special files, are not copied there (ErrNotSupported).
 func CopyTree(ctx context.Context, src, dst string, opt *CopyOptions) (CopyStats, error) {
-	var o CopyOptions
-	if opt != nil {
-		o = *opt
+	o, err := copyArgs(ctx, "CopyTree", src, dst, opt)
+	if err == nil && (src == "" || dst == "") {
+		err = errInvalid("CopyTree: empty path") // CopyFile's is ENOENT, as os.Open's
 	}
-	fail := func(op string, err error) (CopyStats, error) {
-		return CopyStats{}, copyErr(op, src, dst, err)
+	if err != nil {
+		return CopyStats{}, copyErr("copy", src, dst, err)
 	}
-	switch {
-	case ctx == nil:
-		return fail("copy", errInvalid("CopyTree: nil context"))
-	case src == "" || dst == "":
-		return fail("copy", errInvalid("CopyTree: empty path"))
-	}
-	if err := o.check(); err != nil {
-		return fail("copy", err)
-	}
-	if err := ctx.Err(); err != nil {
-		return fail("copy", err)
-	}
-
-	o.portable = portableCopies
 	t := &treeCopy{opt: o, srcPath: src, dstPath: dst, progress: o.Progress, reported: -1}
 	t.ctx, t.cancel = context.WithCancel(ctx)
 	defer t.cancel()
 	t.pool.start(treeWorkers(o.Workers))
 	defer t.pool.stop()
 
-	err := t.run()
+	err = t.run()
 	if err == nil {
 		err = t.recordedErr()
 	}

@@ -1,6 +1,7 @@
 package extfs
 
 import (
+	"context"
 	"io/fs"
 	"strconv"
 )
@@ -304,3 +305,23 @@ func (s *CopyStats) countMethod(m Method) {
 
 // keptStats is what a copy that left its destination as it was reports.
 func keptStats(m Method) CopyStats { return CopyStats{ByMethod: map[Method]int64{m: 1}} }
+
+// copyArgs checks what CopyFile and CopyTree (fn) are given, and returns
+// the options to copy with: a copy of opt's, or the defaults.
+func copyArgs(ctx context.Context, fn, src, dst string, opt *CopyOptions) (CopyOptions, error) {
+	var o CopyOptions
+	if opt != nil {
+		o = *opt
+	}
+	o.portable = portableCopies
+	if ctx == nil {
+		return o, errInvalid("%s: nil context", fn)
+	}
+	if err := checkPaths("source", src, "destination", dst); err != nil {
+		return o, err
+	}
+	if err := o.check(); err != nil {
+		return o, err
+	}
+	return o, ctx.Err()
+}

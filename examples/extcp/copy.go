@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -421,24 +419,6 @@ func (c *copier) copySpecial(j *job) {
 	if c.done(j, &extfs.CopyStats{Files: 1}, err) {
 		c.said(j.src, j.shown, "")
 	}
-}
-
-// replaceWith makes name with mk: in place when nothing is there, else
-// under a temporary name renamed over what is there, so that the name
-// never goes missing.
-func replaceWith(name string, exists bool, mk func(string) error) error {
-	if !exists {
-		return mk(name)
-	}
-	tmp := filepath.Join(filepath.Dir(name), ".extcp-"+strconv.FormatUint(rand.Uint64(), 36)+".tmp")
-	if err := mk(tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, name); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }
 
 // preserveEntry gives name, a symbolic link or special file just made, the

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 
 	"github.com/extfs/extfs"
 )
@@ -167,4 +169,22 @@ func (t *linkTreeWalk) dir(src, dst string, st *extfs.Stat, ancestors []fileID) 
 		}
 		c.makeLink(l)
 	}
+}
+
+// replaceWith makes name with mk: in place when nothing is there, else
+// under a temporary name renamed over what is there, so that the name
+// never goes missing.
+func replaceWith(name string, exists bool, mk func(string) error) error {
+	if !exists {
+		return mk(name)
+	}
+	tmp := filepath.Join(filepath.Dir(name), ".extcp-"+strconv.FormatUint(rand.Uint64(), 36)+".tmp")
+	if err := mk(tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }

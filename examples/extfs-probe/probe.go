@@ -30,31 +30,29 @@ type fsReport struct {
 	Fallocate map[string]result `json:"fallocate,omitempty"`
 }
 
-// tri is an answer that may be unknown: JSON true, false or null; "yes",
-// "no" or "unknown" for people.
-type tri int8
+// tri is extfs's Answer, an answer that may be unknown, as JSON has it:
+// true, false or null; "yes", "no" or "unknown" for people.
+type tri extfs.Answer
 
 const (
-	unknown tri = iota
-	no
-	yes
+	unknown = tri(extfs.Unknown)
+	yes     = tri(extfs.Yes)
+	no      = tri(extfs.No)
 )
 
 // triOf is extfs's Answer as a tri.
-func triOf(a extfs.Answer) tri {
-	switch a {
-	case extfs.Yes:
-		return yes
-	case extfs.No:
-		return no
-	}
-	return unknown
-}
+func triOf(a extfs.Answer) tri { return tri(a) }
 
-func (t tri) String() string { return [...]string{"unknown", "no", "yes"}[t] }
+func (t tri) String() string { return extfs.Answer(t).String() }
 
 func (t tri) MarshalJSON() ([]byte, error) {
-	return []byte([...]string{"null", "false", "true"}[t]), nil
+	switch t {
+	case yes:
+		return []byte("true"), nil
+	case no:
+		return []byte("false"), nil
+	}
+	return []byte("null"), nil
 }
 
 func (t *tri) UnmarshalJSON(b []byte) error {
