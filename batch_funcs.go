@@ -56,16 +56,18 @@ func (funcOps) op(d *batchop.Desc) *funcOp {
 		return errOp(func() error { return sysFile.fsync(d.Fd, false) })
 	case batchop.GetXattr:
 		return &funcOp{run: func() opResult {
-			v, err := sysFile.fgetxattr(d.Fd, d.Name)
+			v, err := sysFile.getxattr(xattrAt{Fd: int(d.Fd)}, d.Name)
 			return opResult{value: v, err: err}
 		}}
 	case batchop.SetXattr:
-		return errOp(func() error { return sysFile.fsetxattr(d.Fd, d.Name, d.Value, XattrFlag(d.Flags)) })
+		return errOp(func() error {
+			return sysFile.setxattr(xattrAt{Fd: int(d.Fd)}, d.Name, d.Value, XattrFlag(d.Flags))
+		})
 	case batchop.RemoveXattr:
-		return errOp(func() error { return sysFile.fremovexattr(d.Fd, d.Name) })
+		return errOp(func() error { return sysFile.removexattr(xattrAt{Fd: int(d.Fd)}, d.Name) })
 	case batchop.ListXattr:
 		return &funcOp{run: func() opResult {
-			names, err := sysFile.flistxattr(d.Fd)
+			names, err := sysFile.listxattr(xattrAt{Fd: int(d.Fd)})
 			return opResult{names: names, err: err}
 		}}
 	case batchop.Fstatx:

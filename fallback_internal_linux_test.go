@@ -55,8 +55,8 @@ func TestFallbackFile(t *testing.T) {
 	if err := fb.fallocate(fd, AllocPunchHole|AllocKeepSize, 0, 4096); !errors.Is(err, ErrNotSupported) {
 		t.Errorf("fallocate punch hole = %v, want ErrNotSupported", err)
 	}
-	if _, err := fb.fgetxattr(fd, "user.x"); !errors.Is(err, ErrNotSupported) {
-		t.Errorf("fgetxattr = %v, want ErrNotSupported (Linux's xattrs are not the fallback's)", err)
+	if _, err := fb.getxattr(xattrAt{Fd: int(fd)}, "user.x"); !errors.Is(err, ErrNotSupported) {
+		t.Errorf("getxattr = %v, want ErrNotSupported (Linux's xattrs are not the fallback's)", err)
 	}
 	if err := fb.fsync(fd, true); err != nil {
 		t.Errorf("fsync: %v", err)

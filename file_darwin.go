@@ -62,30 +62,15 @@ func (fileSys) fallocate(fd uintptr, mode AllocMode, off, n int64) error {
 	return darwin.Fallocate(int(fd), fsenum.AllocMode(mode), off, n)
 }
 
-func xflags(f XattrFlag) int { return xattrFlagBits(f, darwin.XATTR_CREATE, darwin.XATTR_REPLACE) }
-
 func (fileSys) xattrNameProblem(name string) string { return darwin.CheckXattrName(name) }
 func (fileSys) xattrHint(string, error) string      { return "" } // macOS's errnos say what they mean
-func (fileSys) fgetxattr(fd uintptr, name string) ([]byte, error) {
-	return darwin.Fgetxattr(int(fd), name)
+
+func (fileSys) getxattr(at xattrAt, name string) ([]byte, error) { return darwin.Getxattr(at, name) }
+func (fileSys) setxattr(at xattrAt, name string, v []byte, f XattrFlag) error {
+	return darwin.Setxattr(at, name, v, fsenum.XattrFlag(f))
 }
-func (fileSys) fsetxattr(fd uintptr, name string, v []byte, f XattrFlag) error {
-	return darwin.Fsetxattr(int(fd), name, v, xflags(f))
-}
-func (fileSys) flistxattr(fd uintptr) ([]string, error)    { return darwin.Flistxattr(int(fd)) }
-func (fileSys) fremovexattr(fd uintptr, name string) error { return darwin.Fremovexattr(int(fd), name) }
-func (fileSys) getxattr(path, name string, follow bool) ([]byte, error) {
-	return darwin.Getxattr(path, name, !follow)
-}
-func (fileSys) setxattr(path, name string, v []byte, f XattrFlag, follow bool) error {
-	return darwin.Setxattr(path, name, v, xflags(f), !follow)
-}
-func (fileSys) listxattr(path string, follow bool) ([]string, error) {
-	return darwin.Listxattr(path, !follow)
-}
-func (fileSys) removexattr(path, name string, follow bool) error {
-	return darwin.Removexattr(path, name, !follow)
-}
+func (fileSys) listxattr(at xattrAt) ([]string, error)    { return darwin.Listxattr(at) }
+func (fileSys) removexattr(at xattrAt, name string) error { return darwin.Removexattr(at, name) }
 
 func (fileSys) fstat(fd uintptr) (*Stat, error) { return statOf(darwin.FstatInfo(int(fd))) }
 func (fileSys) statat(dir int, path string, follow bool) (*Stat, error) {

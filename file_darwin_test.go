@@ -71,18 +71,6 @@ func TestDarwinAdvice(t *testing.T) {
 	}
 }
 
-func TestDarwinXattrFlags(t *testing.T) {
-	for f, want := range map[XattrFlag]int{
-		0:            0,
-		XattrCreate:  darwin.XATTR_CREATE,
-		XattrReplace: darwin.XATTR_REPLACE,
-	} {
-		if got := xflags(f); got != want {
-			t.Errorf("xflags(%d) = %#x; want %#x", f, got, want)
-		}
-	}
-}
-
 func TestDarwinXattrName(t *testing.T) {
 	for _, name := range []string{"user.x", "com.apple.FinderInfo", "x", strings.Repeat("a", 127)} {
 		if msg := (fileSys{}).xattrNameProblem(name); msg != "" {

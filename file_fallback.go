@@ -95,30 +95,15 @@ func (fileFallback) xattrNameProblem(name string) string {
 	return ""
 }
 func (fileFallback) xattrHint(string, error) string { return "" }
-func (fileFallback) fgetxattr(fd uintptr, name string) ([]byte, error) {
-	return xattrResult(posix.Xattr{Fd: int(fd)}.Get(name))
+func (fileFallback) getxattr(at xattrAt, name string) ([]byte, error) {
+	return xattrResult(posix.Getxattr(at, name))
 }
-func (fileFallback) fsetxattr(fd uintptr, name string, v []byte, f XattrFlag) error {
-	return xattrFallbackErr(posix.Xattr{Fd: int(fd)}.Set(name, v, f&XattrCreate != 0, f&XattrReplace != 0))
+func (fileFallback) setxattr(at xattrAt, name string, v []byte, f XattrFlag) error {
+	return xattrFallbackErr(posix.Setxattr(at, name, v, fsenum.XattrFlag(f)))
 }
-func (fileFallback) flistxattr(fd uintptr) ([]string, error) {
-	return xattrResult(posix.Xattr{Fd: int(fd)}.List())
-}
-func (fileFallback) fremovexattr(fd uintptr, name string) error {
-	return xattrFallbackErr(posix.Xattr{Fd: int(fd)}.Remove(name))
-}
-func (fileFallback) getxattr(path, name string, follow bool) ([]byte, error) {
-	return xattrResult(posix.Xattr{Path: path, NoFollow: !follow}.Get(name))
-}
-func (fileFallback) setxattr(path, name string, v []byte, f XattrFlag, follow bool) error {
-	x := posix.Xattr{Path: path, NoFollow: !follow}
-	return xattrFallbackErr(x.Set(name, v, f&XattrCreate != 0, f&XattrReplace != 0))
-}
-func (fileFallback) listxattr(path string, follow bool) ([]string, error) {
-	return xattrResult(posix.Xattr{Path: path, NoFollow: !follow}.List())
-}
-func (fileFallback) removexattr(path, name string, follow bool) error {
-	return xattrFallbackErr(posix.Xattr{Path: path, NoFollow: !follow}.Remove(name))
+func (fileFallback) listxattr(at xattrAt) ([]string, error) { return xattrResult(posix.Listxattr(at)) }
+func (fileFallback) removexattr(at xattrAt, name string) error {
+	return xattrFallbackErr(posix.Removexattr(at, name))
 }
 
 func xattrResult[T any](v T, err error) (T, error) { return v, xattrFallbackErr(err) }

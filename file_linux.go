@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/extfs/extfs/internal/batchop"
+	"github.com/extfs/extfs/internal/fsenum"
 	"github.com/extfs/extfs/sys/linux"
 	"golang.org/x/sys/unix"
 )
@@ -58,26 +59,13 @@ func (fileSys) fallocate(fd uintptr, mode AllocMode, off, n int64) error {
 
 func (fileSys) xattrNameProblem(name string) string     { return linux.CheckXattrName(name) }
 func (fileSys) xattrHint(name string, err error) string { return linux.XattrHint(name, err) }
-func (fileSys) fgetxattr(fd uintptr, name string) ([]byte, error) {
-	return linux.Fgetxattr(int(fd), name)
+
+func (fileSys) getxattr(at xattrAt, name string) ([]byte, error) { return linux.Getxattr(at, name) }
+func (fileSys) setxattr(at xattrAt, name string, v []byte, f XattrFlag) error {
+	return linux.Setxattr(at, name, v, fsenum.XattrFlag(f))
 }
-func (fileSys) fsetxattr(fd uintptr, name string, v []byte, f XattrFlag) error {
-	return linux.Fsetxattr(int(fd), name, v, linux.XattrFlags(int(f)))
-}
-func (fileSys) flistxattr(fd uintptr) ([]string, error)    { return linux.Flistxattr(int(fd)) }
-func (fileSys) fremovexattr(fd uintptr, name string) error { return linux.Fremovexattr(int(fd), name) }
-func (fileSys) getxattr(path, name string, follow bool) ([]byte, error) {
-	return linux.Getxattr(path, name, !follow)
-}
-func (fileSys) setxattr(path, name string, v []byte, f XattrFlag, follow bool) error {
-	return linux.Setxattr(path, name, v, linux.XattrFlags(int(f)), !follow)
-}
-func (fileSys) listxattr(path string, follow bool) ([]string, error) {
-	return linux.Listxattr(path, !follow)
-}
-func (fileSys) removexattr(path, name string, follow bool) error {
-	return linux.Removexattr(path, name, !follow)
-}
+func (fileSys) listxattr(at xattrAt) ([]string, error)    { return linux.Listxattr(at) }
+func (fileSys) removexattr(at xattrAt, name string) error { return linux.Removexattr(at, name) }
 
 func (fileSys) fstat(fd uintptr) (*Stat, error) { return statOf(linux.Fstat(int(fd))) }
 func (fileSys) statat(dir int, path string, follow bool) (*Stat, error) {

@@ -28,6 +28,8 @@ func TestWindowsUnsupported(t *testing.T) {
 	_, err = extfs.ListXattr(path)
 	wantUnsupported(t, err, "listxattr", "extended attributes")
 	wantUnsupported(t, extfs.RemoveXattr(path, "user.x"), "removexattr", "extended attributes")
+	_, err = extfs.GetXattr("", "user.x") // no file, but first no xattrs
+	wantUnsupported(t, err, "getxattr", "extended attributes")
 	wantUnsupported(t, f.Chown(0, 0), "chown", "chown")
 
 	// Bad input is still bad input first.

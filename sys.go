@@ -8,6 +8,7 @@ import (
 
 	"github.com/extfs/extfs/internal/batchop"
 	"github.com/extfs/extfs/internal/fscaps"
+	"github.com/extfs/extfs/internal/fsenum"
 )
 
 // The seam between the portable package and each operating system.
@@ -51,14 +52,11 @@ type fileOS interface {
 	xattrNameProblem(name string) string
 	// xattrHint explains an errno that misleads for this name, or "".
 	xattrHint(name string, err error) string
-	fgetxattr(fd uintptr, name string) ([]byte, error)
-	fsetxattr(fd uintptr, name string, v []byte, f XattrFlag) error
-	flistxattr(fd uintptr) ([]string, error)
-	fremovexattr(fd uintptr, name string) error
-	getxattr(path, name string, follow bool) ([]byte, error)
-	setxattr(path, name string, v []byte, f XattrFlag, follow bool) error
-	listxattr(path string, follow bool) ([]string, error)
-	removexattr(path, name string, follow bool) error
+	// The xattr calls on the file at names (a descriptor, or a path).
+	getxattr(at xattrAt, name string) ([]byte, error)
+	setxattr(at xattrAt, name string, v []byte, f XattrFlag) error
+	listxattr(at xattrAt) ([]string, error)
+	removexattr(at xattrAt, name string) error
 
 	fstat(fd uintptr) (*Stat, error)
 	statat(dir int, path string, follow bool) (*Stat, error)
@@ -95,6 +93,10 @@ type fileOS interface {
 }
 
 var sysFile fileSys
+
+// xattrAt names a file for an xattr call: by descriptor (Path == ""), or by
+// path, following a final symbolic link unless NoFollow.
+type xattrAt = fsenum.XattrAt
 
 // ---- Copies ---------------------------------------------------------------
 

@@ -4,14 +4,17 @@ import (
 	"errors"
 	"runtime"
 	"strconv"
+	"syscall"
+
+	"github.com/extfs/extfs/internal/fsenum"
 )
 
 // XattrFlag controls how SetXattr treats an existing attribute.
 type XattrFlag int
 
 const (
-	XattrCreate  XattrFlag = 1 << iota // fail with fs.ErrExist if the attribute exists
-	XattrReplace                       // fail if the attribute does not exist
+	XattrCreate  = XattrFlag(fsenum.XattrCreate)  // fail with fs.ErrExist if the attribute exists
+	XattrReplace = XattrFlag(fsenum.XattrReplace) // fail if the attribute does not exist
 )
 
 // Limits the kernel enforces; checked up front for a clear error.
@@ -77,18 +80,6 @@ func xattrErr(name string, err error) error {
 	return err
 }
 
-// xattrFlagBits maps f to setxattr(2)'s flags, whose values differ per OS.
-func xattrFlagBits(f XattrFlag, create, replace int) int {
-	var fl int
-	if f&XattrCreate != 0 {
-		fl |= create
-	}
-	if f&XattrReplace != 0 {
-		fl |= replace
-	}
-	return fl
-}
-
 // noXattr is the xattr calls of a system extfs maps none of its extended
 // attributes (or streams) to, for its fileSys to embed.
 type noXattr struct{}
@@ -103,16 +94,12 @@ func systemName() string {
 	return runtime.GOOS
 }
 
-func (noXattr) xattrNameProblem(string) string                         { return "" }
-func (noXattr) xattrHint(string, error) string                         { return "" }
-func (noXattr) fgetxattr(uintptr, string) ([]byte, error)              { return nil, errNoXattr }
-func (noXattr) fsetxattr(uintptr, string, []byte, XattrFlag) error     { return errNoXattr }
-func (noXattr) flistxattr(uintptr) ([]string, error)                   { return nil, errNoXattr }
-func (noXattr) fremovexattr(uintptr, string) error                     { return errNoXattr }
-func (noXattr) getxattr(string, string, bool) ([]byte, error)          { return nil, errNoXattr }
-func (noXattr) setxattr(string, string, []byte, XattrFlag, bool) error { return errNoXattr }
-func (noXattr) listxattr(string, bool) ([]string, error)               { return nil, errNoXattr }
-func (noXattr) removexattr(string, string, bool) error                 { return errNoXattr }
+func (noXattr) xattrNameProblem(string) string                    { return "" }
+func (noXattr) xattrHint(string, error) string                    { return "" }
+func (noXattr) getxattr(xattrAt, string) ([]byte, error)          { return nil, errNoXattr }
+func (noXattr) setxattr(xattrAt, string, []byte, XattrFlag) error { return errNoXattr }
+func (noXattr) listxattr(xattrAt) ([]string, error)               { return nil, errNoXattr }
+func (noXattr) removexattr(xattrAt, string) error                 { return errNoXattr }
 
 // GetXattr returns the value of the extended attribute name.
 //
@@ -133,7 +120,7 @@ func (noXattr) removexattr(string, string, bool) error                 { return 
 func (f *File) GetXattr(name string) ([]byte, error) {
 	var v []byte
 	err := f.xattrOp("fgetxattr", name, nil, 0, func(fd uintptr) (err error) {
-		v, err = sysFile.fgetxattr(fd, name)
+		v, err = sysFile.getxattr(xattrAt{Fd: int(fd)}, name)
 		return err
 	})
 	return v, err
@@ -150,7 +137,7 @@ func (f *File) GetXattr(name string) ([]byte, error) {
 // pass them to the kernel, which checks them atomically.)
 func (f *File) SetXattr(name string, value []byte, flags XattrFlag) error {
 	return f.xattrOp("fsetxattr", name, value, flags, func(fd uintptr) error {
-		return sysFile.fsetxattr(fd, name, value, flags)
+		return sysFile.setxattr(xattrAt{Fd: int(fd)}, name, value, flags)
 	})
 }
 
@@ -158,7 +145,7 @@ func (f *File) SetXattr(name string, value []byte, flags XattrFlag) error {
 func (f *File) ListXattr() ([]string, error) {
 	var names []string
 	err := f.control("flistxattr", func(fd uintptr) (err error) {
-		names, err = sysFile.flistxattr(fd)
+		names, err = sysFile.listxattr(xattrAt{Fd: int(fd)})
 		return err
 	})
 	return names, err
@@ -167,7 +154,7 @@ func (f *File) ListXattr() ([]string, error) {
 // RemoveXattr removes the extended attribute name.
 func (f *File) RemoveXattr(name string) error {
 	return f.xattrOp("fremovexattr", name, nil, 0, func(fd uintptr) error {
-		return sysFile.fremovexattr(fd, name)
+		return sysFile.removexattr(xattrAt{Fd: int(fd)}, name)
 	})
 }
 
@@ -209,40 +196,64 @@ func RemoveXattr(path, name string) error { return removeXattr("removexattr", pa
 func LRemoveXattr(path, name string) error { return removeXattr("lremovexattr", path, name, false) }
 
 // checkXattrPath is checkXattr for the path functions, which refuse a path
-// with a NUL byte too (fs.ErrInvalid, as Dir does).
-func checkXattrPath(path, name string, value []byte, flags XattrFlag) error {
+// with a NUL byte too (fs.ErrInvalid, as Dir does); it names the file.
+func checkXattrPath(path, name string, value []byte, flags XattrFlag, follow bool) (xattrAt, error) {
 	if err := checkPath("path", path); err != nil {
-		return err
+		return xattrAt{}, err
 	}
-	return checkXattr(name, value, flags)
+	if err := checkXattr(name, value, flags); err != nil {
+		return xattrAt{}, err
+	}
+	return pathAt(path, follow)
+}
+
+// pathAt names the file at path, following a final symbolic link if
+// follow. An empty path names no file, but an xattrAt without a path names
+// a descriptor: the path functions answer it here as the system calls do,
+// ENOENT, or errNoXattr where there are no xattrs.
+func pathAt(path string, follow bool) (xattrAt, error) {
+	if path == "" {
+		if !sysFile.supports(FeatureXattr) {
+			return xattrAt{}, errNoXattr
+		}
+		return xattrAt{}, syscall.ENOENT
+	}
+	return xattrAt{Path: path, NoFollow: !follow}, nil
 }
 
 func getXattr(op, path, name string, follow bool) ([]byte, error) {
-	if err := checkXattrPath(path, name, nil, 0); err != nil {
+	at, err := checkXattrPath(path, name, nil, 0, follow)
+	if err != nil {
 		return nil, pathErr(op, path, err)
 	}
-	v, err := sysFile.getxattr(path, name, follow)
+	v, err := sysFile.getxattr(at, name)
 	return v, pathErr(op, path, xattrErr(name, err))
 }
 
 func setXattr(op, path, name string, value []byte, flags XattrFlag, follow bool) error {
-	if err := checkXattrPath(path, name, value, flags); err != nil {
+	at, err := checkXattrPath(path, name, value, flags, follow)
+	if err != nil {
 		return pathErr(op, path, err)
 	}
-	return pathErr(op, path, xattrErr(name, sysFile.setxattr(path, name, value, flags, follow)))
+	return pathErr(op, path, xattrErr(name, sysFile.setxattr(at, name, value, flags)))
 }
 
 func listXattr(op, path string, follow bool) ([]string, error) {
 	if err := checkPath("path", path); err != nil {
 		return nil, pathErr(op, path, err)
 	}
-	names, err := sysFile.listxattr(path, follow)
+	at, err := pathAt(path, follow)
+	if err != nil {
+		return nil, pathErr(op, path, err)
+	}
+	names, err := sysFile.listxattr(at)
 	return names, pathErr(op, path, err)
 }
 
 func removeXattr(op, path, name string, follow bool) error {
-	if err := checkXattrPath(path, name, nil, 0); err != nil {
+	at, err := checkXattrPath(path, name, nil, 0, follow)
+	if err != nil {
 		return pathErr(op, path, err)
 	}
-	return pathErr(op, path, xattrErr(name, sysFile.removexattr(path, name, follow)))
+	return pathErr(op, path, xattrErr(name, sysFile.removexattr(at, name)))
 }

@@ -175,6 +175,16 @@ func TestXattrPath(t *testing.T) {
 		wantPathErr(t, err, "listxattr", missing, fs.ErrNotExist)
 		err = extfs.RemoveXattr(missing, "user.p")
 		wantPathErr(t, err, "removexattr", missing, fs.ErrNotExist)
+
+		// An empty path names no file, and no descriptor either.
+		_, err = extfs.GetXattr("", "user.p")
+		wantPathErr(t, err, "getxattr", "", fs.ErrNotExist)
+		err = extfs.LSetXattr("", "user.p", nil, 0)
+		wantPathErr(t, err, "lsetxattr", "", fs.ErrNotExist)
+		_, err = extfs.ListXattr("")
+		wantPathErr(t, err, "listxattr", "", fs.ErrNotExist)
+		err = extfs.LRemoveXattr("", "user.p")
+		wantPathErr(t, err, "lremovexattr", "", fs.ErrNotExist)
 	})
 }
 

@@ -1,5 +1,6 @@
-// Package fsenum defines the values of extfs's Advice and AllocMode, which
-// extfs's constants take from here, for the system packages, which cannot
+// Package fsenum defines the values of extfs's Advice, AllocMode and
+// XattrFlag, which extfs's constants take from here, and the XattrAt that
+// names a file for an xattr call, for the system packages, which cannot
 // import extfs.
 package fsenum
 
@@ -26,3 +27,19 @@ const (
 	AllocInsertRange
 	AllocUnshareRange
 )
+
+// XattrFlag is a set of setxattr flags: extfs.XattrFlag.
+type XattrFlag int
+
+const (
+	XattrCreate XattrFlag = 1 << iota
+	XattrReplace
+)
+
+// XattrAt names a file for an xattr call: by descriptor (Path == ""), or by
+// path, following a final symbolic link unless NoFollow.
+type XattrAt struct {
+	Fd       int
+	Path     string
+	NoFollow bool
+}

@@ -5,41 +5,42 @@ package posix
 // Extended attributes on FreeBSD and NetBSD: extattr(2), through the
 // xattr-shaped calls of x/sys/unix, which take "user." and "system." names
 // and map them to the extattr namespaces. Symbolic links are not followed
-// with nofollow (extattr_*_link). extattr has no create/replace flags:
-// Set looks first, so two racing creators can both succeed.
+// with NoFollow (extattr_*_link). extattr has no create/replace flags:
+// Setxattr looks first, so two racing creators can both succeed.
 
 import (
 	"github.com/extfs/extfs/internal/eintr"
+	"github.com/extfs/extfs/internal/fsenum"
 	"golang.org/x/sys/unix"
 )
 
-// XattrNames says what names Xattr takes, for an error's explanation; ""
-// where it has no attributes at all.
+// XattrNames says what names the xattr calls take, for an error's
+// explanation; "" where there are no attributes at all.
 const XattrNames = "user.* and system.* (the extattr namespaces)"
 
-// Xattr names a file for the calls below: by descriptor (Path "" and Fd),
-// or by path, following a final symbolic link unless NoFollow.
-type Xattr struct {
-	Fd       int
-	Path     string
-	NoFollow bool
-}
-
-func (x Xattr) get(name string, dest []byte) (int, error) {
+// xattrCall makes, of the descriptor, link (NoFollow) and path forms of a
+// call that takes an argument a and a buffer, the one that names the file
+// as at does.
+func xattrCall[A any](at fsenum.XattrAt, byFd func(int, A, []byte) (int, error),
+	byLink, byPath func(string, A, []byte) (int, error), a A, dest []byte) (int, error) {
 	return eintr.Retry1(func() (int, error) {
 		switch {
-		case x.Path == "":
-			return unix.Fgetxattr(x.Fd, name, dest)
-		case x.NoFollow:
-			return unix.Lgetxattr(x.Path, name, dest)
+		case at.Path == "":
+			return byFd(at.Fd, a, dest)
+		case at.NoFollow:
+			return byLink(at.Path, a, dest)
 		}
-		return unix.Getxattr(x.Path, name, dest)
+		return byPath(at.Path, a, dest)
 	})
 }
 
-// Get returns the value of name.
-func (x Xattr) Get(name string) ([]byte, error) {
-	return sized(func(dest []byte) (int, error) { return x.get(name, dest) })
+func getxattr(at fsenum.XattrAt, name string, dest []byte) (int, error) {
+	return xattrCall(at, unix.Fgetxattr, unix.Lgetxattr, unix.Getxattr, name, dest)
+}
+
+// Getxattr returns the value of name of the file at.
+func Getxattr(at fsenum.XattrAt, name string) ([]byte, error) {
+	return sized(func(dest []byte) (int, error) { return getxattr(at, name, dest) })
 }
 
 // sized calls call with no buffer, which gives the size needed, then with
@@ -62,51 +63,53 @@ func sized(call func(dest []byte) (int, error)) ([]byte, error) {
 	}
 }
 
-// Set sets name to v; create: fail with EEXIST if it exists; replace: fail
-// with ENOATTR if it does not.
-func (x Xattr) Set(name string, v []byte, create, replace bool) error {
-	if create || replace {
-		_, err := x.get(name, nil)
+// Setxattr sets name of the file at to v; XattrCreate: fail with EEXIST if
+// it exists; XattrReplace: fail with ENOATTR if it does not.
+func Setxattr(at fsenum.XattrAt, name string, v []byte, f fsenum.XattrFlag) error {
+	if f != 0 {
+		_, err := getxattr(at, name, nil)
 		switch {
-		case err == nil && create:
+		case err == nil && f&fsenum.XattrCreate != 0:
 			return unix.EEXIST
-		case err != nil && (err != unix.ENOATTR || replace):
+		case err != nil && (err != unix.ENOATTR || f&fsenum.XattrReplace != 0):
 			return err
 		}
 	}
 	return eintr.Retry(func() error {
 		switch {
-		case x.Path == "":
-			return unix.Fsetxattr(x.Fd, name, v, 0)
-		case x.NoFollow:
-			return unix.Lsetxattr(x.Path, name, v, 0)
+		case at.Path == "":
+			return unix.Fsetxattr(at.Fd, name, v, 0)
+		case at.NoFollow:
+			return unix.Lsetxattr(at.Path, name, v, 0)
 		}
-		return unix.Setxattr(x.Path, name, v, 0)
+		return unix.Setxattr(at.Path, name, v, 0)
 	})
 }
 
-// Remove removes name.
-func (x Xattr) Remove(name string) error {
+// Removexattr removes name of the file at.
+func Removexattr(at fsenum.XattrAt, name string) error {
 	return eintr.Retry(func() error {
 		switch {
-		case x.Path == "":
-			return unix.Fremovexattr(x.Fd, name)
-		case x.NoFollow:
-			return unix.Lremovexattr(x.Path, name)
+		case at.Path == "":
+			return unix.Fremovexattr(at.Fd, name)
+		case at.NoFollow:
+			return unix.Lremovexattr(at.Path, name)
 		}
-		return unix.Removexattr(x.Path, name)
+		return unix.Removexattr(at.Path, name)
 	})
 }
 
-// List returns the names of the file's attributes, "user." and, where the
-// caller may read them, "system." ones.
-func (x Xattr) List() ([]string, error) {
+// Listxattr returns the names of the attributes of the file at, "user." and,
+// where the caller may read them, "system." ones.
+func Listxattr(at fsenum.XattrAt) ([]string, error) {
 	var names []string
 	for _, ns := range [...]struct {
 		id     int
 		prefix string
 	}{{unix.EXTATTR_NAMESPACE_USER, "user."}, {unix.EXTATTR_NAMESPACE_SYSTEM, "system."}} {
-		list, err := x.list(ns.id)
+		list, err := sized(func(dest []byte) (int, error) {
+			return xattrCall(at, unix.FlistxattrNS, unix.LlistxattrNS, unix.ListxattrNS, ns.id, dest)
+		})
 		if err == unix.EPERM && ns.id == unix.EXTATTR_NAMESPACE_SYSTEM {
 			continue // system.* needs privileges
 		}
@@ -124,18 +127,4 @@ func (x Xattr) List() ([]string, error) {
 		}
 	}
 	return names, nil
-}
-
-func (x Xattr) list(ns int) ([]byte, error) {
-	return sized(func(dest []byte) (int, error) {
-		return eintr.Retry1(func() (int, error) {
-			switch {
-			case x.Path == "":
-				return unix.FlistxattrNS(x.Fd, ns, dest)
-			case x.NoFollow:
-				return unix.LlistxattrNS(x.Path, ns, dest)
-			}
-			return unix.ListxattrNS(x.Path, ns, dest)
-		})
-	})
 }

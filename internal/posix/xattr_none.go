@@ -2,17 +2,13 @@
 
 package posix
 
-// Xattr: no extended attributes here through this package (OpenBSD has
-// none; Linux, macOS and Windows have backends of their own).
+import "github.com/extfs/extfs/internal/fsenum"
+
+// The xattr calls: no extended attributes here through this package
+// (OpenBSD has none; Linux, macOS and Windows have backends of their own).
 const XattrNames = ""
 
-type Xattr struct {
-	Fd       int
-	Path     string
-	NoFollow bool
-}
-
-func (Xattr) Get(string) ([]byte, error)           { return nil, ErrUnsupported }
-func (Xattr) Set(string, []byte, bool, bool) error { return ErrUnsupported }
-func (Xattr) Remove(string) error                  { return ErrUnsupported }
-func (Xattr) List() ([]string, error)              { return nil, ErrUnsupported }
+func Getxattr(fsenum.XattrAt, string) ([]byte, error)                 { return nil, ErrUnsupported }
+func Setxattr(fsenum.XattrAt, string, []byte, fsenum.XattrFlag) error { return ErrUnsupported }
+func Removexattr(fsenum.XattrAt, string) error                        { return ErrUnsupported }
+func Listxattr(fsenum.XattrAt) ([]string, error)                      { return nil, ErrUnsupported }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/extfs/extfs/internal/byname"
+	"github.com/extfs/extfs/internal/fsenum"
 	"golang.org/x/sys/unix"
 )
 
@@ -190,12 +191,13 @@ func fixOpen(r *byname.Req, fd int, mode uint32) *byname.Error {
 // dropXattrs removes the extended attributes a clone took from its source,
 // but those the system keeps (KeepXattr); op names the call that failed.
 func dropXattrs(fd int) (op string, err error) {
-	names, err := Flistxattr(fd)
+	at := fsenum.XattrAt{Fd: fd}
+	names, err := Listxattr(at)
 	if err != nil {
 		return "flistxattr", err
 	}
 	for _, name := range names {
-		if err := Fremovexattr(fd, name); err != nil && !errors.Is(err, ENOATTR) && !KeepXattr(name, err) {
+		if err := Removexattr(at, name); err != nil && !errors.Is(err, ENOATTR) && !KeepXattr(name, err) {
 			return "fremovexattr", err
 		}
 	}

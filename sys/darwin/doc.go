@@ -38,9 +38,9 @@
 //     Mkfifoat run mknod(2) and mkfifo(2) with the thread's working directory
 //     set to the directory descriptor (InDir, pthread_fchdir_np).
 //   - fsetxattr(2) flags: x/sys/unix's Fsetxattr drops its flags argument
-//     (it passes options 0). Fsetxattr carries out XATTR_CREATE and
-//     XATTR_REPLACE by looking first (FsetxattrCheck) — not atomically. The
-//     path calls (Setxattr) pass the flags to the kernel.
+//     (it passes options 0). Setxattr on a descriptor carries out
+//     XATTR_CREATE and XATTR_REPLACE by looking first (FsetxattrCheck) — not
+//     atomically. On a path it passes the flags to the kernel.
 //   - openat2(2) RESOLVE_BENEATH: none; extfs resolves names beneath a
 //     directory one component at a time (dir_unix.go in package extfs).
 package darwin

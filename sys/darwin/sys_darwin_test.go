@@ -159,38 +159,42 @@ func TestFsync(t *testing.T) {
 
 func TestXattr(t *testing.T) {
 	path, fd := tempFile(t, nil, unix.O_RDWR)
+	byFd, byPath := fsenum.XattrAt{Fd: fd}, fsenum.XattrAt{Path: path}
 	const name = "com.example.extfs"
 	big := bytes.Repeat([]byte("v"), 100<<10) // more than Linux's 64 KiB: macOS allows it
 	for _, value := range [][]byte{[]byte("value"), {}, big} {
-		if err := Fsetxattr(fd, name, value, 0); err != nil {
-			t.Fatalf("Fsetxattr(%d bytes): %v", len(value), err)
+		if err := Setxattr(byFd, name, value, 0); err != nil {
+			t.Fatalf("Setxattr(fd, %d bytes): %v", len(value), err)
 		}
-		got, err := Fgetxattr(fd, name)
+		got, err := Getxattr(byFd, name)
 		if err != nil || !bytes.Equal(got, value) {
-			t.Errorf("Fgetxattr after setting %d bytes = %d bytes, %v", len(value), len(got), err)
+			t.Errorf("Getxattr(fd) after setting %d bytes = %d bytes, %v", len(value), len(got), err)
 		}
 	}
-	if err := Fsetxattr(fd, name, []byte("x"), XATTR_CREATE); err != unix.EEXIST {
-		t.Errorf("Fsetxattr(XATTR_CREATE) of an existing attribute = %v; want EEXIST", err)
+	if err := Setxattr(byFd, name, []byte("x"), fsenum.XattrCreate); err != unix.EEXIST {
+		t.Errorf("Setxattr(fd, XattrCreate) of an existing attribute = %v; want EEXIST", err)
 	}
-	if err := Fsetxattr(fd, "com.example.missing", []byte("x"), XATTR_REPLACE); err != unix.ENOATTR {
-		t.Errorf("Fsetxattr(XATTR_REPLACE) of a missing attribute = %v; want ENOATTR", err)
+	if err := Setxattr(byFd, "com.example.missing", []byte("x"), fsenum.XattrReplace); err != unix.ENOATTR {
+		t.Errorf("Setxattr(fd, XattrReplace) of a missing attribute = %v; want ENOATTR", err)
 	}
-	if err := Setxattr(path, name, []byte("x"), XATTR_CREATE, false); err != unix.EEXIST {
-		t.Errorf("Setxattr(XATTR_CREATE) of an existing attribute = %v; want EEXIST", err)
+	if err := Setxattr(byPath, name, []byte("x"), fsenum.XattrCreate); err != unix.EEXIST {
+		t.Errorf("Setxattr(path, XattrCreate) of an existing attribute = %v; want EEXIST", err)
 	}
-	names, err := Flistxattr(fd)
+	if err := Setxattr(byPath, "com.example.missing", []byte("x"), fsenum.XattrReplace); err != unix.ENOATTR {
+		t.Errorf("Setxattr(path, XattrReplace) of a missing attribute = %v; want ENOATTR", err)
+	}
+	names, err := Listxattr(byFd)
 	if err != nil || !slices.Contains(names, name) {
-		t.Errorf("Flistxattr = %q, %v; want %q in it", names, err, name)
+		t.Errorf("Listxattr(fd) = %q, %v; want %q in it", names, err, name)
 	}
-	if names, err := Listxattr(path, false); err != nil || !slices.Contains(names, name) {
-		t.Errorf("Listxattr = %q, %v; want %q in it", names, err, name)
+	if names, err := Listxattr(byPath); err != nil || !slices.Contains(names, name) {
+		t.Errorf("Listxattr(path) = %q, %v; want %q in it", names, err, name)
 	}
-	if err := Fremovexattr(fd, name); err != nil {
-		t.Errorf("Fremovexattr: %v", err)
+	if err := Removexattr(byFd, name); err != nil {
+		t.Errorf("Removexattr(fd): %v", err)
 	}
-	if _, err := Getxattr(path, name, false); err != unix.ENOATTR {
-		t.Errorf("Getxattr after remove = %v; want ENOATTR", err)
+	if _, err := Getxattr(byPath, name); err != unix.ENOATTR {
+		t.Errorf("Getxattr(path) after remove = %v; want ENOATTR", err)
 	}
 
 	// A symbolic link's own attributes.
@@ -198,17 +202,21 @@ func TestXattr(t *testing.T) {
 	if err := os.Symlink(path, link); err != nil {
 		t.Fatal(err)
 	}
-	if err := Setxattr(link, name, []byte("link"), 0, true); err != nil {
-		t.Fatalf("Setxattr on a link, nofollow: %v", err)
+	linkAt := fsenum.XattrAt{Path: link, NoFollow: true}
+	if err := Setxattr(linkAt, name, []byte("link"), 0); err != nil {
+		t.Fatalf("Setxattr on a link, NoFollow: %v", err)
 	}
-	if v, err := Getxattr(link, name, true); err != nil || string(v) != "link" {
-		t.Errorf("Getxattr nofollow = %q, %v; want \"link\"", v, err)
+	if v, err := Getxattr(linkAt, name); err != nil || string(v) != "link" {
+		t.Errorf("Getxattr NoFollow = %q, %v; want \"link\"", v, err)
 	}
-	if _, err := Getxattr(link, name, false); err != unix.ENOATTR {
+	if _, err := Getxattr(fsenum.XattrAt{Path: link}, name); err != unix.ENOATTR {
 		t.Errorf("Getxattr through the link = %v; want ENOATTR (the target has none)", err)
 	}
-	if err := Removexattr(link, name, true); err != nil {
-		t.Errorf("Removexattr nofollow: %v", err)
+	if names, err := Listxattr(linkAt); err != nil || !slices.Contains(names, name) {
+		t.Errorf("Listxattr NoFollow = %q, %v; want %q in it", names, err, name)
+	}
+	if err := Removexattr(linkAt, name); err != nil {
+		t.Errorf("Removexattr NoFollow: %v", err)
 	}
 }
 

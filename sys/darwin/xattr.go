@@ -3,6 +3,8 @@ package darwin
 import (
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/extfs/extfs/internal/fsenum"
 )
 
 // Decisions of the xattr calls. Pure: the tests run on every OS.
@@ -22,11 +24,23 @@ func CheckXattrName(name string) string {
 	return ""
 }
 
-// FsetxattrCheck carries out XATTR_CREATE and XATTR_REPLACE for Fsetxattr,
-// whose flags x/sys/unix drops, given whether the attribute exists: EEXIST
-// for XATTR_CREATE and an existing attribute, ENOATTR for XATTR_REPLACE and
-// a missing one (the kernel's own answers), nil to go ahead with a plain
-// set. The look and the set are two calls: a concurrent set or remove in
+// xattrFlags is the setxattr(2) options of extfs's XattrFlag f: macOS's
+// XATTR_CREATE and XATTR_REPLACE are other bits than Linux's.
+func xattrFlags(f fsenum.XattrFlag) (flags int) {
+	if f&fsenum.XattrCreate != 0 {
+		flags |= XATTR_CREATE
+	}
+	if f&fsenum.XattrReplace != 0 {
+		flags |= XATTR_REPLACE
+	}
+	return flags
+}
+
+// FsetxattrCheck carries out XATTR_CREATE and XATTR_REPLACE for Setxattr
+// on a descriptor (x/sys/unix's Fsetxattr drops its flags), given whether
+// the attribute exists: EEXIST for XATTR_CREATE and an existing attribute,
+// ENOATTR for XATTR_REPLACE and a missing one (the kernel's own answers),
+// nil to go ahead with a plain set. The look and the set are two calls: a concurrent set or remove in
 // between goes unnoticed.
 func FsetxattrCheck(exists bool, flags int) error {
 	switch {

@@ -3,43 +3,51 @@ package darwin
 // Extended attributes, on x/sys/unix's *xattr calls (which are on the
 // descriptor; github.com/pkg/xattr's F* functions resolve the descriptor's
 // path with F_GETPATH and act on the path, which is another file after a
-// rename). A missing attribute is ENOATTR.
+// rename). A missing attribute is ENOATTR. Each call names its file with a
+// fsenum.XattrAt: a descriptor, or a path, whose final symbolic link is
+// followed unless NoFollow (the l* calls).
 
 import (
 	"github.com/extfs/extfs/internal/eintr"
+	"github.com/extfs/extfs/internal/fsenum"
 	"golang.org/x/sys/unix"
 )
 
-// Fgetxattr returns the value of attribute name of the open file fd.
-func Fgetxattr(fd int, name string) ([]byte, error) {
-	return ReadSized(
-		func() (int, error) { return eintr.Retry1(func() (int, error) { return unix.Fgetxattr(fd, name, nil) }) },
-		func(b []byte) (int, error) {
-			return eintr.Retry1(func() (int, error) { return unix.Fgetxattr(fd, name, b) })
-		},
-	)
+// Getxattr returns the value of attribute name of the file at.
+func Getxattr(at fsenum.XattrAt, name string) ([]byte, error) {
+	get := func(b []byte) (int, error) { return getxattr(at, name, b) }
+	return ReadSized(func() (int, error) { return get(nil) }, get)
 }
 
-// Getxattr returns the value of attribute name of the file at path; with
-// nofollow, of a symbolic link itself.
-func Getxattr(path, name string, nofollow bool) ([]byte, error) {
-	get := unix.Getxattr
-	if nofollow {
-		get = unix.Lgetxattr
+// getxattr is getxattr(2) on the file at into b (nil: its size).
+func getxattr(at fsenum.XattrAt, name string, b []byte) (int, error) {
+	return eintr.Retry1(func() (int, error) {
+		switch {
+		case at.Path == "":
+			return unix.Fgetxattr(at.Fd, name, b)
+		case at.NoFollow:
+			return unix.Lgetxattr(at.Path, name, b)
+		}
+		return unix.Getxattr(at.Path, name, b)
+	})
+}
+
+// Setxattr sets attribute name of the file at, with the flags of extfs's
+// XattrFlag f. On a path, XATTR_CREATE and XATTR_REPLACE go to the kernel,
+// which checks them atomically. On a descriptor they are checked first with
+// a look at the attribute (FsetxattrCheck), not atomically with the set:
+// x/sys/unix's Fsetxattr drops its flags argument.
+func Setxattr(at fsenum.XattrAt, name string, value []byte, f fsenum.XattrFlag) error {
+	flags := xattrFlags(f)
+	if at.Path != "" {
+		set := unix.Setxattr
+		if at.NoFollow {
+			set = unix.Lsetxattr
+		}
+		return eintr.Retry(func() error { return set(at.Path, name, value, flags) })
 	}
-	return ReadSized(
-		func() (int, error) { return eintr.Retry1(func() (int, error) { return get(path, name, nil) }) },
-		func(b []byte) (int, error) { return eintr.Retry1(func() (int, error) { return get(path, name, b) }) },
-	)
-}
-
-// Fsetxattr sets attribute name of the open file fd. flags may hold
-// XATTR_CREATE or XATTR_REPLACE: x/sys/unix's Fsetxattr drops its flags
-// argument, so they are checked first with Fgetxattr (FsetxattrCheck), not
-// atomically with the set.
-func Fsetxattr(fd int, name string, value []byte, flags int) error {
 	if flags&(XATTR_CREATE|XATTR_REPLACE) != 0 {
-		_, err := eintr.Retry1(func() (int, error) { return unix.Fgetxattr(fd, name, nil) })
+		_, err := getxattr(at, name, nil)
 		if err != nil && err != unix.ENOATTR {
 			return err
 		}
@@ -47,56 +55,35 @@ func Fsetxattr(fd int, name string, value []byte, flags int) error {
 			return err
 		}
 	}
-	return eintr.Retry(func() error { return unix.Fsetxattr(fd, name, value, 0) })
+	return eintr.Retry(func() error { return unix.Fsetxattr(at.Fd, name, value, 0) })
 }
 
-// Setxattr sets attribute name of the file at path (of a symbolic link
-// itself with nofollow). flags (XATTR_CREATE, XATTR_REPLACE) go to the
-// kernel, which checks them atomically.
-func Setxattr(path, name string, value []byte, flags int, nofollow bool) error {
-	set := unix.Setxattr
-	if nofollow {
-		set = unix.Lsetxattr
+// Listxattr returns the attribute names of the file at.
+func Listxattr(at fsenum.XattrAt) ([]string, error) {
+	list := func(b []byte) (int, error) {
+		return eintr.Retry1(func() (int, error) {
+			switch {
+			case at.Path == "":
+				return unix.Flistxattr(at.Fd, b)
+			case at.NoFollow:
+				return unix.Llistxattr(at.Path, b)
+			}
+			return unix.Listxattr(at.Path, b)
+		})
 	}
-	return eintr.Retry(func() error { return set(path, name, value, flags) })
-}
-
-// Flistxattr returns the attribute names of the open file fd.
-func Flistxattr(fd int) ([]string, error) {
-	b, err := ReadSized(
-		func() (int, error) { return eintr.Retry1(func() (int, error) { return unix.Flistxattr(fd, nil) }) },
-		func(b []byte) (int, error) {
-			return eintr.Retry1(func() (int, error) { return unix.Flistxattr(fd, b) })
-		},
-	)
+	b, err := ReadSized(func() (int, error) { return list(nil) }, list)
 	return SplitNames(b), err
 }
 
-// Listxattr returns the attribute names of the file at path (of a symbolic
-// link itself with nofollow).
-func Listxattr(path string, nofollow bool) ([]string, error) {
-	list := unix.Listxattr
-	if nofollow {
-		list = unix.Llistxattr
-	}
-	b, err := ReadSized(
-		func() (int, error) { return eintr.Retry1(func() (int, error) { return list(path, nil) }) },
-		func(b []byte) (int, error) { return eintr.Retry1(func() (int, error) { return list(path, b) }) },
-	)
-	return SplitNames(b), err
-}
-
-// Fremovexattr removes attribute name of the open file fd.
-func Fremovexattr(fd int, name string) error {
-	return eintr.Retry(func() error { return unix.Fremovexattr(fd, name) })
-}
-
-// Removexattr removes attribute name of the file at path (of a symbolic
-// link itself with nofollow).
-func Removexattr(path, name string, nofollow bool) error {
-	remove := unix.Removexattr
-	if nofollow {
-		remove = unix.Lremovexattr
-	}
-	return eintr.Retry(func() error { return remove(path, name) })
+// Removexattr removes attribute name of the file at.
+func Removexattr(at fsenum.XattrAt, name string) error {
+	return eintr.Retry(func() error {
+		switch {
+		case at.Path == "":
+			return unix.Fremovexattr(at.Fd, name)
+		case at.NoFollow:
+			return unix.Lremovexattr(at.Path, name)
+		}
+		return unix.Removexattr(at.Path, name)
+	})
 }

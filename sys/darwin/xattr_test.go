@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/extfs/extfs/internal/fsenum"
 )
 
 func TestCheckXattrName(t *testing.T) {
@@ -29,6 +31,18 @@ func TestCheckXattrName(t *testing.T) {
 	for _, name := range bad {
 		if msg := CheckXattrName(name); msg == "" {
 			t.Errorf("CheckXattrName(%q) = \"\"; want it refused", name)
+		}
+	}
+}
+
+func TestXattrFlags(t *testing.T) {
+	for f, want := range map[fsenum.XattrFlag]int{
+		0:                   0,
+		fsenum.XattrCreate:  XATTR_CREATE,
+		fsenum.XattrReplace: XATTR_REPLACE,
+	} {
+		if got := xattrFlags(f); got != want {
+			t.Errorf("xattrFlags(%d) = %#x; want %#x", f, got, want)
 		}
 	}
 }

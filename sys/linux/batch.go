@@ -4,6 +4,7 @@ package linux
 
 import (
 	"github.com/extfs/extfs/internal/batchop"
+	"github.com/extfs/extfs/internal/fsenum"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,7 +25,7 @@ func BatchOp(d *batchop.Desc) Op {
 	case batchop.GetXattr:
 		return *FgetxattrOp(fd, d.Name)
 	case batchop.SetXattr:
-		return *FsetxattrOp(fd, d.Name, d.Value, XattrFlags(d.Flags))
+		return *FsetxattrOp(fd, d.Name, d.Value, setxattrFlags(fsenum.XattrFlag(d.Flags)))
 	case batchop.RemoveXattr:
 		return *FremovexattrOp(fd, d.Name)
 	case batchop.ListXattr:

@@ -36,8 +36,8 @@
 // its slot until its CQE is reaped. Requests in flight are bounded by the CQ
 // size (a free slot is the right to submit), so the CQ cannot overflow.
 //
-// Limits: Flistxattr, Listxattr, the removexattr, readlink, chmod, chown,
-// utimens and mknod calls and all nofollow (l*) xattr calls have no io_uring
-// opcode and always run as direct syscalls. RingOps lists the ops that have
+// Limits: the listxattr, removexattr, readlink, chmod, chown, utimens and
+// mknod calls and all nofollow (l*) xattr calls have no io_uring opcode and
+// always run as direct syscalls. RingOps lists the ops that have
 // one, whether the kernel's ring supports each, and which EngineAuto batches.
 package linux

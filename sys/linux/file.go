@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/extfs/extfs/internal/fsenum"
 	"github.com/extfs/extfs/internal/fsstat"
 	"github.com/extfs/extfs/internal/unixmode"
 	"golang.org/x/sys/unix"
@@ -132,8 +133,8 @@ func AllocFlags(m uint32) (mode uint32) {
 	return mode
 }
 
-// XattrFlags is the setxattr(2) flags of extfs's XattrFlag f.
-func XattrFlags(f int) (flags int) {
+// setxattrFlags is the setxattr(2) flags of extfs's XattrFlag f.
+func setxattrFlags(f fsenum.XattrFlag) (flags int) {
 	for i, fl := range xattrFlags {
 		if f&(1<<i) != 0 {
 			flags |= fl

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/extfs/extfs/internal/fsenum"
 	"github.com/extfs/extfs/internal/fsstat"
 	"golang.org/x/sys/unix"
 )
@@ -28,8 +29,8 @@ func TestEnumTables(t *testing.T) {
 		t.Errorf("AllocFlags(UnshareRange) = %#x", got)
 	}
 	for f, want := range []int{0, unix.XATTR_CREATE, unix.XATTR_REPLACE, unix.XATTR_CREATE | unix.XATTR_REPLACE} {
-		if got := XattrFlags(f); got != want {
-			t.Errorf("XattrFlags(%d) = %#x, want %#x", f, got, want)
+		if got := setxattrFlags(fsenum.XattrFlag(f)); got != want {
+			t.Errorf("setxattrFlags(%d) = %#x, want %#x", f, got, want)
 		}
 	}
 }

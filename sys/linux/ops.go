@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/extfs/extfs/internal/eintr"
+	"github.com/extfs/extfs/internal/fsenum"
 	"golang.org/x/sys/unix"
 )
 
@@ -41,52 +42,52 @@ func FsyncOp(fd int, datasync bool) *Op {
 	return op
 }
 
-// FgetxattrOp is Fgetxattr as an Op; the value is in Value.
+// FgetxattrOp is Getxattr on a descriptor as an Op; the value is in Value.
 func FgetxattrOp(fd int, name string) *Op {
 	op := newOp(kFgetxattr, fd)
 	op.s2 = name
 	return op
 }
 
-// GetxattrOp is Getxattr as an Op; the value is in Value.
+// GetxattrOp is Getxattr on a path as an Op; the value is in Value.
 func GetxattrOp(path, name string, nofollow bool) *Op {
 	op := newOp(kGetxattr, 0)
 	op.s1, op.s2, op.nofollow = path, name, nofollow
 	return op
 }
 
-// FsetxattrOp is Fsetxattr as an Op.
+// FsetxattrOp is Setxattr on a descriptor as an Op.
 func FsetxattrOp(fd int, name string, value []byte, flags int) *Op {
 	op := newOp(kFsetxattr, fd)
 	op.s2, op.buf, op.flags = name, value, flags
 	return op
 }
 
-// SetxattrOp is Setxattr as an Op.
+// SetxattrOp is Setxattr on a path as an Op.
 func SetxattrOp(path, name string, value []byte, flags int, nofollow bool) *Op {
 	op := newOp(kSetxattr, 0)
 	op.s1, op.s2, op.buf, op.flags, op.nofollow = path, name, value, flags, nofollow
 	return op
 }
 
-// FlistxattrOp is Flistxattr as an Op; the names are in Names.
+// FlistxattrOp is Listxattr on a descriptor as an Op; the names are in Names.
 func FlistxattrOp(fd int) *Op { return newOp(kFlistxattr, fd) }
 
-// ListxattrOp is Listxattr as an Op; the names are in Names.
+// ListxattrOp is Listxattr on a path as an Op; the names are in Names.
 func ListxattrOp(path string, nofollow bool) *Op {
 	op := newOp(kListxattr, 0)
 	op.s1, op.nofollow = path, nofollow
 	return op
 }
 
-// FremovexattrOp is Fremovexattr as an Op.
+// FremovexattrOp is Removexattr on a descriptor as an Op.
 func FremovexattrOp(fd int, name string) *Op {
 	op := newOp(kFremovexattr, fd)
 	op.s2 = name
 	return op
 }
 
-// RemovexattrOp is Removexattr as an Op.
+// RemovexattrOp is Removexattr on a path as an Op.
 func RemovexattrOp(path, name string, nofollow bool) *Op {
 	op := newOp(kRemovexattr, 0)
 	op.s1, op.s2, op.nofollow = path, name, nofollow
@@ -317,8 +318,14 @@ func Fadvise(fd int, off, n int64, advice int) error {
 // Fsync is fsync(2), or fdatasync(2) when datasync is set.
 func Fsync(fd int, datasync bool) error { return run1(FsyncOp(fd, datasync)) }
 
-// Fgetxattr is fgetxattr(2); it sizes the buffer itself.
-func Fgetxattr(fd int, name string) ([]byte, error) {
+// Getxattr is fgetxattr(2) on at.Fd, or getxattr(2) (lgetxattr(2) with
+// at.NoFollow) on at.Path; it sizes the buffer itself.
+func Getxattr(at fsenum.XattrAt, name string) ([]byte, error) {
+	if at.Path != "" {
+		op := GetxattrOp(at.Path, name, at.NoFollow)
+		err := run1(op)
+		return op.value, err
+	}
 	if enter1() {
 		// Most values fit the first guess: one call into a stack buffer
 		// and one exact-size copy, where sizing first would cost a second
@@ -326,7 +333,7 @@ func Fgetxattr(fd int, name string) ([]byte, error) {
 		var buf [firstGuess]byte
 		var n int
 		err := eintr.Retry(func() (err error) {
-			n, err = unix.Fgetxattr(fd, name, buf[:])
+			n, err = unix.Fgetxattr(at.Fd, name, buf[:])
 			return err
 		})
 		leave1()
@@ -336,58 +343,52 @@ func Fgetxattr(fd int, name string) ([]byte, error) {
 		if err != unix.ERANGE {
 			return nil, err
 		}
-		op := FgetxattrOp(fd, name)
+		op := FgetxattrOp(at.Fd, name)
 		op.bigValue = true // skip a second try at firstGuess: size, then fetch
 		err = run1(op)
 		return op.value, err
 	}
-	op := FgetxattrOp(fd, name)
+	op := FgetxattrOp(at.Fd, name)
 	err := run1(op)
 	return op.value, err
 }
 
-// Getxattr is getxattr(2), or lgetxattr(2) when nofollow is set.
-func Getxattr(path, name string, nofollow bool) ([]byte, error) {
-	op := GetxattrOp(path, name, nofollow)
-	err := run1(op)
-	return op.value, err
-}
-
-// Fsetxattr is fsetxattr(2).
-func Fsetxattr(fd int, name string, value []byte, flags int) error {
+// Setxattr is fsetxattr(2) on at.Fd, or setxattr(2) (lsetxattr(2) with
+// at.NoFollow) on at.Path, with the flags of extfs's XattrFlag f.
+func Setxattr(at fsenum.XattrAt, name string, value []byte, f fsenum.XattrFlag) error {
+	flags := setxattrFlags(f)
+	if at.Path != "" {
+		return run1(SetxattrOp(at.Path, name, value, flags, at.NoFollow))
+	}
 	if enter1() {
-		err := eintr.Retry(func() error { return unix.Fsetxattr(fd, name, value, flags) })
+		err := eintr.Retry(func() error { return unix.Fsetxattr(at.Fd, name, value, flags) })
 		leave1()
 		return err
 	}
-	return run1(FsetxattrOp(fd, name, value, flags))
+	return run1(FsetxattrOp(at.Fd, name, value, flags))
 }
 
-// Setxattr is setxattr(2), or lsetxattr(2) when nofollow is set.
-func Setxattr(path, name string, value []byte, flags int, nofollow bool) error {
-	return run1(SetxattrOp(path, name, value, flags, nofollow))
-}
-
-// Flistxattr is flistxattr(2), split into names. Always a direct call: the ring has no listxattr.
-func Flistxattr(fd int) ([]string, error) {
-	op := FlistxattrOp(fd)
+// Listxattr is flistxattr(2) on at.Fd, or listxattr(2) (llistxattr(2) with
+// at.NoFollow) on at.Path, split into names. Always a direct call: the ring
+// has no listxattr.
+func Listxattr(at fsenum.XattrAt) ([]string, error) {
+	var op *Op
+	if at.Path == "" {
+		op = FlistxattrOp(at.Fd)
+	} else {
+		op = ListxattrOp(at.Path, at.NoFollow)
+	}
 	err := run1(op)
 	return op.names, err
 }
 
-// Listxattr is listxattr(2), or llistxattr(2) when nofollow is set.
-func Listxattr(path string, nofollow bool) ([]string, error) {
-	op := ListxattrOp(path, nofollow)
-	err := run1(op)
-	return op.names, err
-}
-
-// Fremovexattr is fremovexattr(2).
-func Fremovexattr(fd int, name string) error { return run1(FremovexattrOp(fd, name)) }
-
-// Removexattr is removexattr(2), or lremovexattr(2) when nofollow is set.
-func Removexattr(path, name string, nofollow bool) error {
-	return run1(RemovexattrOp(path, name, nofollow))
+// Removexattr is fremovexattr(2) on at.Fd, or removexattr(2)
+// (lremovexattr(2) with at.NoFollow) on at.Path.
+func Removexattr(at fsenum.XattrAt, name string) error {
+	if at.Path != "" {
+		return run1(RemovexattrOp(at.Path, name, at.NoFollow))
+	}
+	return run1(FremovexattrOp(at.Fd, name))
 }
 
 // Statx is statx(2) into the caller's st. With AT_EMPTY_PATH, path may be "".

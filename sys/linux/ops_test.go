@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/extfs/extfs/internal/fsenum"
 	"golang.org/x/sys/unix"
 )
 
@@ -154,16 +155,17 @@ func TestFadviseFsync(t *testing.T) {
 
 func TestXattr(t *testing.T) {
 	engines(t, func(t *testing.T, x *fx) {
+		byFd, byPath := fsenum.XattrAt{Fd: x.fd}, fsenum.XattrAt{Path: x.file}
 		small := []byte("hello")
 		big := bytes.Repeat([]byte("0123456789"), 400) // > firstGuess: the ERANGE/size path
 		x.onRing(t, true, func() {
-			if err := Fsetxattr(x.fd, "user.small", small, 0); err != nil {
+			if err := Setxattr(byFd, "user.small", small, 0); err != nil {
 				t.Fatal(err)
 			}
-			if err := Setxattr(x.file, "user.big", big, unix.XATTR_CREATE, false); err != nil {
+			if err := Setxattr(byPath, "user.big", big, fsenum.XattrCreate); err != nil {
 				t.Fatal(err)
 			}
-			if err := Fsetxattr(x.fd, "user.empty", nil, 0); err != nil {
+			if err := Setxattr(byFd, "user.empty", nil, 0); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -174,55 +176,58 @@ func TestXattr(t *testing.T) {
 				t.Errorf("unix.Getxattr(%s) = %d bytes, %v", name, n, err)
 			}
 			x.onRing(t, true, func() {
-				if v, err := Fgetxattr(x.fd, name); err != nil || !bytes.Equal(v, want) {
-					t.Errorf("Fgetxattr(%s) = %d bytes, %v", name, len(v), err)
+				if v, err := Getxattr(byFd, name); err != nil || !bytes.Equal(v, want) {
+					t.Errorf("Getxattr(fd, %s) = %d bytes, %v", name, len(v), err)
 				}
-				if v, err := Getxattr(x.file, name, false); err != nil || !bytes.Equal(v, want) {
-					t.Errorf("Getxattr(%s) = %d bytes, %v", name, len(v), err)
+				if v, err := Getxattr(byPath, name); err != nil || !bytes.Equal(v, want) {
+					t.Errorf("Getxattr(path, %s) = %d bytes, %v", name, len(v), err)
 				}
 			})
 			x.onRing(t, false, func() {
-				if v, err := Getxattr(x.file, name, true); err != nil || !bytes.Equal(v, want) {
-					t.Errorf("Getxattr(%s, nofollow) = %d bytes, %v", name, len(v), err)
+				if v, err := Getxattr(fsenum.XattrAt{Path: x.file, NoFollow: true}, name); err != nil || !bytes.Equal(v, want) {
+					t.Errorf("Getxattr(path, NoFollow, %s) = %d bytes, %v", name, len(v), err)
 				}
 			})
 		}
-		wantErrno(t, "XATTR_CREATE existing", Setxattr(x.file, "user.big", small, unix.XATTR_CREATE, false), unix.EEXIST)
-		_, err := Fgetxattr(x.fd, "user.missing")
+		wantErrno(t, "XattrCreate existing", Setxattr(byPath, "user.big", small, fsenum.XattrCreate), unix.EEXIST)
+		wantErrno(t, "XattrCreate existing, fd", Setxattr(byFd, "user.big", small, fsenum.XattrCreate), unix.EEXIST)
+		wantErrno(t, "XattrReplace missing", Setxattr(byPath, "user.missing", small, fsenum.XattrReplace), unix.ENODATA)
+		wantErrno(t, "XattrReplace missing, fd", Setxattr(byFd, "user.missing", small, fsenum.XattrReplace), unix.ENODATA)
+		_, err := Getxattr(byFd, "user.missing")
 		wantErrno(t, "missing", err, unix.ENODATA)
-		_, err = Getxattr(x.file+"-no", "user.small", false)
+		_, err = Getxattr(fsenum.XattrAt{Path: x.file + "-no"}, "user.small")
 		wantErrno(t, "no file", err, unix.ENOENT)
-		_, err = Fgetxattr(-1, "user.small")
+		_, err = Getxattr(fsenum.XattrAt{Fd: -1}, "user.small")
 		wantErrno(t, "closed fd", err, unix.EBADF)
-		_, err = Fgetxattr(x.fd, "")
+		_, err = Getxattr(byFd, "")
 		wantErrno(t, "empty name", err, unix.ERANGE)
-		_, err = Fgetxattr(x.fd, "user.a\x00b")
+		_, err = Getxattr(byFd, "user.a\x00b")
 		wantErrno(t, "NUL in name", err, unix.EINVAL)
 		// user.* is not allowed on symlinks: lsetxattr says EPERM.
 		link := filepath.Join(x.dir, "link")
 		os.Symlink("file", link)
-		wantErrno(t, "lsetxattr on symlink", Setxattr(link, "user.x", small, 0, true), unix.EPERM)
-		if err := Setxattr(link, "user.via", small, 0, false); err != nil { // follows to the file
+		wantErrno(t, "lsetxattr on symlink", Setxattr(fsenum.XattrAt{Path: link, NoFollow: true}, "user.x", small, 0), unix.EPERM)
+		if err := Setxattr(fsenum.XattrAt{Path: link}, "user.via", small, 0); err != nil { // follows to the file
 			t.Errorf("Setxattr through symlink: %v", err)
 		}
 
 		x.onRing(t, false, func() {
-			names, err := Flistxattr(x.fd)
+			names, err := Listxattr(byFd)
 			if err != nil {
 				t.Fatal(err)
 			}
 			slices.Sort(names)
 			if want := []string{"user.big", "user.empty", "user.small", "user.via"}; !slices.Equal(names, want) {
-				t.Errorf("Flistxattr = %q, want %q", names, want)
+				t.Errorf("Listxattr(fd) = %q, want %q", names, want)
 			}
-			names2, err := Listxattr(x.file, false)
+			names2, err := Listxattr(byPath)
 			if err != nil || len(names2) != 4 {
-				t.Errorf("Listxattr = %q, %v", names2, err)
+				t.Errorf("Listxattr(path) = %q, %v", names2, err)
 			}
-			if err := Fremovexattr(x.fd, "user.small"); err != nil {
+			if err := Removexattr(byFd, "user.small"); err != nil {
 				t.Error(err)
 			}
-			if err := Removexattr(x.file, "user.big", true); err != nil {
+			if err := Removexattr(fsenum.XattrAt{Path: x.file, NoFollow: true}, "user.big"); err != nil {
 				t.Error(err)
 			}
 		})
@@ -231,7 +236,7 @@ func TestXattr(t *testing.T) {
 				t.Errorf("%s after remove: %v", name, err)
 			}
 		}
-		wantErrno(t, "remove missing", Fremovexattr(x.fd, "user.small"), unix.ENODATA)
+		wantErrno(t, "remove missing", Removexattr(byFd, "user.small"), unix.ENODATA)
 	})
 }
 
@@ -246,7 +251,7 @@ func TestListxattrLong(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		got, err := Listxattr(x.file, true)
+		got, err := Listxattr(fsenum.XattrAt{Path: x.file, NoFollow: true})
 		slices.Sort(got)
 		slices.Sort(want)
 		if err != nil || !slices.Equal(got, want) {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/extfs/extfs/internal/fsenum"
 	"golang.org/x/sys/unix"
 )
 
@@ -439,7 +440,7 @@ func mixOnce(dirfd, g int) error {
 	if int(st.Size) != len(payload) || !bytes.Equal(got, payload) {
 		return fmt.Errorf("statx size %d, pread %q", st.Size, got)
 	}
-	if v, err := Fgetxattr(fd, "user.g"); err != nil || string(v) != name {
+	if v, err := Getxattr(fsenum.XattrAt{Fd: fd}, "user.g"); err != nil || string(v) != name {
 		return fmt.Errorf("fgetxattr %q %v", v, err)
 	}
 	return Unlinkat(dirfd, name, 0)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"strconv"
 
+	"github.com/extfs/extfs/internal/fsenum"
 	"golang.org/x/sys/unix"
 )
 
@@ -86,24 +87,24 @@ func Mksock(dirfd int, name string, perm uint32) error {
 // (llistxattr, lgetxattr or lsetxattr), the attribute for the last two, and
 // the errno.
 func CopyLxattrs(sdirfd int, sname string, ddirfd int, dname string) (op, attr string, err error) {
-	spath := procFdPath(sdirfd) + "/" + sname
-	names, err := Listxattr(spath, true)
+	src := fsenum.XattrAt{Path: procFdPath(sdirfd) + "/" + sname, NoFollow: true}
+	names, err := Listxattr(src)
 	if err == unix.EOPNOTSUPP {
 		return "", "", nil
 	}
 	if err != nil {
 		return "llistxattr", "", err
 	}
-	dpath := procFdPath(ddirfd) + "/" + dname
+	dst := fsenum.XattrAt{Path: procFdPath(ddirfd) + "/" + dname, NoFollow: true}
 	for _, name := range names {
-		v, err := Getxattr(spath, name, true)
+		v, err := Getxattr(src, name)
 		if err == unix.ENODATA {
 			continue // removed since the listing
 		}
 		if err != nil {
 			return "lgetxattr", name, err
 		}
-		if err := Setxattr(dpath, name, v, 0, true); err != nil {
+		if err := Setxattr(dst, name, v, 0); err != nil {
 			return "lsetxattr", name, err
 		}
 	}
