@@ -77,13 +77,12 @@ func Listxattr(at fsenum.XattrAt) ([]string, error) {
 
 // Removexattr removes attribute name of the file at.
 func Removexattr(at fsenum.XattrAt, name string) error {
-	return eintr.Retry(func() error {
-		switch {
-		case at.Path == "":
-			return unix.Fremovexattr(at.Fd, name)
-		case at.NoFollow:
-			return unix.Lremovexattr(at.Path, name)
-		}
-		return unix.Removexattr(at.Path, name)
-	})
+	if at.Path == "" {
+		return eintr.Retry(func() error { return unix.Fremovexattr(at.Fd, name) })
+	}
+	remove := unix.Removexattr
+	if at.NoFollow {
+		remove = unix.Lremovexattr
+	}
+	return eintr.Retry(func() error { return remove(at.Path, name) })
 }

@@ -23,13 +23,13 @@ func BatchOp(d *batchop.Desc) Op {
 	case batchop.Sync:
 		return *FsyncOp(fd, false)
 	case batchop.GetXattr:
-		return *FgetxattrOp(fd, d.Name)
+		return *GetxattrOp(fsenum.XattrAt{Fd: fd}, d.Name)
 	case batchop.SetXattr:
-		return *FsetxattrOp(fd, d.Name, d.Value, setxattrFlags(fsenum.XattrFlag(d.Flags)))
+		return *SetxattrOp(fsenum.XattrAt{Fd: fd}, d.Name, d.Value, setxattrFlags(fsenum.XattrFlag(d.Flags)))
 	case batchop.RemoveXattr:
-		return *FremovexattrOp(fd, d.Name)
+		return *RemovexattrOp(fsenum.XattrAt{Fd: fd}, d.Name)
 	case batchop.ListXattr:
-		return *FlistxattrOp(fd)
+		return *ListxattrOp(fsenum.XattrAt{Fd: fd})
 	case batchop.Fstatx:
 		return *FstatOp(fd)
 	case batchop.Statx, batchop.Lstatx:

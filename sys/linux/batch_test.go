@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/extfs/extfs/internal/batchop"
+	"github.com/extfs/extfs/internal/fsenum"
 	"golang.org/x/sys/unix"
 )
 
@@ -26,11 +27,11 @@ func TestBatchOp(t *testing.T) {
 		{batchop.Desc{Kind: batchop.Fallocate, Fd: 3, Off: 1, N: 2, Flags: 1 | 2},
 			FallocateOp(3, unix.FALLOC_FL_KEEP_SIZE|unix.FALLOC_FL_PUNCH_HOLE, 1, 2)},
 		{batchop.Desc{Kind: batchop.Sync, Fd: 3}, FsyncOp(3, false)},
-		{batchop.Desc{Kind: batchop.GetXattr, Fd: 3, Name: "user.a"}, FgetxattrOp(3, "user.a")},
+		{batchop.Desc{Kind: batchop.GetXattr, Fd: 3, Name: "user.a"}, GetxattrOp(fsenum.XattrAt{Fd: 3}, "user.a")},
 		{batchop.Desc{Kind: batchop.SetXattr, Fd: 3, Name: "user.a", Value: buf, Flags: 2},
-			FsetxattrOp(3, "user.a", buf, unix.XATTR_REPLACE)},
-		{batchop.Desc{Kind: batchop.RemoveXattr, Fd: 3, Name: "user.a"}, FremovexattrOp(3, "user.a")},
-		{batchop.Desc{Kind: batchop.ListXattr, Fd: 3}, FlistxattrOp(3)},
+			SetxattrOp(fsenum.XattrAt{Fd: 3}, "user.a", buf, unix.XATTR_REPLACE)},
+		{batchop.Desc{Kind: batchop.RemoveXattr, Fd: 3, Name: "user.a"}, RemovexattrOp(fsenum.XattrAt{Fd: 3}, "user.a")},
+		{batchop.Desc{Kind: batchop.ListXattr, Fd: 3}, ListxattrOp(fsenum.XattrAt{Fd: 3})},
 		{batchop.Desc{Kind: batchop.Fstatx, Fd: 3}, FstatOp(3)},
 		{batchop.Desc{Kind: batchop.Statx, Name: "p"}, StatatOp(cwd, "p", true)},
 		{batchop.Desc{Kind: batchop.Lstatx, Name: "p"}, StatatOp(cwd, "p", false)},

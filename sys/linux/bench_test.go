@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/extfs/extfs/internal/fsenum"
 	"golang.org/x/sys/unix"
 )
 
@@ -70,7 +71,7 @@ var benchKinds = []struct {
 	{"fsetxattr", func(x *batchFixture) []*Op {
 		ops := make([]*Op, batchN)
 		for i := range ops {
-			ops[i] = FsetxattrOp(x.fds[i], "user.bench", []byte("value"), 0)
+			ops[i] = SetxattrOp(fsenum.XattrAt{Fd: x.fds[i]}, "user.bench", []byte("value"), 0)
 		}
 		return ops
 	}, nil},
@@ -80,7 +81,7 @@ var benchKinds = []struct {
 		}
 		ops := make([]*Op, batchN)
 		for i := range ops {
-			ops[i] = FgetxattrOp(x.fds[i], "user.get")
+			ops[i] = GetxattrOp(fsenum.XattrAt{Fd: x.fds[i]}, "user.get")
 		}
 		return ops
 	}, nil},

@@ -42,55 +42,37 @@ func FsyncOp(fd int, datasync bool) *Op {
 	return op
 }
 
-// FgetxattrOp is Getxattr on a descriptor as an Op; the value is in Value.
-func FgetxattrOp(fd int, name string) *Op {
-	op := newOp(kFgetxattr, fd)
+// GetxattrOp is Getxattr as an Op; the value is in Value.
+func GetxattrOp(at fsenum.XattrAt, name string) *Op {
+	op := xattrOp(at, kFgetxattr, kGetxattr)
 	op.s2 = name
 	return op
 }
 
-// GetxattrOp is Getxattr on a path as an Op; the value is in Value.
-func GetxattrOp(path, name string, nofollow bool) *Op {
-	op := newOp(kGetxattr, 0)
-	op.s1, op.s2, op.nofollow = path, name, nofollow
-	return op
-}
-
-// FsetxattrOp is Setxattr on a descriptor as an Op.
-func FsetxattrOp(fd int, name string, value []byte, flags int) *Op {
-	op := newOp(kFsetxattr, fd)
+// SetxattrOp is Setxattr as an Op, with setxattr(2)'s flags.
+func SetxattrOp(at fsenum.XattrAt, name string, value []byte, flags int) *Op {
+	op := xattrOp(at, kFsetxattr, kSetxattr)
 	op.s2, op.buf, op.flags = name, value, flags
 	return op
 }
 
-// SetxattrOp is Setxattr on a path as an Op.
-func SetxattrOp(path, name string, value []byte, flags int, nofollow bool) *Op {
-	op := newOp(kSetxattr, 0)
-	op.s1, op.s2, op.buf, op.flags, op.nofollow = path, name, value, flags, nofollow
-	return op
-}
+// ListxattrOp is Listxattr as an Op; the names are in Names.
+func ListxattrOp(at fsenum.XattrAt) *Op { return xattrOp(at, kFlistxattr, kListxattr) }
 
-// FlistxattrOp is Listxattr on a descriptor as an Op; the names are in Names.
-func FlistxattrOp(fd int) *Op { return newOp(kFlistxattr, fd) }
-
-// ListxattrOp is Listxattr on a path as an Op; the names are in Names.
-func ListxattrOp(path string, nofollow bool) *Op {
-	op := newOp(kListxattr, 0)
-	op.s1, op.nofollow = path, nofollow
-	return op
-}
-
-// FremovexattrOp is Removexattr on a descriptor as an Op.
-func FremovexattrOp(fd int, name string) *Op {
-	op := newOp(kFremovexattr, fd)
+// RemovexattrOp is Removexattr as an Op.
+func RemovexattrOp(at fsenum.XattrAt, name string) *Op {
+	op := xattrOp(at, kFremovexattr, kRemovexattr)
 	op.s2 = name
 	return op
 }
 
-// RemovexattrOp is Removexattr on a path as an Op.
-func RemovexattrOp(path, name string, nofollow bool) *Op {
-	op := newOp(kRemovexattr, 0)
-	op.s1, op.s2, op.nofollow = path, name, nofollow
+// xattrOp is an Op of kind byFd on at.Fd, or byPath on at.Path.
+func xattrOp(at fsenum.XattrAt, byFd, byPath kind) *Op {
+	if at.Path == "" {
+		return newOp(byFd, at.Fd)
+	}
+	op := newOp(byPath, 0)
+	op.s1, op.nofollow = at.Path, at.NoFollow
 	return op
 }
 
@@ -322,7 +304,7 @@ func Fsync(fd int, datasync bool) error { return run1(FsyncOp(fd, datasync)) }
 // at.NoFollow) on at.Path; it sizes the buffer itself.
 func Getxattr(at fsenum.XattrAt, name string) ([]byte, error) {
 	if at.Path != "" {
-		op := GetxattrOp(at.Path, name, at.NoFollow)
+		op := GetxattrOp(at, name)
 		err := run1(op)
 		return op.value, err
 	}
@@ -343,12 +325,12 @@ func Getxattr(at fsenum.XattrAt, name string) ([]byte, error) {
 		if err != unix.ERANGE {
 			return nil, err
 		}
-		op := FgetxattrOp(at.Fd, name)
+		op := GetxattrOp(at, name)
 		op.bigValue = true // skip a second try at firstGuess: size, then fetch
 		err = run1(op)
 		return op.value, err
 	}
-	op := FgetxattrOp(at.Fd, name)
+	op := GetxattrOp(at, name)
 	err := run1(op)
 	return op.value, err
 }
@@ -358,26 +340,21 @@ func Getxattr(at fsenum.XattrAt, name string) ([]byte, error) {
 func Setxattr(at fsenum.XattrAt, name string, value []byte, f fsenum.XattrFlag) error {
 	flags := setxattrFlags(f)
 	if at.Path != "" {
-		return run1(SetxattrOp(at.Path, name, value, flags, at.NoFollow))
+		return run1(SetxattrOp(at, name, value, flags))
 	}
 	if enter1() {
 		err := eintr.Retry(func() error { return unix.Fsetxattr(at.Fd, name, value, flags) })
 		leave1()
 		return err
 	}
-	return run1(FsetxattrOp(at.Fd, name, value, flags))
+	return run1(SetxattrOp(at, name, value, flags))
 }
 
 // Listxattr is flistxattr(2) on at.Fd, or listxattr(2) (llistxattr(2) with
 // at.NoFollow) on at.Path, split into names. Always a direct call: the ring
 // has no listxattr.
 func Listxattr(at fsenum.XattrAt) ([]string, error) {
-	var op *Op
-	if at.Path == "" {
-		op = FlistxattrOp(at.Fd)
-	} else {
-		op = ListxattrOp(at.Path, at.NoFollow)
-	}
+	op := ListxattrOp(at)
 	err := run1(op)
 	return op.names, err
 }
@@ -385,10 +362,7 @@ func Listxattr(at fsenum.XattrAt) ([]string, error) {
 // Removexattr is fremovexattr(2) on at.Fd, or removexattr(2)
 // (lremovexattr(2) with at.NoFollow) on at.Path.
 func Removexattr(at fsenum.XattrAt, name string) error {
-	if at.Path != "" {
-		return run1(RemovexattrOp(at.Path, name, at.NoFollow))
-	}
-	return run1(FremovexattrOp(at.Fd, name))
+	return run1(RemovexattrOp(at, name))
 }
 
 // Statx is statx(2) into the caller's st. With AT_EMPTY_PATH, path may be "".

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/extfs/extfs/internal/fsenum"
 	"golang.org/x/sys/unix"
 )
 
@@ -349,7 +350,7 @@ func TestRingSQEZeroed(t *testing.T) {
 		FsyncOp(fd, true), // kernel: EINVAL if addr != 0
 		StatxOp(fd, "", unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW, unix.STATX_ALL, &st), // sets statx_flags
 		FallocateOp(fd, 0, 0, 8192), // kernel: EINVAL if rw_flags != 0
-		FsetxattrOp(fd, "user.z", []byte("v"), 0),
+		SetxattrOp(fsenum.XattrAt{Fd: fd}, "user.z", []byte("v"), 0),
 		FsyncOp(fd, false),
 	}
 	for i, op := range ops {

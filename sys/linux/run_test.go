@@ -67,15 +67,15 @@ func runAllOps(t *testing.T, x *fx) {
 		"fallocate":   FallocateOp(other, 0, 0, 1<<20),
 		"fadvise":     FadviseOp(x.fd, 0, 0, unix.FADV_WILLNEED),
 		"fsync":       FsyncOp(x.fd, true),
-		"fgetxattr":   FgetxattrOp(x.fd, "user.get"),
-		"getxattr":    GetxattrOp(x.file, "user.big", false),
-		"lgetxattr":   GetxattrOp(x.file, "user.get", true),
-		"fsetxattr":   FsetxattrOp(x.fd, "user.set", []byte("set"), 0),
-		"setxattr":    SetxattrOp(x.file, "user.set2", []byte("set2"), 0, false),
-		"flistxattr":  FlistxattrOp(x.fd),
-		"listxattr":   ListxattrOp(x.file, true),
-		"fremovexatt": FremovexattrOp(x.fd, "user.rm"),
-		"removexattr": RemovexattrOp(x.file, "user.none", false), // fails: ENODATA
+		"fgetxattr":   GetxattrOp(fsenum.XattrAt{Fd: x.fd}, "user.get"),
+		"getxattr":    GetxattrOp(fsenum.XattrAt{Path: x.file}, "user.big"),
+		"lgetxattr":   GetxattrOp(fsenum.XattrAt{Path: x.file, NoFollow: true}, "user.get"),
+		"fsetxattr":   SetxattrOp(fsenum.XattrAt{Fd: x.fd}, "user.set", []byte("set"), 0),
+		"setxattr":    SetxattrOp(fsenum.XattrAt{Path: x.file}, "user.set2", []byte("set2"), 0),
+		"flistxattr":  ListxattrOp(fsenum.XattrAt{Fd: x.fd}),
+		"listxattr":   ListxattrOp(fsenum.XattrAt{Path: x.file, NoFollow: true}),
+		"fremovexatt": RemovexattrOp(fsenum.XattrAt{Fd: x.fd}, "user.rm"),
+		"removexattr": RemovexattrOp(fsenum.XattrAt{Path: x.file}, "user.none"), // fails: ENODATA
 		"statx":       StatxOp(x.dirfd, "file", 0, unix.STATX_BASIC_STATS, &stName),
 		"statxEmpty":  StatxOp(x.fd, "", unix.AT_EMPTY_PATH, unix.STATX_BASIC_STATS, &stEmpty),
 		"linkat":      LinkatOp(x.dirfd, "file", x.dirfd, "hard", 0),
@@ -247,7 +247,7 @@ func containsAll(list []string, want ...string) bool {
 func TestRunReuse(t *testing.T) {
 	engines(t, func(t *testing.T, x *fx) {
 		unix.Fsetxattr(x.fd, "user.a", bytes.Repeat([]byte("a"), 1000), 0)
-		op := FgetxattrOp(x.fd, "user.a")
+		op := GetxattrOp(fsenum.XattrAt{Fd: x.fd}, "user.a")
 		if err := Run(context.Background(), []*Op{op}); err != nil {
 			t.Fatal(err)
 		}
@@ -429,7 +429,7 @@ func mixOnce(dirfd, g int) error {
 	got := make([]byte, len(payload))
 	ops := []*Op{
 		FallocateOp(fd, unix.FALLOC_FL_KEEP_SIZE, 0, 64<<10),
-		FsetxattrOp(fd, "user.g", []byte(name), 0),
+		SetxattrOp(fsenum.XattrAt{Fd: fd}, "user.g", []byte(name), 0),
 		StatxOp(fd, "", unix.AT_EMPTY_PATH, unix.STATX_BASIC_STATS, &st),
 		PreadOp(fd, got, 0),
 		FsyncOp(fd, true),
