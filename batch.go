@@ -76,6 +76,7 @@ type Pending[T any] struct {
 	err  error
 	done bool
 	wrap func(r opResult) (T, error)
+	d    batchop.Desc // the operation, held here to save an allocation per op
 }
 
 func (p *Pending[T]) finish(r opResult) error {
@@ -117,14 +118,15 @@ func (b *Batch) Len() int {
 // add queues the operation d. pre is a validation error (then d does not
 // run); wrap turns the raw result into the Pending's value and a wrapped error.
 func add[T any](b *Batch, f *File, pre error, d *batchop.Desc, wrap func(r opResult) (T, error)) *Pending[T] {
-	// One allocation for the Pending; the entry lives in the slice. Per-op
-	// allocations were most of a batch's overhead over a plain loop.
-	p := &Pending[T]{wrap: wrap}
+	// One allocation for the Pending, which holds the operation; the entry
+	// lives in the slice. Per-op allocations were most of a batch's
+	// overhead over a plain loop.
+	p := &Pending[T]{wrap: wrap, d: *d}
 	if b == nil {
 		p.finish(opResult{err: errNilBatch})
 		return p
 	}
-	b.entries = append(b.entries, batchEntry{file: f, op: d, p: p, pre: pre})
+	b.entries = append(b.entries, batchEntry{file: f, op: &p.d, p: p, pre: pre})
 	return p
 }
 
@@ -414,7 +416,7 @@ func (b *Batch) statx(path string, k batchop.Kind) *Pending[*Stat] {
 
 // SetTimes queues File.SetTimes.
 func (b *Batch) SetTimes(f *File, atime, mtime time.Time) *Pending[struct{}] {
-	return addFile(b, f, nil, &batchop.Desc{Kind: batchop.SetTimes, Atime: atime, Mtime: mtime},
+	return addFile(b, f, nil, &batchop.Desc{Kind: batchop.SetTimes, Times: &[2]time.Time{atime, mtime}},
 		noValue("utimensat", f, ""))
 }
 

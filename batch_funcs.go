@@ -81,7 +81,7 @@ func (funcOps) op(d *batchop.Desc) *funcOp {
 			return opResult{stat: st, err: err}
 		}}
 	case batchop.SetTimes:
-		return errOp(func() error { return sysFile.futimes(d.Fd, d.Atime, d.Mtime) })
+		return errOp(func() error { return sysFile.futimes(d.Fd, d.Times[0], d.Times[1]) })
 	case batchop.Chmod:
 		return errOp(func() error { return sysFile.fchmod(d.Fd, d.Perm) })
 	case batchop.Chown:

@@ -26,7 +26,7 @@ const (
 	Fstatx                      // Fd
 	Statx                       // Name, following a final symbolic link
 	Lstatx                      // Name, not following it
-	SetTimes                    // Fd, Atime, Mtime (a zero time: leave it)
+	SetTimes                    // Fd, Times (a zero time: leave it)
 	Chmod                       // Fd, Perm
 	Chown                       // Fd, Uid, Gid (-1: leave it)
 	Link                        // Name (the existing file), Name2 (the new name)
@@ -57,6 +57,8 @@ type Desc struct {
 	Value       []byte
 	Flags       int
 	Uid, Gid    int
-	Atime       time.Time
-	Mtime       time.Time
+	// Times are the access and modification times, behind a pointer: the
+	// one operation that sets them should not make every Desc 48 bytes
+	// larger.
+	Times *[2]time.Time
 }

@@ -35,7 +35,7 @@ func BatchOp(d *batchop.Desc) Op {
 	case batchop.Statx, batchop.Lstatx:
 		return *StatatOp(cwd, d.Name, d.Kind == batchop.Statx)
 	case batchop.SetTimes:
-		return *FutimensOp(fd, Timespecs(d.Atime, d.Mtime))
+		return *FutimensOp(fd, Timespecs(d.Times[0], d.Times[1]))
 	case batchop.Chmod:
 		return *FchmodOp(fd, PermBits(d.Perm))
 	case batchop.Chown:

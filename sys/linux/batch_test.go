@@ -35,7 +35,7 @@ func TestBatchOp(t *testing.T) {
 		{batchop.Desc{Kind: batchop.Fstatx, Fd: 3}, FstatOp(3)},
 		{batchop.Desc{Kind: batchop.Statx, Name: "p"}, StatatOp(cwd, "p", true)},
 		{batchop.Desc{Kind: batchop.Lstatx, Name: "p"}, StatatOp(cwd, "p", false)},
-		{batchop.Desc{Kind: batchop.SetTimes, Fd: 3, Atime: at}, FutimensOp(3, Timespecs(at, time.Time{}))},
+		{batchop.Desc{Kind: batchop.SetTimes, Fd: 3, Times: &[2]time.Time{at, {}}}, FutimensOp(3, Timespecs(at, time.Time{}))},
 		{batchop.Desc{Kind: batchop.Chmod, Fd: 3, Perm: 0o755 | fs.ModeSetuid}, FchmodOp(3, 0o4755)},
 		{batchop.Desc{Kind: batchop.Chown, Fd: 3, Uid: 5, Gid: -1}, FchownOp(3, 5, -1)},
 		{batchop.Desc{Kind: batchop.Link, Name: "a", Name2: "b"}, LinkatOp(cwd, "a", cwd, "b", 0)},
