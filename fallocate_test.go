@@ -353,15 +353,7 @@ func extentBytes(t *testing.T, path string) (allocated, shared int64) {
 // files have no fallocate at all (vfs_fallocate: EOPNOTSUPP): none of ext4,
 // tmpfs, XFS and btrfs lacks punch-hole.
 func TestFallocateUnsupportedFS(t *testing.T) {
-	dir := t.TempDir()
-	if err := unix.Mount("extfs-test", dir, "ramfs", 0, ""); err != nil {
-		testfs.SkipOrFail(t, "mount ramfs: "+err.Error()+" (needs root)")
-	}
-	t.Cleanup(func() {
-		if err := unix.Unmount(dir, 0); err != nil {
-			t.Errorf("umount ramfs %s: %v", dir, err)
-		}
-	})
+	dir := testfs.Ramfs(t)
 	eachEngine(t, func(t *testing.T) {
 		data := randBytes(64<<10, 8)
 		f, path := newFile(t, dir, "f-"+extfs.CurrentEngine().String(), data)

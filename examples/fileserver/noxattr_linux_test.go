@@ -10,25 +10,13 @@ import (
 
 	"github.com/extfs/extfs"
 	"github.com/extfs/extfs/internal/testfs"
-	"golang.org/x/sys/unix"
 )
 
 // TestNoXattrFilesystem serves a root on ramfs, which has no extended
 // attributes at all: uploads work, the server says once that it computes
 // ETags, and GET computes them.
 func TestNoXattrFilesystem(t *testing.T) {
-	if os.Geteuid() != 0 {
-		testfs.SkipOrFail(t, "mounting ramfs (a filesystem without xattrs) needs root")
-	}
-	mnt := t.TempDir()
-	if err := unix.Mount("fileserver-test", mnt, "ramfs", 0, "mode=0755"); err != nil {
-		testfs.SkipOrFail(t, "mount ramfs: "+err.Error())
-	}
-	t.Cleanup(func() {
-		if err := unix.Unmount(mnt, 0); err != nil {
-			t.Errorf("umount %s: %v", mnt, err)
-		}
-	})
+	mnt := testfs.Ramfs(t)
 	if err := extfs.SetXattr(mnt, "user.probe", []byte("x"), 0); err == nil {
 		t.Fatalf("ramfs took a user xattr: this test needs a filesystem without them")
 	}

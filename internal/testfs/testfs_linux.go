@@ -128,6 +128,25 @@ func Mount(t testing.TB, kind string, size int64) *FS {
 	return m.fs()
 }
 
+// Ramfs mounts a ramfs, a filesystem with neither fallocate nor extended
+// attributes, on a new directory for this test alone, and returns the
+// directory. It is unmounted at t.Cleanup, waiting while a file just closed
+// keeps it busy (a descriptor io_uring released is put a moment later).
+// Without root the test is skipped, or fails when [Required].
+func Ramfs(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := unix.Mount("extfs-test", dir, "ramfs", 0, "mode=0755"); err != nil {
+		SkipOrFail(t, "mount ramfs: "+err.Error()+" (needs root)")
+	}
+	t.Cleanup(func() {
+		if err := unmountDir(dir); err != nil {
+			t.Errorf("testfs: %v", err)
+		}
+	})
+	return dir
+}
+
 // requireMain fails the test unless Main is running the tests: Main removes
 // what Get made, and makes the namespace that guarantees nothing is left.
 func requireMain(t testing.TB, fn string) {

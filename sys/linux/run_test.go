@@ -448,7 +448,8 @@ func mixOnce(dirfd, g int) error {
 
 // EngineAuto under heavy concurrency: once many goroutines are blocked in
 // direct calls, ring-capable ops go to the ring instead of pinning more
-// threads. EngineSyscall runs the same load for comparison (logged only).
+// threads; EngineSyscall never uses the ring. Durations and threads are
+// logged only.
 func TestAutoCrowdedUsesRing(t *testing.T) {
 	requireRing(t)
 	for _, e := range []Engine{EngineSyscall, EngineAuto} {
@@ -509,9 +510,14 @@ func TestAutoCrowdedUsesRing(t *testing.T) {
 			<-sampled
 			used := r.submitted.Load() - before
 			t.Logf("%v: %v; threads %d before, peak %d; %d of %d ops on the ring", e, d, threadsBefore, peak, used, 3*n)
-			// Go threads + io-wq workers; far below one per goroutine.
-			if e == EngineAuto && peak > 300 {
-				t.Errorf("peak %d threads for %d goroutines", peak, n)
+			// What the engine chose, not what it cost: threads are the
+			// process's (earlier tests' too, Go keeps them), and are
+			// measured per process in bench's BenchmarkThreads10k.
+			switch {
+			case e == EngineSyscall && used != 0:
+				t.Errorf("syscall engine: %d ops on the ring; want none", used)
+			case e == EngineAuto && used == 0:
+				t.Errorf("auto engine, %d goroutines in fallocate, pwrite and fsync: no op on the ring", n)
 			}
 		})
 	}
