@@ -75,12 +75,18 @@ type Pending[T any] struct {
 	val  T
 	err  error
 	done bool
-	wrap func(r opResult) (T, error)
+	wrap wrapFunc[T]
+	f    *File        // the file operated on; nil for path operations
 	d    batchop.Desc // the operation, held here to save an allocation per op
 }
 
+// wrapFunc turns an operation's raw result into its Pending's value and
+// error. The wraps are functions, not closures: d and f carry what they
+// need, so that queueing an operation allocates only its Pending.
+type wrapFunc[T any] func(r opResult, d *batchop.Desc, f *File) (T, error)
+
 func (p *Pending[T]) finish(r opResult) error {
-	p.val, p.err = p.wrap(r)
+	p.val, p.err = p.wrap(r, &p.d, p.f)
 	p.done, p.wrap = true, nil
 	return p.err
 }
@@ -117,11 +123,11 @@ func (b *Batch) Len() int {
 
 // add queues the operation d. pre is a validation error (then d does not
 // run); wrap turns the raw result into the Pending's value and a wrapped error.
-func add[T any](b *Batch, f *File, pre error, d *batchop.Desc, wrap func(r opResult) (T, error)) *Pending[T] {
+func add[T any](b *Batch, f *File, pre error, d *batchop.Desc, wrap wrapFunc[T]) *Pending[T] {
 	// One allocation for the Pending, which holds the operation; the entry
 	// lives in the slice. Per-op allocations were most of a batch's
 	// overhead over a plain loop.
-	p := &Pending[T]{wrap: wrap, d: *d}
+	p := &Pending[T]{wrap: wrap, f: f, d: *d}
 	if b == nil {
 		p.finish(opResult{err: errNilBatch})
 		return p
@@ -132,7 +138,7 @@ func add[T any](b *Batch, f *File, pre error, d *batchop.Desc, wrap func(r opRes
 
 // addFile queues an operation on the open file f. A nil f is refused here:
 // add would take it for a path operation and run the op on descriptor 0.
-func addFile[T any](b *Batch, f *File, pre error, d *batchop.Desc, wrap func(r opResult) (T, error)) *Pending[T] {
+func addFile[T any](b *Batch, f *File, pre error, d *batchop.Desc, wrap wrapFunc[T]) *Pending[T] {
 	if pre == nil && f == nil {
 		pre = errInvalid("nil *File")
 	}
@@ -198,44 +204,74 @@ func (b *Batch) Submit(ctx context.Context) error {
 // runEntries makes the ops of entries with the descriptors in fds, runs
 // them with run, and stores each result in its Pending and its error in errs.
 func (b *Batch) runEntries(ctx context.Context, fds []uintptr, entries []batchEntry, errs []error, run func(context.Context, []sysOp)) {
-	results := make([]opResult, len(entries))
 	// One slice for the ops of this run (on Linux the ops themselves, not
 	// pointers: an allocation per op was a third of a short call's cost),
 	// and which entry each belongs to.
-	ops := make([]sysOp, 0, len(entries))
+	buf := getOps(len(entries))
+	defer putOps(buf)
+	ops := buf.ops
 	owner := make([]int32, 0, len(entries))
 	for i := range entries {
 		e := &entries[i]
+		var err error
 		switch {
 		case e.pre != nil:
-			results[i].err = e.pre
-			continue
+			err = e.pre
 		case e.file != nil && e.file.f == nil:
-			results[i].err = fs.ErrInvalid
-			continue
+			err = fs.ErrInvalid
 		case e.file != nil && fds[i] == noFd:
-			results[i].err = fs.ErrClosed
-			continue
+			err = fs.ErrClosed
 		case e.file != nil:
 			e.op.Fd, e.op.File = fds[i], e.file.f
+		}
+		if err != nil {
+			errs[i] = e.p.finish(opResult{err: err})
+			continue
 		}
 		ops = append(ops, sysFile.op(e.op))
 		owner = append(owner, int32(i))
 	}
+	buf.ops = ops
 	if cerr := ctx.Err(); cerr != nil {
 		for _, i := range owner {
-			results[i].err = cerr
+			errs[i] = entries[i].p.finish(opResult{err: cerr})
 		}
-	} else {
-		run(ctx, ops) // ops that did not start for ctx report its error
-		for k, i := range owner {
-			results[i] = ops[k].result()
-			results[i].ran, results[i].fd = true, fds[i]
-		}
+		return
 	}
-	for i := range entries {
-		errs[i] = entries[i].p.finish(results[i])
+	run(ctx, ops) // ops that did not start for ctx report its error
+	for k, i := range owner {
+		r := ops[k].result()
+		r.ran, r.fd = true, fds[i]
+		errs[i] = entries[i].p.finish(r)
 	}
+}
+
+// opsBuf is the ops slice of one run, kept in opsPool between runs: at a
+// few hundred bytes an op (sys/linux's Op), the ops were half of what a
+// batch allocated.
+type opsBuf struct{ ops []sysOp }
+
+var opsPool sync.Pool // *opsBuf, each with ops[:0]
+
+// maxPooledOps bounds the slices opsPool keeps (about 1.4 MB on Linux).
+const maxPooledOps = 4096
+
+func getOps(n int) *opsBuf {
+	if b, ok := opsPool.Get().(*opsBuf); ok && cap(b.ops) >= n {
+		return b
+	}
+	return &opsBuf{ops: make([]sysOp, 0, n)}
+}
+
+// putOps keeps b for another run, once its ops have run and their results
+// are stored: cleared, so that it keeps no buffer, name or file alive.
+func putOps(b *opsBuf) {
+	if cap(b.ops) > maxPooledOps {
+		return
+	}
+	clear(b.ops)
+	b.ops = b.ops[:0]
+	opsPool.Put(b)
 }
 
 // noFd marks an entry whose file was closed before Submit.
@@ -274,9 +310,20 @@ func holdEntries(entries []batchEntry, fds []uintptr, i int, fn func()) {
 	}
 }
 
-func noValue(op string, f *File, what string) func(opResult) (struct{}, error) {
-	return func(r opResult) (struct{}, error) { return struct{}{}, pathErr(op, f.Name(), classify(what, r.err)) }
+// noValue is the wrap of an operation op on a file that returns no value.
+func noValue(op string) wrapFunc[struct{}] {
+	return func(r opResult, _ *batchop.Desc, f *File) (struct{}, error) {
+		return struct{}{}, pathErr(op, f.Name(), classify("", r.err))
+	}
 }
+
+var (
+	fadviseDone = noValue("fadvise")
+	fsyncDone   = noValue("fsync")
+	timesDone   = noValue("utimensat")
+	chmodDone   = noValue("chmod")
+	chownDone   = noValue("chown")
+)
 
 // Fadvise queues File.Fadvise.
 func (b *Batch) Fadvise(f *File, off, n int64, advice Advice) *Pending[struct{}] {
@@ -285,7 +332,7 @@ func (b *Batch) Fadvise(f *File, off, n int64, advice Advice) *Pending[struct{}]
 		pre = errInvalid("unknown advice %d", int(advice))
 	}
 	return addFile(b, f, pre, &batchop.Desc{Kind: batchop.Fadvise, Off: off, N: n, Flags: int(advice)},
-		noValue("fadvise", f, ""))
+		fadviseDone)
 }
 
 // Fallocate queues File.Fallocate.
@@ -294,19 +341,17 @@ func (b *Batch) Fallocate(f *File, mode AllocMode, off, n int64) *Pending[struct
 	if pre == nil {
 		pre = mode.check()
 	}
-	d := &batchop.Desc{Kind: batchop.Fallocate, Off: off, N: n, Flags: int(mode)}
-	if mode&(AllocCollapseRange|AllocInsertRange) == 0 {
-		return addFile(b, f, pre, d, noValue("fallocate", f, mode.String()))
+	return addFile(b, f, pre, &batchop.Desc{Kind: batchop.Fallocate, Off: off, N: n, Flags: int(mode)}, fallocateDone)
+}
+
+func fallocateDone(r opResult, d *batchop.Desc, f *File) (struct{}, error) {
+	mode, err := AllocMode(d.Flags), r.err
+	if r.ran && mode&(AllocCollapseRange|AllocInsertRange) != 0 {
+		// The kernel's EINVAL is explained while the descriptor is still
+		// held (results are stored before Submit lets go of it).
+		err = allocError(r.fd, mode, d.Off, d.N, err)
 	}
-	return addFile(b, f, pre, d, func(r opResult) (struct{}, error) {
-		err := r.err
-		if r.ran {
-			// The kernel's EINVAL is explained while the descriptor is
-			// still held (results are stored before Submit lets go of it).
-			err = allocError(r.fd, mode, off, n, err)
-		}
-		return struct{}{}, pathErr("fallocate", f.Name(), classify(mode.String(), err))
-	})
+	return struct{}{}, pathErr("fallocate", f.Name(), classify(mode.String(), err))
 }
 
 // PunchHole queues File.PunchHole.
@@ -316,7 +361,7 @@ func (b *Batch) PunchHole(f *File, off, n int64) *Pending[struct{}] {
 
 // Sync queues File.Sync.
 func (b *Batch) Sync(f *File) *Pending[struct{}] {
-	return addFile(b, f, nil, &batchop.Desc{Kind: batchop.Sync}, noValue("fsync", f, ""))
+	return addFile(b, f, nil, &batchop.Desc{Kind: batchop.Sync}, fsyncDone)
 }
 
 // ReadAt queues File.ReadAt: a read of len(p) bytes at off, with its
@@ -325,13 +370,14 @@ func (b *Batch) Sync(f *File) *Pending[struct{}] {
 // must wait for the disk go to the kernel as one io_uring submission; on
 // Windows all of them run as overlapped I/O on one completion port.
 func (b *Batch) ReadAt(f *File, p []byte, off int64) *Pending[int] {
-	return addFile(b, f, checkDataRange(p, off), &batchop.Desc{Kind: batchop.ReadAt, Value: p, Off: off},
-		func(r opResult) (int, error) {
-			if r.err == nil && r.n < len(p) {
-				return r.n, io.EOF
-			}
-			return r.n, pathErr("read", f.Name(), r.err)
-		})
+	return addFile(b, f, checkDataRange(p, off), &batchop.Desc{Kind: batchop.ReadAt, Value: p, Off: off}, readAtDone)
+}
+
+func readAtDone(r opResult, d *batchop.Desc, f *File) (int, error) {
+	if r.err == nil && r.n < len(d.Value) {
+		return r.n, io.EOF
+	}
+	return r.n, pathErr("read", f.Name(), r.err)
 }
 
 // WriteAt queues File.WriteAt: all of p written at off, or an error. The
@@ -341,13 +387,14 @@ func (b *Batch) WriteAt(f *File, p []byte, off int64) *Pending[int] {
 	if pre == nil && f != nil && f.f != nil && f.appendMode() {
 		pre = errInvalid("WriteAt on a file opened with O_APPEND")
 	}
-	return addFile(b, f, pre, &batchop.Desc{Kind: batchop.WriteAt, Value: p, Off: off},
-		func(r opResult) (int, error) {
-			if r.err == nil && r.n < len(p) {
-				r.err = io.ErrShortWrite
-			}
-			return r.n, pathErr("write", f.Name(), r.err)
-		})
+	return addFile(b, f, pre, &batchop.Desc{Kind: batchop.WriteAt, Value: p, Off: off}, writeAtDone)
+}
+
+func writeAtDone(r opResult, d *batchop.Desc, f *File) (int, error) {
+	if r.err == nil && r.n < len(d.Value) {
+		r.err = io.ErrShortWrite
+	}
+	return r.n, pathErr("write", f.Name(), r.err)
 }
 
 // checkDataRange validates the offset of a ReadAt or WriteAt of p.
@@ -364,8 +411,8 @@ func checkDataRange(p []byte, off int64) error {
 // GetXattr queues File.GetXattr.
 func (b *Batch) GetXattr(f *File, name string) *Pending[[]byte] {
 	return addFile(b, f, checkXattr(name, nil, 0), &batchop.Desc{Kind: batchop.GetXattr, Name: name},
-		func(r opResult) ([]byte, error) {
-			return r.value, pathErr("fgetxattr", f.Name(), xattrErr(name, r.err))
+		func(r opResult, d *batchop.Desc, f *File) ([]byte, error) {
+			return r.value, pathErr("fgetxattr", f.Name(), xattrErr(d.Name, r.err))
 		})
 }
 
@@ -374,29 +421,33 @@ func (b *Batch) GetXattr(f *File, name string) *Pending[[]byte] {
 func (b *Batch) SetXattr(f *File, name string, value []byte, flags XattrFlag) *Pending[struct{}] {
 	d := &batchop.Desc{Kind: batchop.SetXattr, Name: name, Value: value, Flags: int(flags)}
 	return addFile(b, f, checkXattr(name, value, flags), d,
-		func(r opResult) (struct{}, error) {
-			return struct{}{}, pathErr("fsetxattr", f.Name(), xattrErr(name, r.err))
+		func(r opResult, d *batchop.Desc, f *File) (struct{}, error) {
+			return struct{}{}, pathErr("fsetxattr", f.Name(), xattrErr(d.Name, r.err))
 		})
 }
 
 // RemoveXattr queues File.RemoveXattr.
 func (b *Batch) RemoveXattr(f *File, name string) *Pending[struct{}] {
 	return addFile(b, f, checkXattr(name, nil, 0), &batchop.Desc{Kind: batchop.RemoveXattr, Name: name},
-		func(r opResult) (struct{}, error) {
-			return struct{}{}, pathErr("fremovexattr", f.Name(), xattrErr(name, r.err))
+		func(r opResult, d *batchop.Desc, f *File) (struct{}, error) {
+			return struct{}{}, pathErr("fremovexattr", f.Name(), xattrErr(d.Name, r.err))
 		})
 }
 
 // ListXattr queues File.ListXattr.
 func (b *Batch) ListXattr(f *File) *Pending[[]string] {
 	return addFile(b, f, nil, &batchop.Desc{Kind: batchop.ListXattr},
-		func(r opResult) ([]string, error) { return r.names, pathErr("flistxattr", f.Name(), r.err) })
+		func(r opResult, _ *batchop.Desc, f *File) ([]string, error) {
+			return r.names, pathErr("flistxattr", f.Name(), r.err)
+		})
 }
 
 // Fstatx queues File.Statx.
 func (b *Batch) Fstatx(f *File) *Pending[*Stat] {
 	return addFile(b, f, nil, &batchop.Desc{Kind: batchop.Fstatx},
-		func(r opResult) (*Stat, error) { return r.stat, pathErr("statx", f.Name(), r.err) })
+		func(r opResult, _ *batchop.Desc, f *File) (*Stat, error) {
+			return r.stat, pathErr("statx", f.Name(), r.err)
+		})
 }
 
 // Statx queues the package-level Statx.
@@ -411,62 +462,72 @@ func (b *Batch) statx(path string, k batchop.Kind) *Pending[*Stat] {
 		pre = fs.ErrNotExist
 	}
 	return add(b, nil, pre, &batchop.Desc{Kind: k, Name: path},
-		func(r opResult) (*Stat, error) { return r.stat, pathErr("statx", path, r.err) })
+		func(r opResult, d *batchop.Desc, _ *File) (*Stat, error) {
+			return r.stat, pathErr("statx", d.Name, r.err)
+		})
 }
 
 // SetTimes queues File.SetTimes.
 func (b *Batch) SetTimes(f *File, atime, mtime time.Time) *Pending[struct{}] {
 	return addFile(b, f, nil, &batchop.Desc{Kind: batchop.SetTimes, Times: &[2]time.Time{atime, mtime}},
-		noValue("utimensat", f, ""))
+		timesDone)
 }
 
 // Chmod queues File.Chmod.
 func (b *Batch) Chmod(f *File, mode fs.FileMode) *Pending[struct{}] {
 	return addFile(b, f, checkChmod(mode), &batchop.Desc{Kind: batchop.Chmod, Perm: mode},
-		noValue("chmod", f, ""))
+		chmodDone)
 }
 
 // Chown queues File.Chown.
 func (b *Batch) Chown(f *File, uid, gid int) *Pending[struct{}] {
 	return addFile(b, f, checkChown(uid, gid), &batchop.Desc{Kind: batchop.Chown, Uid: uid, Gid: gid},
-		noValue("chown", f, ""))
+		chownDone)
 }
 
 // Link queues the package-level Link.
 func (b *Batch) Link(oldname, newname string) *Pending[struct{}] {
 	pre := checkPaths("old name", oldname, "new name", newname)
 	return add(b, nil, pre, &batchop.Desc{Kind: batchop.Link, Name: oldname, Name2: newname},
-		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("link", oldname, newname, r.err) })
+		func(r opResult, d *batchop.Desc, _ *File) (struct{}, error) {
+			return struct{}{}, linkErr("link", d.Name, d.Name2, r.err)
+		})
 }
 
 // Symlink queues the package-level Symlink.
 func (b *Batch) Symlink(target, linkname string) *Pending[struct{}] {
 	d := &batchop.Desc{Kind: batchop.Symlink, Name: target, Name2: linkname}
 	return add(b, nil, checkSymlink(target, linkname), d,
-		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("symlink", target, linkname, r.err) })
+		func(r opResult, d *batchop.Desc, _ *File) (struct{}, error) {
+			return struct{}{}, linkErr("symlink", d.Name, d.Name2, r.err)
+		})
 }
 
 // Readlink queues the package-level Readlink.
 func (b *Batch) Readlink(name string) *Pending[string] {
 	return add(b, nil, checkPath("path", name), &batchop.Desc{Kind: batchop.Readlink, Name: name},
-		func(r opResult) (string, error) { return string(r.value), pathErr("readlink", name, r.err) })
+		func(r opResult, d *batchop.Desc, _ *File) (string, error) {
+			return string(r.value), pathErr("readlink", d.Name, r.err)
+		})
 }
 
 // Mkdir queues os.Mkdir.
 func (b *Batch) Mkdir(name string, perm fs.FileMode) *Pending[struct{}] {
 	return add(b, nil, checkPathPerm(name, perm), &batchop.Desc{Kind: batchop.Mkdir, Name: name, Perm: perm},
-		func(r opResult) (struct{}, error) { return struct{}{}, pathErr("mkdir", name, r.err) })
+		func(r opResult, d *batchop.Desc, _ *File) (struct{}, error) {
+			return struct{}{}, pathErr("mkdir", d.Name, r.err)
+		})
 }
 
 // Remove queues the removal of a file or an empty directory, like os.Remove.
 func (b *Batch) Remove(name string) *Pending[struct{}] {
 	return add(b, nil, checkPath("path", name), &batchop.Desc{Kind: batchop.Remove, Name: name},
-		func(r opResult) (struct{}, error) {
+		func(r opResult, d *batchop.Desc, _ *File) (struct{}, error) {
 			if errors.Is(r.err, syscall.EISDIR) {
 				// A directory: the batch could not know before asking.
-				r.err = sysFile.unlinkat(atCWD, name, true)
+				r.err = sysFile.unlinkat(atCWD, d.Name, true)
 			}
-			return struct{}{}, pathErr("unlinkat", name, r.err)
+			return struct{}{}, pathErr("unlinkat", d.Name, r.err)
 		})
 }
 
@@ -474,18 +535,20 @@ func (b *Batch) Remove(name string) *Pending[struct{}] {
 func (b *Batch) Rename(oldname, newname string) *Pending[struct{}] {
 	pre := checkPaths("old name", oldname, "new name", newname)
 	return add(b, nil, pre, &batchop.Desc{Kind: batchop.Rename, Name: oldname, Name2: newname},
-		func(r opResult) (struct{}, error) { return struct{}{}, linkErr("rename", oldname, newname, r.err) })
+		func(r opResult, d *batchop.Desc, _ *File) (struct{}, error) {
+			return struct{}{}, linkErr("rename", d.Name, d.Name2, r.err)
+		})
 }
 
 // OpenFile queues OpenFile; the caller closes the File it returns.
 func (b *Batch) OpenFile(name string, flag int, perm fs.FileMode) *Pending[*File] {
 	d := &batchop.Desc{Kind: batchop.OpenFile, Name: name, Flags: flag, Perm: perm}
 	return add(b, nil, checkPathPerm(name, perm), d,
-		func(r opResult) (*File, error) {
+		func(r opResult, d *batchop.Desc, _ *File) (*File, error) {
 			if r.err != nil {
-				return nil, pathErr("open", name, r.err)
+				return nil, pathErr("open", d.Name, r.err)
 			}
-			return NewFile(newOSFile(uintptr(r.n), name)), nil
+			return NewFile(newOSFile(uintptr(r.n), d.Name)), nil
 		})
 }
 
