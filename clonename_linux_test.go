@@ -282,16 +282,18 @@ func TestCloneIntoTree(t *testing.T) {
 	}
 }
 
-// entryNames lists dir's entries by name.
+// entryNames lists dir's entries by name, sorted.
 func entryNames(t *testing.T, dir string) []string {
 	t.Helper()
-	ents, err := os.ReadDir(dir)
+	f, err := os.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
-	for _, e := range ents {
-		names = append(names, e.Name())
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		t.Fatal(err)
 	}
+	slices.Sort(names)
 	return names
 }

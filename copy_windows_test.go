@@ -51,23 +51,9 @@ func wcSum(t testing.TB, path string) [32]byte {
 	return sha256.Sum256(b)
 }
 
-// wcNames lists dir, to see that no temporary file was left.
-func wcNames(t testing.TB, dir string) []string {
-	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range ents {
-		names = append(names, e.Name())
-	}
-	return names
-}
-
 func wcWantNames(t testing.TB, dir string, want ...string) {
 	t.Helper()
-	got := wcNames(t, dir)
+	got := dirNames(t, dir)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("%s holds %q, want %q", dir, got, want)
