@@ -3,7 +3,6 @@ package extfs_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -29,27 +28,9 @@ import (
 // (NTFS without block refcounting) cloning falls back, or fails with
 // ErrNotSupported under CoWAlways.
 
-const miB = 1 << 20
-
 // wcSizes are the sizes every copy path is checked with: empty, a byte,
 // around a cluster, past one pipeline buffer, and many buffers.
-var wcSizes = []int{0, 1, 4095, 4096, 4097, miB + 1, 64 * miB}
-
-func wcWrite(t testing.TB, path string, data []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func wcSum(t testing.TB, path string) [32]byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sha256.Sum256(b)
-}
+var wcSizes = []int{0, 1, 4095, 4096, 4097, MiB + 1, 64 * MiB}
 
 func wcWantNames(t testing.TB, dir string, want ...string) {
 	t.Helper()
@@ -58,16 +39,6 @@ func wcWantNames(t testing.TB, dir string, want ...string) {
 	if !slices.Equal(got, want) {
 		t.Errorf("%s holds %q, want %q", dir, got, want)
 	}
-}
-
-func wcOpen(t testing.TB, path string, flag int) *extfs.File {
-	t.Helper()
-	f, err := extfs.OpenFile(path, flag, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f
 }
 
 // wcEngine is a way of reading and writing (or of copying whole files) a
@@ -134,14 +105,14 @@ func TestWindowsCopyFileSizes(t *testing.T) {
 	dir := tempDir(t)
 	for _, size := range wcSizes {
 		src := filepath.Join(dir, fmt.Sprintf("src-%d", size))
-		wcWrite(t, src, randBytes(size, 1))
+		writeFile(t, src, randBytes(size, 1))
 	}
 	for _, eng := range wcEngines {
 		t.Run(eng.name, func(t *testing.T) {
 			defer eng.set()()
 			for _, size := range wcSizes {
 				src := filepath.Join(dir, fmt.Sprintf("src-%d", size))
-				want := wcSum(t, src)
+				want := sum(readAll(t, src))
 				for _, mode := range []extfs.CoWMode{extfs.CoWAuto, extfs.CoWNever} {
 					c := wcCounting(t)
 					dst := filepath.Join(dir, fmt.Sprintf("dst-%s-%d-%v", eng.name, size, mode))
@@ -149,7 +120,7 @@ func TestWindowsCopyFileSizes(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%d bytes, %v: %v", size, mode, err)
 					}
-					if got := wcSum(t, dst); got != want {
+					if got := sum(readAll(t, dst)); got != want {
 						t.Errorf("%d bytes, %v: the copy differs from the source", size, mode)
 					}
 					if st.Files != 1 || st.Bytes != int64(size) || st.CopiedBytes != int64(size) || st.ClonedBytes != 0 || st.HoleBytes != 0 {
@@ -172,7 +143,7 @@ func TestWindowsCopyFileSizes(t *testing.T) {
 						t.Errorf("empty file, %v: ByMethod %v, want none", mode, st.ByMethod)
 					}
 					// Overlapped I/O takes the copies of more than a buffer.
-					overlapped := eng.name != "pipeline" && !byCopyFileEx && size > miB
+					overlapped := eng.name != "pipeline" && !byCopyFileEx && size > MiB
 					if overlapped && (c.overlapped != 1 || c.handled != 1) {
 						t.Errorf("%d bytes, %v: overlapped copy called %d times, handled %d; want once", size, mode, c.overlapped, c.handled)
 					}
@@ -207,7 +178,7 @@ func TestWindowsCopyFileCoWAlways(t *testing.T) {
 	}
 	for _, size := range wcSizes {
 		src := filepath.Join(dir, "src")
-		wcWrite(t, src, randBytes(size, 1))
+		writeFile(t, src, randBytes(size, 1))
 		_, err := extfs.CopyFile(context.Background(), src, filepath.Join(dir, "dst"), &extfs.CopyOptions{CoW: extfs.CoWAlways})
 		wantUnsupported(t, err, "ficlone", "block cloning")
 		if !errors.Is(err, windows.ERROR_NOT_SUPPORTED) {
@@ -237,8 +208,8 @@ func TestWindowsCloneFallback(t *testing.T) {
 	defer extfs.ForceCloneAttempt()()
 	defer extfs.SetCopyFileEx(false)()
 	src := filepath.Join(dir, "src")
-	data := randBytes(3*miB+5, 1)
-	wcWrite(t, src, data)
+	data := randBytes(3*MiB+5, 1)
+	writeFile(t, src, data)
 
 	c := wcCounting(t)
 	st, err := extfs.CopyFile(context.Background(), src, filepath.Join(dir, "auto"), nil)
@@ -251,7 +222,7 @@ func TestWindowsCloneFallback(t *testing.T) {
 	if st.ClonedBytes != 0 || st.CopiedBytes != int64(len(data)) || st.ByMethod[extfs.MethodReadWrite] != 1 {
 		t.Errorf("CoWAuto after a refused clone: stats %+v, want a copy", st)
 	}
-	if wcSum(t, filepath.Join(dir, "auto")) != sha256.Sum256(data) {
+	if sum(readAll(t, filepath.Join(dir, "auto"))) != sum(data) {
 		t.Errorf("CoWAuto after a refused clone: the copy differs")
 	}
 
@@ -270,15 +241,15 @@ func TestWindowsCloneFallback(t *testing.T) {
 	// CloneRange: cluster-aligned ranges reach the system and come back
 	// as ErrNotSupported; misaligned ones are refused before, naming the
 	// cluster size.
-	sf := wcOpen(t, src, os.O_RDONLY)
-	df := wcOpen(t, filepath.Join(dir, "auto"), os.O_RDWR)
+	sf := openFile(t, src, os.O_RDONLY)
+	df := openFile(t, filepath.Join(dir, "auto"), os.O_RDWR)
 	c.dup = 0
-	err = sf.CloneRange(df, 0, 0, miB)
+	err = sf.CloneRange(df, 0, 0, MiB)
 	wantUnsupported(t, err, "ficlonerange", "")
 	if c.dup == 0 {
 		t.Errorf("CloneRange did not try FSCTL_DUPLICATE_EXTENTS_TO_FILE")
 	}
-	err = sf.CloneRange(df, 1, 0, miB)
+	err = sf.CloneRange(df, 1, 0, MiB)
 	if !errors.Is(err, fs.ErrInvalid) || !strings.Contains(err.Error(), "block size") {
 		t.Errorf("misaligned CloneRange: %v, want fs.ErrInvalid naming the block size", err)
 	}
@@ -295,9 +266,9 @@ func TestWindowsCloneRangeUnsupported(t *testing.T) {
 		t.Skipf("Probe: %+v, %v", caps, err)
 	}
 	src := filepath.Join(dir, "src")
-	wcWrite(t, src, randBytes(64<<10, 1))
-	sf := wcOpen(t, src, os.O_RDONLY)
-	df := wcOpen(t, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
+	writeFile(t, src, randBytes(64<<10, 1))
+	sf := openFile(t, src, os.O_RDONLY)
+	df := openFile(t, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
 	wantUnsupported(t, sf.CloneRange(df, 0, 0, 64<<10), "ficlonerange", "FILE_SUPPORTS_BLOCK_REFCOUNTING")
 	if got := size(t, df); got != 0 {
 		t.Errorf("destination is %d bytes after a refused CloneRange, want 0", got)
@@ -347,7 +318,7 @@ func TestWindowsProbe(t *testing.T) {
 	}
 	// ProbePair needs a source that exists, and creates nothing.
 	src := filepath.Join(dir, "a")
-	wcWrite(t, src, randBytes(4096, 1))
+	writeFile(t, src, randBytes(4096, 1))
 	want := extfs.MethodCopyFileRange // CopyFileExW
 	switch {
 	case clone:
@@ -384,10 +355,10 @@ func TestWindowsCopyRange(t *testing.T) {
 		t.Run(eng.name, func(t *testing.T) {
 			defer eng.set()()
 			dir := tempDir(t)
-			data := randBytes(5*miB+3, 1)
-			wcWrite(t, filepath.Join(dir, "src"), data)
-			src := wcOpen(t, filepath.Join(dir, "src"), os.O_RDONLY)
-			dst := wcOpen(t, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
+			data := randBytes(5*MiB+3, 1)
+			writeFile(t, filepath.Join(dir, "src"), data)
+			src := openFile(t, filepath.Join(dir, "src"), os.O_RDONLY)
+			dst := openFile(t, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
 			if _, err := src.Seek(123, io.SeekStart); err != nil {
 				t.Fatal(err)
 			}
@@ -404,12 +375,12 @@ func TestWindowsCopyRange(t *testing.T) {
 			c := wcCounting(t)
 			for _, r := range []struct{ so, do, n, want int64 }{
 				{0, 0, 100, 100},                       // small: the pipeline's single buffer
-				{4096, 10, 3*miB + 1, 3*miB + 1},       // unaligned, several buffers
-				{miB, 7 * miB, 2 * miB, 2 * miB},       // past the destination's end
-				{5 * miB, 100, miB, 3},                 // the source ends first
-				{int64(len(data)), 0, miB, 0},          // at the end: nothing
-				{int64(len(data)) + 10, 0, 5 * miB, 0}, // past the end: nothing
-				{0, 9*miB + 1, int64(len(data)), int64(len(data))},
+				{4096, 10, 3*MiB + 1, 3*MiB + 1},       // unaligned, several buffers
+				{MiB, 7 * MiB, 2 * MiB, 2 * MiB},       // past the destination's end
+				{5 * MiB, 100, MiB, 3},                 // the source ends first
+				{int64(len(data)), 0, MiB, 0},          // at the end: nothing
+				{int64(len(data)) + 10, 0, 5 * MiB, 0}, // past the end: nothing
+				{0, 9*MiB + 1, int64(len(data)), int64(len(data))},
 			} {
 				n, err := src.CopyRange(dst, r.so, r.do, r.n)
 				if err != nil || n != r.want {
@@ -438,11 +409,11 @@ func TestWindowsCopyRange(t *testing.T) {
 			}
 
 			// Within one file, ranges that do not overlap.
-			n, err := dst.CopyRange(dst, 0, 12*miB, 2*miB)
-			if err != nil || n != 2*miB {
+			n, err := dst.CopyRange(dst, 0, 12*MiB, 2*MiB)
+			if err != nil || n != 2*MiB {
 				t.Fatalf("CopyRange within a file = %d, %v", n, err)
 			}
-			put(12*miB, slices.Clone(want[:2*miB]))
+			put(12*MiB, slices.Clone(want[:2*MiB]))
 			if got := fileBytes(t, dst); !bytes.Equal(got, want) {
 				t.Errorf("after a copy within the file: destination differs")
 			}
@@ -455,11 +426,11 @@ func TestWindowsCopyRange(t *testing.T) {
 func TestWindowsCopyRangeConcurrent(t *testing.T) {
 	defer extfs.SetReadWrite(true, 0, 0)()
 	dir := tempDir(t)
-	const workers, part = 8, 3*miB + 4096
+	const workers, part = 8, 3*MiB + 4096
 	data := randBytes(workers*part, 1)
-	wcWrite(t, filepath.Join(dir, "src"), data)
-	src := wcOpen(t, filepath.Join(dir, "src"), os.O_RDONLY)
-	dst := wcOpen(t, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
+	writeFile(t, filepath.Join(dir, "src"), data)
+	src := openFile(t, filepath.Join(dir, "src"), os.O_RDONLY)
+	dst := openFile(t, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
 	c := wcCounting(t)
 	var wg sync.WaitGroup
 	errs := make([]error, workers)
@@ -496,12 +467,12 @@ func TestWindowsCopyRangeConcurrent(t *testing.T) {
 // before anything is copied.
 func TestWindowsCopyRangeErrors(t *testing.T) {
 	dir := tempDir(t)
-	wcWrite(t, filepath.Join(dir, "src"), []byte("hello"))
-	src := wcOpen(t, filepath.Join(dir, "src"), os.O_RDONLY)
-	dst := wcOpen(t, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
-	ro := wcOpen(t, filepath.Join(dir, "dst"), os.O_RDONLY)
-	wo := wcOpen(t, filepath.Join(dir, "src"), os.O_WRONLY)
-	app := wcOpen(t, filepath.Join(dir, "dst"), os.O_WRONLY|os.O_APPEND)
+	writeFile(t, filepath.Join(dir, "src"), []byte("hello"))
+	src := openFile(t, filepath.Join(dir, "src"), os.O_RDONLY)
+	dst := openFile(t, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
+	ro := openFile(t, filepath.Join(dir, "dst"), os.O_RDONLY)
+	wo := openFile(t, filepath.Join(dir, "src"), os.O_WRONLY)
+	app := openFile(t, filepath.Join(dir, "dst"), os.O_WRONLY|os.O_APPEND)
 	closed, err := extfs.Open(filepath.Join(dir, "src"))
 	if err != nil {
 		t.Fatal(err)
@@ -555,11 +526,11 @@ func TestWindowsCopyRangeErrors(t *testing.T) {
 // buffers of a few bytes, a source ending inside a buffer.
 func TestWindowsOverlappedCopy(t *testing.T) {
 	dir := tempDir(t)
-	data := randBytes(2*miB+12345, 1)
-	wcWrite(t, filepath.Join(dir, "src"), data)
-	src := wcOpen(t, filepath.Join(dir, "src"), os.O_RDONLY)
-	for _, c := range []struct{ bufSize, depth int }{{miB, 4}, {miB, 1}, {4096, 8}, {1000, 3}, {3 * miB, 2}} {
-		dst := wcOpen(t, filepath.Join(dir, fmt.Sprintf("dst-%d-%d", c.bufSize, c.depth)), os.O_RDWR|os.O_CREATE)
+	data := randBytes(2*MiB+12345, 1)
+	writeFile(t, filepath.Join(dir, "src"), data)
+	src := openFile(t, filepath.Join(dir, "src"), os.O_RDONLY)
+	for _, c := range []struct{ bufSize, depth int }{{MiB, 4}, {MiB, 1}, {4096, 8}, {1000, 3}, {3 * MiB, 2}} {
+		dst := openFile(t, filepath.Join(dir, fmt.Sprintf("dst-%d-%d", c.bufSize, c.depth)), os.O_RDWR|os.O_CREATE)
 		w, handled, err := extfs.OverlappedCopy(context.Background(), src, dst, 5, 7, int64(len(data)), c.bufSize, c.depth)
 		if err != nil || !handled || w != int64(len(data)-5) {
 			t.Errorf("%+v: %d, %v, %v; want %d", c, w, handled, err, len(data)-5)
@@ -574,7 +545,7 @@ func TestWindowsOverlappedCopy(t *testing.T) {
 	// behind (the buffers go back to the pool only after their packets).
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	dst := wcOpen(t, filepath.Join(dir, "cancelled"), os.O_RDWR|os.O_CREATE)
+	dst := openFile(t, filepath.Join(dir, "cancelled"), os.O_RDWR|os.O_CREATE)
 	w, handled, err := extfs.OverlappedCopy(ctx, src, dst, 0, 0, int64(len(data)), 4096, 8)
 	if !handled || !errors.Is(err, context.Canceled) || w < 0 || w > 8*4096 {
 		t.Errorf("cancelled: %d, %v, %v; want context.Canceled after at most 8 buffers", w, handled, err)
@@ -603,11 +574,11 @@ func TestWindowsOverlappedCopy(t *testing.T) {
 func TestWindowsCopyFileCancel(t *testing.T) {
 	dir := tempDir(t)
 	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
-	wcWrite(t, src, randBytes(64*miB, 1))
+	writeFile(t, src, randBytes(64*MiB, 1))
 	for _, eng := range wcEngines {
 		defer eng.set()()
 		for _, mode := range []extfs.CoWMode{extfs.CoWAuto, extfs.CoWNever} {
-			wcWrite(t, dst, []byte("old"))
+			writeFile(t, dst, []byte("old"))
 			ctx, cancel := context.WithCancel(context.Background())
 			var calls []int64
 			_, err := extfs.CopyFile(ctx, src, dst, &extfs.CopyOptions{
@@ -629,7 +600,7 @@ func TestWindowsCopyFileCancel(t *testing.T) {
 			// The engines of extfs stop at the first progress call, 8 MiB
 			// in; Wine's CopyFileExW calls no progress routine, so the
 			// call at the end is the first.
-			if len(calls) != 1 || calls[0] >= 64*miB && !(eng.name == "CopyFileExW" && mode == extfs.CoWAuto && winsys.WineVersion() != "") {
+			if len(calls) != 1 || calls[0] >= 64*MiB && !(eng.name == "CopyFileExW" && mode == extfs.CoWAuto && winsys.WineVersion() != "") {
 				t.Errorf("%s, %v: progress calls %v, want one, mid-copy", eng.name, mode, calls)
 			}
 		}
@@ -650,7 +621,7 @@ func TestWindowsCopyFileExCancel(t *testing.T) {
 	defer extfs.SetCopyFileEx(true)()
 	dir := tempDir(t)
 	src := filepath.Join(dir, "src")
-	wcWrite(t, src, randBytes(64*miB, 1))
+	writeFile(t, src, randBytes(64*MiB, 1))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := wcCounting(t)
@@ -691,8 +662,8 @@ func TestWindowsCopyFileExCancel(t *testing.T) {
 func TestWindowsCopyFileProgress(t *testing.T) {
 	dir := tempDir(t)
 	src := filepath.Join(dir, "src")
-	const total = 64*miB + 1
-	wcWrite(t, src, randBytes(total, 1))
+	const total = 64*MiB + 1
+	writeFile(t, src, randBytes(total, 1))
 	for _, eng := range wcEngines {
 		defer eng.set()()
 		var calls [][2]int64
@@ -707,7 +678,7 @@ func TestWindowsCopyFileProgress(t *testing.T) {
 		for i, c := range calls {
 			// Wine's CopyFileExW calls no progress routine: only the call
 			// at the end comes.
-			gapOK := c[0]-prev <= 64*miB || eng.name == "CopyFileExW" && winsys.WineVersion() != ""
+			gapOK := c[0]-prev <= 64*MiB || eng.name == "CopyFileExW" && winsys.WineVersion() != ""
 			if c[1] != total || c[0] < prev || c[0] > total || !gapOK {
 				t.Errorf("%s: progress call %d: (%d, %d) after done=%d; total %d", eng.name, i, c[0], c[1], prev, total)
 			}
@@ -727,18 +698,18 @@ func TestWindowsCopyFileProgress(t *testing.T) {
 func TestWindowsCopyFileReplace(t *testing.T) {
 	dir := tempDir(t)
 	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
-	data := randBytes(3*miB, 1)
-	wcWrite(t, src, data)
+	data := randBytes(3*MiB, 1)
+	writeFile(t, src, data)
 	for _, eng := range wcEngines {
 		defer eng.set()()
-		wcWrite(t, dst, []byte("old"))
+		writeFile(t, dst, []byte("old"))
 		if _, err := extfs.CopyFile(context.Background(), src, dst, nil); !errors.Is(err, fs.ErrExist) {
 			t.Errorf("%s: CopyFile over a file without Replace: %v, want fs.ErrExist", eng.name, err)
 		}
 		if _, err := extfs.CopyFile(context.Background(), src, dst, &extfs.CopyOptions{Existing: extfs.ExistingReplace}); err != nil {
 			t.Fatalf("%s: %v", eng.name, err)
 		}
-		if wcSum(t, dst) != sha256.Sum256(data) {
+		if sum(readAll(t, dst)) != sum(data) {
 			t.Errorf("%s: replaced destination differs", eng.name)
 		}
 		wcWantNames(t, dir, "src", "dst")
@@ -747,7 +718,7 @@ func TestWindowsCopyFileReplace(t *testing.T) {
 	// A read-only source, copied with Replace (synced through a handle that
 	// a read-only file does not grant by itself).
 	ro := filepath.Join(dir, "ro")
-	wcWrite(t, ro, data[:100000])
+	writeFile(t, ro, data[:100000])
 	if err := os.Chmod(ro, 0o444); err != nil {
 		t.Fatal(err)
 	}
@@ -765,7 +736,7 @@ func TestWindowsCopyFileReplace(t *testing.T) {
 			if fi.Mode().Perm()&0o200 != 0 {
 				t.Errorf("%s, preserve %v: copy of a read-only file has mode %v", eng.name, p, fi.Mode())
 			}
-			if wcSum(t, rdst) != sha256.Sum256(data[:100000]) {
+			if sum(readAll(t, rdst)) != sum(data[:100000]) {
 				t.Errorf("%s: copy of the read-only file differs", eng.name)
 			}
 			os.Chmod(rdst, 0o666)
@@ -780,7 +751,7 @@ func TestWindowsCopyFileReplace(t *testing.T) {
 func TestWindowsCopyFileTimes(t *testing.T) {
 	dir := tempDir(t)
 	src := filepath.Join(dir, "src")
-	wcWrite(t, src, randBytes(2*miB, 1))
+	writeFile(t, src, randBytes(2*MiB, 1))
 	old := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
 	if err := os.Chtimes(src, old, old); err != nil {
 		t.Fatal(err)
@@ -808,9 +779,9 @@ func TestWindowsCopyFileTimes(t *testing.T) {
 func TestWindowsCopyFileSparse(t *testing.T) {
 	dir := tempDir(t)
 	src := filepath.Join(dir, "src")
-	data := randBytes(4*miB, 1)
-	clear(data[miB : 3*miB])
-	wcWrite(t, src, data)
+	data := randBytes(4*MiB, 1)
+	clear(data[MiB : 3*MiB])
+	writeFile(t, src, data)
 	for _, eng := range wcEngines {
 		defer eng.set()()
 		for _, sm := range []extfs.SparseMode{extfs.SparseAuto, extfs.SparseAlways, extfs.SparseNever} {
@@ -820,11 +791,11 @@ func TestWindowsCopyFileSparse(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s, %v, %v: %v", eng.name, sm, cow, err)
 				}
-				if wcSum(t, dst) != sha256.Sum256(data) {
+				if sum(readAll(t, dst)) != sum(data) {
 					t.Errorf("%s, %v, %v: copy differs", eng.name, sm, cow)
 				}
 				if want := int64(0); sm == extfs.SparseAlways {
-					if st.HoleBytes != 2*miB || st.CopiedBytes != 2*miB {
+					if st.HoleBytes != 2*MiB || st.CopiedBytes != 2*MiB {
 						t.Errorf("%s, %v, %v: stats %+v, want the 2 MiB of zeros as holes", eng.name, sm, cow, st)
 					}
 				} else if st.HoleBytes != want && winsys.WineVersion() != "" {
@@ -840,10 +811,10 @@ func TestWindowsCopyFileSparse(t *testing.T) {
 func TestWindowsCopyLeaksNoHandles(t *testing.T) {
 	defer extfs.SetReadWrite(true, 0, 0)()
 	dir := tempDir(t)
-	data := randBytes(2*miB+1, 1)
-	wcWrite(t, filepath.Join(dir, "src"), data)
-	src := wcOpen(t, filepath.Join(dir, "src"), os.O_RDONLY)
-	dst := wcOpen(t, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
+	data := randBytes(2*MiB+1, 1)
+	writeFile(t, filepath.Join(dir, "src"), data)
+	src := openFile(t, filepath.Join(dir, "src"), os.O_RDONLY)
+	dst := openFile(t, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	checkNoLeak(t, func() {
@@ -863,10 +834,10 @@ func BenchmarkWindowsReadWrite(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer removeTree(dir)
-	const n = 64 * miB
-	wcWrite(b, filepath.Join(dir, "src"), randBytes(n, 1))
-	src := wcOpen(b, filepath.Join(dir, "src"), os.O_RDONLY)
-	dst := wcOpen(b, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
+	const n = 64 * MiB
+	writeFile(b, filepath.Join(dir, "src"), randBytes(n, 1))
+	src := openFile(b, filepath.Join(dir, "src"), os.O_RDONLY)
+	dst := openFile(b, filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE)
 	b.Run("pipeline", func(b *testing.B) {
 		b.SetBytes(n)
 		for b.Loop() {
@@ -875,7 +846,7 @@ func BenchmarkWindowsReadWrite(b *testing.B) {
 			}
 		}
 	})
-	for _, c := range []struct{ bufSize, depth int }{{miB, 2}, {miB, 4}, {miB, 8}, {256 << 10, 4}, {256 << 10, 16}, {4 * miB, 4}} {
+	for _, c := range []struct{ bufSize, depth int }{{MiB, 2}, {MiB, 4}, {MiB, 8}, {256 << 10, 4}, {256 << 10, 16}, {4 * MiB, 4}} {
 		b.Run(fmt.Sprintf("overlapped-%dKiBx%d", c.bufSize>>10, c.depth), func(b *testing.B) {
 			b.SetBytes(n)
 			for b.Loop() {
@@ -905,8 +876,8 @@ func TestWindowsCopyFileExFallback(t *testing.T) {
 	defer extfs.SetCopyFileEx(true)()
 	dir := tempDir(t)
 	src := filepath.Join(dir, "src")
-	data := randBytes(2*miB+7, 1)
-	wcWrite(t, src, data)
+	data := randBytes(2*MiB+7, 1)
+	writeFile(t, src, data)
 	cf := *extfs.CopyFileExP
 	defer func() { *extfs.CopyFileExP = cf }()
 	for _, errno := range []syscall.Errno{windows.ERROR_SHARING_VIOLATION, windows.ERROR_ACCESS_DENIED} {
@@ -923,7 +894,7 @@ func TestWindowsCopyFileExFallback(t *testing.T) {
 		if errno == windows.ERROR_SHARING_VIOLATION {
 			if err != nil || st.ByMethod[extfs.MethodReadWrite] != 1 {
 				t.Errorf("%v: %+v, %v; want a copy by reading and writing", errno, st, err)
-			} else if wcSum(t, dst) != sha256.Sum256(data) {
+			} else if sum(readAll(t, dst)) != sum(data) {
 				t.Errorf("%v: the copy differs", errno)
 			}
 			os.Remove(dst)
@@ -967,8 +938,8 @@ func TestWindowsCloneLimit(t *testing.T) {
 		return windows.ERROR_BLOCK_TOO_MANY_REFERENCES
 	}
 	src := filepath.Join(dir, "src")
-	data := randBytes(miB+5, 1)
-	wcWrite(t, src, data)
+	data := randBytes(MiB+5, 1)
+	writeFile(t, src, data)
 
 	st, err := extfs.CopyFile(context.Background(), src, filepath.Join(dir, "auto"), nil)
 	if err != nil {
@@ -977,7 +948,7 @@ func TestWindowsCloneLimit(t *testing.T) {
 	if calls == 0 || st.ClonedBytes != 0 || st.CopiedBytes != int64(len(data)) {
 		t.Errorf("CoWAuto at the clone limit: %d clone calls, stats %+v; want a tried clone, then a copy", calls, st)
 	}
-	if wcSum(t, filepath.Join(dir, "auto")) != sha256.Sum256(data) {
+	if sum(readAll(t, filepath.Join(dir, "auto"))) != sum(data) {
 		t.Errorf("CoWAuto at the clone limit: the copy differs")
 	}
 	wantLimit := func(what string, err error) {
@@ -994,9 +965,9 @@ func TestWindowsCloneLimit(t *testing.T) {
 	wantLimit("Clone", extfs.Clone(src, filepath.Join(dir, "clone")))
 	wcWantNames(t, dir, "auto", "src")
 
-	sf := wcOpen(t, src, os.O_RDONLY)
-	df := wcOpen(t, filepath.Join(dir, "auto"), os.O_RDWR)
-	wantLimit("CloneRange", sf.CloneRange(df, 0, 0, miB))
+	sf := openFile(t, src, os.O_RDONLY)
+	df := openFile(t, filepath.Join(dir, "auto"), os.O_RDWR)
+	wantLimit("CloneRange", sf.CloneRange(df, 0, 0, MiB))
 	if got := size(t, df); got != int64(len(data)) {
 		t.Errorf("a refused CloneRange left the destination %d bytes, want %d", got, len(data))
 	}
@@ -1021,7 +992,7 @@ func TestWindowsCloneFlushesSource(t *testing.T) {
 		return flushErr
 	}
 	src := filepath.Join(dir, "src")
-	wcWrite(t, src, randBytes(64<<10, 1))
+	writeFile(t, src, randBytes(64<<10, 1))
 	copyAuto := func(want int) {
 		t.Helper()
 		dst := filepath.Join(dir, "dst")
@@ -1036,7 +1007,7 @@ func TestWindowsCloneFlushesSource(t *testing.T) {
 	copyAuto(1)
 	copyAuto(1)
 	time.Sleep(20 * time.Millisecond) // a write time that differs
-	wcWrite(t, src, randBytes(64<<10, 2))
+	writeFile(t, src, randBytes(64<<10, 2))
 	copyAuto(2)
 	copyAuto(2)
 }

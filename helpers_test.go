@@ -41,6 +41,14 @@ func sum(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
+// writeFile writes data to the file at path with package os.
+func writeFile(t testing.TB, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // writeSynced writes data to a new file at path and fsyncs it, so that its
 // pages are clean and its blocks allocated.
 func writeSynced(t testing.TB, path string, data []byte) {
