@@ -60,17 +60,10 @@ func ioPaths(t *testing.T, wantRest int, test func(t *testing.T)) {
 	})
 }
 
-func randomBytes(n int, seed uint64) []byte {
-	b := make([]byte, n)
-	r := rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8)})
-	r.Read(b)
-	return b
-}
-
 func TestWindowsBatchReadAt(t *testing.T) {
 	ioPaths(t, 0, func(t *testing.T) {
 		const n = 256
-		content := randomBytes(n*8192+1234, 1)
+		content := randBytes(n*8192+1234, 1)
 		f, _ := newFile(t, content)
 		if _, err := f.Seek(77, io.SeekStart); err != nil {
 			t.Fatal(err)
@@ -114,7 +107,7 @@ func TestWindowsBatchReadAt(t *testing.T) {
 // there is and io.EOF, as File.ReadAt does; at or past the end, 0 and io.EOF.
 func TestWindowsBatchReadAtEOF(t *testing.T) {
 	ioPaths(t, 0, func(t *testing.T) {
-		content := randomBytes(100000, 4)
+		content := randBytes(100000, 4)
 		f, _ := newFile(t, content)
 		cases := []struct {
 			off  int64
@@ -169,7 +162,7 @@ func TestWindowsBatchWriteAt(t *testing.T) {
 			// Every other chunk, from the end backwards: the file grows
 			// and leaves gaps, which read as zeros.
 			off := int64(2*(n-1-i)*chunk + 3)
-			p := randomBytes(chunk, uint64(10+i))
+			p := randBytes(chunk, uint64(10+i))
 			copy(want[off:], p)
 			pends[i] = b.WriteAt(f, p, off)
 		}
@@ -215,7 +208,7 @@ func TestWindowsBatchWriteAt(t *testing.T) {
 // other operations, in one Submit.
 func TestWindowsBatchDataMixed(t *testing.T) {
 	ioPaths(t, 0, func(t *testing.T) {
-		content := randomBytes(1<<20, 5)
+		content := randBytes(1<<20, 5)
 		src, srcPath := newFile(t, content)
 		dst, _ := newFile(t, nil)
 		b := extfs.NewBatch()
@@ -265,7 +258,7 @@ func TestWindowsBatchDataMixed(t *testing.T) {
 // result; never a partial result without an error.
 func TestWindowsBatchDataCancel(t *testing.T) {
 	ioPaths(t, 0, func(t *testing.T) {
-		content := randomBytes(8<<20, 6)
+		content := randBytes(8<<20, 6)
 		src, _ := newFile(t, content)
 		dst, _ := newFile(t, nil)
 		const n, chunk = 256, 32 << 10
@@ -326,7 +319,7 @@ func TestWindowsBatchDataCancel(t *testing.T) {
 // other operations of the batch, on the same file too, are unaffected.
 func TestWindowsBatchDataAccess(t *testing.T) {
 	ioPaths(t, 2, func(t *testing.T) {
-		content := randomBytes(10000, 7)
+		content := randBytes(10000, 7)
 		_, path := newFile(t, content)
 		ro, err := extfs.Open(path)
 		if err != nil {
@@ -424,7 +417,7 @@ func TestWindowsBatchDataNotAFile(t *testing.T) {
 // TestWindowsBatchDataNoLeak: the handles a Submit opens again, and its
 // completion port, are closed.
 func TestWindowsBatchDataNoLeak(t *testing.T) {
-	content := randomBytes(1<<16, 8)
+	content := randBytes(1<<16, 8)
 	f, _ := newFile(t, content)
 	g, _ := newFile(t, content)
 	buf := make([]byte, 4096)
@@ -445,9 +438,9 @@ func TestWindowsBatchDataNoLeak(t *testing.T) {
 // as a loop of File.ReadAt.
 func BenchmarkBatchReadAt(b *testing.B) {
 	const n, size = 256, 64 << 10
-	dir := tempDirB(b)
+	dir := tempDir(b)
 	path := filepath.Join(dir, "f")
-	if err := os.WriteFile(path, randomBytes(n*size, 9), 0o644); err != nil {
+	if err := os.WriteFile(path, randBytes(n*size, 9), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	f, err := extfs.Open(path)
@@ -492,18 +485,4 @@ func BenchmarkBatchReadAt(b *testing.B) {
 			}
 		}
 	})
-}
-
-// tempDirB is tempDir for a benchmark.
-func tempDirB(b *testing.B) string {
-	dir, err := os.MkdirTemp("", "bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := removeTree(dir); err != nil {
-			b.Errorf("removing the benchmark's directory: %v", err)
-		}
-	})
-	return dir
 }

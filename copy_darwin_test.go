@@ -59,23 +59,6 @@ func dwLstat(t *testing.T, path string) unix.Stat_t {
 	return st
 }
 
-// dwNames fails unless dir holds exactly names: no temporary file left.
-func dwNames(t *testing.T, dir string, names ...string) {
-	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range ents {
-		got = append(got, e.Name())
-	}
-	slices.Sort(names)
-	if !slices.Equal(got, names) {
-		t.Errorf("%s holds %q; want %q", dir, got, names)
-	}
-}
-
 // dwFDs counts the open descriptors, to catch leaks.
 func dwFDs(t *testing.T) int {
 	t.Helper()
@@ -177,7 +160,7 @@ func TestCopyFileDarwinClones(t *testing.T) {
 		t.Errorf("progress %v; want it to end at (%d, %d)", progress, n, n)
 	}
 	dwSame(t, src, dst)
-	dwNames(t, dir, "src", "dst")
+	wantNames(t, dir, "src", "dst")
 
 	// The copy is a file of its own: writing it leaves the source alone.
 	if err := os.WriteFile(dst, []byte("changed"), 0o644); err != nil {
@@ -244,7 +227,7 @@ func TestCopyFileDarwinCloneIsNew(t *testing.T) {
 		t.Errorf("birth time %v; want now", st.Btime)
 	}
 	dwSame(t, src, dst)
-	dwNames(t, dir, "src", "dst")
+	wantNames(t, dir, "src", "dst")
 }
 
 // With PreserveAll the clone keeps what the source has, setuid bit and
@@ -334,7 +317,7 @@ func TestCopyFileDarwinWideSource(t *testing.T) {
 	if fi, err := os.Stat(dst); err != nil || fi.Mode().Perm() != 0o664 {
 		t.Errorf("PreserveMode: mode %v, %v; want 0664", fi.Mode(), err)
 	}
-	dwNames(t, dir, "src", "auto", "mode")
+	wantNames(t, dir, "src", "auto", "mode")
 }
 
 // Where clonefile refuses, CoWAuto copies and CoWAlways says why.
@@ -374,7 +357,7 @@ func TestCopyFileDarwinCloneRefused(t *testing.T) {
 				dwSame(t, src, dst)
 				os.Remove(dst)
 			}
-			dwNames(t, dir, "src")
+			wantNames(t, dir, "src")
 
 			_, err = extfs.CopyFile(ctx, src, filepath.Join(dir, "always"), &extfs.CopyOptions{CoW: extfs.CoWAlways})
 			var le *os.LinkError
@@ -384,7 +367,7 @@ func TestCopyFileDarwinCloneRefused(t *testing.T) {
 			if errors.Is(err, extfs.ErrNotSupported) != tt.unsupported || !strings.Contains(err.Error(), tt.says) {
 				t.Errorf("CoWAlways: %v; want ErrNotSupported %v, saying %q", err, tt.unsupported, tt.says)
 			}
-			dwNames(t, dir, "src")
+			wantNames(t, dir, "src")
 		})
 	}
 }
@@ -418,7 +401,7 @@ func TestCopyFileDarwinReplace(t *testing.T) {
 	if fi, err := os.Lstat(link); err != nil || !fi.Mode().IsRegular() {
 		t.Errorf("link: %v, %v; want a regular file", fi.Mode(), err)
 	}
-	dwNames(t, dir, "src", "dst", "link")
+	wantNames(t, dir, "src", "dst", "link")
 }
 
 func TestCloneDarwin(t *testing.T) {
@@ -443,7 +426,7 @@ func TestCloneDarwin(t *testing.T) {
 	if err := extfs.Clone(empty, filepath.Join(dir, "empty2")); err != nil {
 		t.Errorf("Clone of an empty file: %v", err)
 	}
-	dwNames(t, dir, "src", "dst", "empty", "empty2")
+	wantNames(t, dir, "src", "dst", "empty", "empty2")
 }
 
 func TestCloneRangeDarwin(t *testing.T) {
@@ -590,7 +573,7 @@ func TestProbeDarwin(t *testing.T) {
 	if c.CopyFileRange != extfs.No {
 		t.Errorf("CopyFileRange %v: macOS has none", c.CopyFileRange)
 	}
-	dwNames(t, dir)
+	wantNames(t, dir)
 
 	src := filepath.Join(dir, "src")
 	dwWrite(t, src, []byte("x"), 0o644)
@@ -601,7 +584,7 @@ func TestProbeDarwin(t *testing.T) {
 	if m, err := extfs.ProbePair(src, filepath.Join(dir, "dst")); err != nil || m != want {
 		t.Errorf("ProbePair = %v, %v; want %v", m, err, want)
 	}
-	dwNames(t, dir, "src")
+	wantNames(t, dir, "src")
 }
 
 // The owner's flags of the source are not the copy's, even immutable.
@@ -681,5 +664,5 @@ func TestCopyFileDarwinCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("CopyFile cancelled by Progress: %v", err)
 	}
-	dwNames(t, dir, "src")
+	wantNames(t, dir, "src")
 }

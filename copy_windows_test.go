@@ -32,15 +32,6 @@ import (
 // around a cluster, past one pipeline buffer, and many buffers.
 var wcSizes = []int{0, 1, 4095, 4096, 4097, MiB + 1, 64 * MiB}
 
-func wcWantNames(t testing.TB, dir string, want ...string) {
-	t.Helper()
-	got := dirNames(t, dir)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("%s holds %q, want %q", dir, got, want)
-	}
-}
-
 // wcEngine is a way of reading and writing (or of copying whole files) a
 // test runs with.
 type wcEngine struct {
@@ -161,7 +152,7 @@ func TestWindowsCopyFileSizes(t *testing.T) {
 	for _, size := range wcSizes {
 		names = append(names, fmt.Sprintf("src-%d", size))
 	}
-	wcWantNames(t, dir, names...)
+	wantNames(t, dir, names...)
 }
 
 // TestWindowsCopyFileCoWAlways: where the volume cannot clone (Wine: NTFS
@@ -184,11 +175,11 @@ func TestWindowsCopyFileCoWAlways(t *testing.T) {
 		if !errors.Is(err, windows.ERROR_NOT_SUPPORTED) {
 			t.Errorf("%d bytes: %v, want it to keep ERROR_NOT_SUPPORTED", size, err)
 		}
-		wcWantNames(t, dir, "src")
+		wantNames(t, dir, "src")
 
 		err = extfs.Clone(src, filepath.Join(dir, "clone"))
 		wantUnsupported(t, err, "ficlone", "")
-		wcWantNames(t, dir, "src")
+		wantNames(t, dir, "src")
 	}
 }
 
@@ -236,7 +227,7 @@ func TestWindowsCloneFallback(t *testing.T) {
 	if !errors.As(err, &errno) || !slices.Contains([]syscall.Errno{windows.ERROR_NOT_SUPPORTED, windows.ERROR_INVALID_FUNCTION, windows.ERROR_INVALID_PARAMETER}, errno) {
 		t.Errorf("CoWAlways: %v, want the system's Windows error inside", err)
 	}
-	wcWantNames(t, dir, "src", "auto")
+	wantNames(t, dir, "src", "auto")
 
 	// CloneRange: cluster-aligned ranges reach the system and come back
 	// as ErrNotSupported; misaligned ones are refused before, naming the
@@ -330,7 +321,7 @@ func TestWindowsProbe(t *testing.T) {
 	if err != nil || m != want {
 		t.Errorf("ProbePair = %v, %v; want %v", m, err, want)
 	}
-	wcWantNames(t, dir, "a")
+	wantNames(t, dir, "a")
 	st, err := extfs.CopyFile(context.Background(), src, filepath.Join(dir, "b"), nil)
 	if err != nil || st.ByMethod[m] != 1 {
 		t.Errorf("CopyFile: %+v, %v; ProbePair said %v", st, err, m)
@@ -345,7 +336,7 @@ func TestWindowsProbe(t *testing.T) {
 	if err := os.Remove(src); err != nil {
 		t.Fatal(err)
 	}
-	wcWantNames(t, dir)
+	wantNames(t, dir)
 }
 
 // TestWindowsCopyRange copies ranges with each engine: offsets, the end of
@@ -596,7 +587,7 @@ func TestWindowsCopyFileCancel(t *testing.T) {
 			if got, err := os.ReadFile(dst); err != nil || string(got) != "old" {
 				t.Errorf("%s, %v: destination %d bytes, %v; want the old 3", eng.name, mode, len(got), err)
 			}
-			wcWantNames(t, dir, "src", "dst")
+			wantNames(t, dir, "src", "dst")
 			// The engines of extfs stop at the first progress call, 8 MiB
 			// in; Wine's CopyFileExW calls no progress routine, so the
 			// call at the end is the first.
@@ -610,7 +601,7 @@ func TestWindowsCopyFileCancel(t *testing.T) {
 		if _, err := extfs.CopyFile(ctx, src, filepath.Join(dir, "new"), nil); !errors.Is(err, context.Canceled) {
 			t.Errorf("%s: CopyFile with a cancelled context: %v", eng.name, err)
 		}
-		wcWantNames(t, dir, "src", "dst")
+		wantNames(t, dir, "src", "dst")
 	}
 }
 
@@ -654,7 +645,7 @@ func TestWindowsCopyFileExCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled CopyFileExW: %v, want context.Canceled", err)
 	}
-	wcWantNames(t, dir, "src")
+	wantNames(t, dir, "src")
 }
 
 // TestWindowsCopyFileProgress: monotonic, at most 64 MiB apart, ending at
@@ -712,7 +703,7 @@ func TestWindowsCopyFileReplace(t *testing.T) {
 		if sum(readAll(t, dst)) != sum(data) {
 			t.Errorf("%s: replaced destination differs", eng.name)
 		}
-		wcWantNames(t, dir, "src", "dst")
+		wantNames(t, dir, "src", "dst")
 	}
 
 	// A read-only source, copied with Replace (synced through a handle that
@@ -907,7 +898,7 @@ func TestWindowsCopyFileExFallback(t *testing.T) {
 				t.Errorf("%v: %#v, want an *os.LinkError for CopyFileExW", errno, err)
 			}
 		}
-		wcWantNames(t, dir, "src")
+		wantNames(t, dir, "src")
 	}
 }
 
@@ -963,7 +954,7 @@ func TestWindowsCloneLimit(t *testing.T) {
 	_, err = extfs.CopyFile(context.Background(), src, filepath.Join(dir, "always"), &extfs.CopyOptions{CoW: extfs.CoWAlways})
 	wantLimit("CoWAlways", err)
 	wantLimit("Clone", extfs.Clone(src, filepath.Join(dir, "clone")))
-	wcWantNames(t, dir, "auto", "src")
+	wantNames(t, dir, "auto", "src")
 
 	sf := openFile(t, src, os.O_RDONLY)
 	df := openFile(t, filepath.Join(dir, "auto"), os.O_RDWR)

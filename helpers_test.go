@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -222,4 +223,14 @@ func dirNames(t testing.TB, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
+}
+
+// wantNames fails unless dir holds exactly the entries names.
+func wantNames(t testing.TB, dir string, names ...string) {
+	t.Helper()
+	got := dirNames(t, dir)
+	slices.Sort(names)
+	if !slices.Equal(got, names) {
+		t.Errorf("%s holds %q; want %q", dir, got, names)
+	}
 }
