@@ -40,9 +40,11 @@ type batchEntry struct {
 	pre  error         // the validation error: the operation does not run
 }
 
-// finisher is a *Pending[T] of any T: finish stores the result and returns
-// its error.
-type finisher interface{ finish(r opResult) error }
+// finisher is a *Pending[T] of any T: finish stores the result of the
+// operation on f (nil for a path) and returns its error.
+type finisher interface {
+	finish(r opResult, f *File) error
+}
 
 // opResult is what an operation produced, whatever ran it.
 type opResult struct {
@@ -76,7 +78,6 @@ type Pending[T any] struct {
 	err  error
 	done bool
 	wrap wrapFunc[T]
-	f    *File        // the file operated on; nil for path operations
 	d    batchop.Desc // the operation, held here to save an allocation per op
 }
 
@@ -85,8 +86,8 @@ type Pending[T any] struct {
 // need, so that queueing an operation allocates only its Pending.
 type wrapFunc[T any] func(r opResult, d *batchop.Desc, f *File) (T, error)
 
-func (p *Pending[T]) finish(r opResult) error {
-	p.val, p.err = p.wrap(r, &p.d, p.f)
+func (p *Pending[T]) finish(r opResult, f *File) error {
+	p.val, p.err = p.wrap(r, &p.d, f)
 	p.done, p.wrap = true, nil
 	return p.err
 }
@@ -127,9 +128,9 @@ func add[T any](b *Batch, f *File, pre error, d *batchop.Desc, wrap wrapFunc[T])
 	// One allocation for the Pending, which holds the operation; the entry
 	// lives in the slice. Per-op allocations were most of a batch's
 	// overhead over a plain loop.
-	p := &Pending[T]{wrap: wrap, f: f, d: *d}
+	p := &Pending[T]{wrap: wrap, d: *d}
 	if b == nil {
-		p.finish(opResult{err: errNilBatch})
+		p.finish(opResult{err: errNilBatch}, f)
 		return p
 	}
 	b.entries = append(b.entries, batchEntry{file: f, op: &p.d, p: p, pre: pre})
@@ -225,7 +226,7 @@ func (b *Batch) runEntries(ctx context.Context, fds []uintptr, entries []batchEn
 			e.op.Fd, e.op.File = fds[i], e.file.f
 		}
 		if err != nil {
-			errs[i] = e.p.finish(opResult{err: err})
+			errs[i] = e.p.finish(opResult{err: err}, e.file)
 			continue
 		}
 		ops = append(ops, sysFile.op(e.op))
@@ -234,7 +235,7 @@ func (b *Batch) runEntries(ctx context.Context, fds []uintptr, entries []batchEn
 	buf.ops = ops
 	if cerr := ctx.Err(); cerr != nil {
 		for _, i := range owner {
-			errs[i] = entries[i].p.finish(opResult{err: cerr})
+			errs[i] = entries[i].p.finish(opResult{err: cerr}, entries[i].file)
 		}
 		return
 	}
@@ -242,7 +243,7 @@ func (b *Batch) runEntries(ctx context.Context, fds []uintptr, entries []batchEn
 	for k, i := range owner {
 		r := ops[k].result()
 		r.ran, r.fd = true, fds[i]
-		errs[i] = entries[i].p.finish(r)
+		errs[i] = entries[i].p.finish(r, entries[i].file)
 	}
 }
 

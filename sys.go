@@ -94,8 +94,7 @@ type fileOS interface {
 
 var sysFile fileSys
 
-// xattrAt names a file for an xattr call: by descriptor (Path == ""), or by
-// path, following a final symbolic link unless NoFollow.
+// xattrAt names the file of an xattr call (see fsenum.XattrAt).
 type xattrAt = fsenum.XattrAt
 
 // ---- Copies ---------------------------------------------------------------

@@ -40,8 +40,8 @@ func xattrFlags(f fsenum.XattrFlag) (flags int) {
 // on a descriptor (x/sys/unix's Fsetxattr drops its flags), given whether
 // the attribute exists: EEXIST for XATTR_CREATE and an existing attribute,
 // ENOATTR for XATTR_REPLACE and a missing one (the kernel's own answers),
-// nil to go ahead with a plain set. The look and the set are two calls: a concurrent set or remove in
-// between goes unnoticed.
+// nil to go ahead with a plain set. The look and the set are two calls: a
+// concurrent set or remove in between goes unnoticed.
 func FsetxattrCheck(exists bool, flags int) error {
 	switch {
 	case flags&XATTR_CREATE != 0 && exists:
